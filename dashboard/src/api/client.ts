@@ -1,0 +1,89 @@
+/**
+ * Minimal fetch helper for the gateway's JSON envelope:
+ *   success: {"data": <payload>, "errors": null}
+ *   failure: {"data": null, "errors": {field: message} | {message: "..."}}
+ *
+ * apiFetch resolves with `data`, or rejects with an ApiError carrying the
+ * HTTP status and the errors map. Network failures and non-JSON bodies also
+ * become ApiError (status 0 for network failures).
+ */
+
+export type ApiErrors = Record<string, unknown>;
+
+export interface Envelope<T> {
+  data: T | null;
+  errors: ApiErrors | null;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly errors: ApiErrors;
+
+  constructor(status: number, errors: ApiErrors) {
+    super(describeErrors(status, errors));
+    this.name = 'ApiError';
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
+function describeErrors(status: number, errors: ApiErrors): string {
+  if (typeof errors.message === 'string') return errors.message;
+  const first = Object.entries(errors).find(([, v]) => typeof v === 'string');
+  if (first) return `${first[0]}: ${String(first[1])}`;
+  return status ? `HTTP ${status}` : 'Request failed';
+}
+
+function isEnvelope(body: unknown): body is Envelope<unknown> {
+  return typeof body === 'object' && body !== null && 'data' in body && 'errors' in body;
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface ApiFetchOptions extends RequestInit {
+  /** Serialized as JSON with Content-Type application/json. */
+  json?: unknown;
+  /** Bearer token for dashboard routes. */
+  token?: string | null;
+  /** Injectable for tests; defaults to the global fetch. */
+  fetchImpl?: FetchLike;
+}
+
+export async function apiFetch<T>(path: string, options: ApiFetchOptions = {}): Promise<T> {
+  const { json, token, fetchImpl, headers: extraHeaders, ...init } = options;
+  const headers = new Headers(extraHeaders);
+  headers.set('Accept', 'application/json');
+  if (json !== undefined) {
+    headers.set('Content-Type', 'application/json');
+    init.body = JSON.stringify(json);
+  }
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+
+  const doFetch: FetchLike = fetchImpl ?? ((input, i) => fetch(input, i));
+  let res: Response;
+  try {
+    res = await doFetch(path, { ...init, headers });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, { message: err instanceof Error ? err.message : 'Network error' });
+  }
+
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError(res.status, { message: `Unexpected response (HTTP ${res.status})` });
+  }
+  if (!isEnvelope(body)) {
+    throw new ApiError(res.status, { message: `Unexpected response (HTTP ${res.status})` });
+  }
+  if (body.errors !== null && body.errors !== undefined) {
+    throw new ApiError(res.status, body.errors);
+  }
+  // A non-2xx answer without errors but with data (e.g. a 503 health report
+  // saying "degraded") still carries a usable payload.
+  if (!res.ok && body.data === null) {
+    throw new ApiError(res.status, { message: `HTTP ${res.status}` });
+  }
+  return body.data as T;
+}

@@ -1,0 +1,19 @@
+import '@mantine/core/styles.css';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter } from 'react-router-dom';
+import { App } from './App';
+import { createQueryClient, Providers } from './providers';
+
+const rootElement = document.getElementById('root');
+if (!rootElement) throw new Error('#root element missing from index.html');
+
+createRoot(rootElement).render(
+  <StrictMode>
+    <Providers client={createQueryClient()}>
+      <BrowserRouter>
+        <App />
+      </BrowserRouter>
+    </Providers>
+  </StrictMode>,
+);

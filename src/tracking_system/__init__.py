@@ -1,0 +1,3 @@
+"""Tracking System: self-hosted event tracking and product analytics on Redis Stack."""
+
+__version__ = "0.1.0"

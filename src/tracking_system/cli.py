@@ -1,0 +1,150 @@
+"""The `tracking-system` command: run the whole system or any one of its processes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from pydantic import ValidationError
+
+from tracking_system import __version__
+from tracking_system.common.logging import configure_logging
+from tracking_system.common.redis import MissingModulesError, check_capabilities, create_client
+from tracking_system.common.settings import CommonSettings
+from tracking_system.common.urls import redact_url
+
+SERVICES = {
+    "gateway": "tracking_system.gateway",
+    "users": "tracking_system.users",
+    "tracking": "tracking_system.tracking",
+}
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"tracking-system: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def _settings_error(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+async def _preflight(url: str) -> None:
+    client = create_client(url)
+    try:
+        await check_capabilities(client)
+    finally:
+        await client.aclose()
+
+
+def _check_redis(url: str) -> int | None:
+    try:
+        asyncio.run(_preflight(url))
+    except MissingModulesError as exc:
+        return _fail(str(exc))
+    except Exception as exc:
+        return _fail(f"cannot use Redis at {redact_url(url)}: {exc}")
+    return None
+
+
+def run_service(name: str) -> int:
+    """Serve one HTTP service with uvicorn until SIGTERM or Ctrl-C."""
+    module = SERVICES[name]
+    settings_module = __import__(f"{module}.settings", fromlist=["get_settings"])
+    try:
+        settings = settings_module.get_settings()
+    except ValidationError as exc:
+        return _fail(f"invalid settings: {_settings_error(exc)}", 2)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    if (failed := _check_redis(settings.redis_url)) is not None:
+        return failed
+    uvicorn.run(
+        f"{module}.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def run_worker() -> int:
+    """Run one worker process joined to the consumer group."""
+    from tracking_system.worker.main import run
+    from tracking_system.worker.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        return _fail(f"invalid settings: {_settings_error(exc)}", 2)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    if (failed := _check_redis(settings.redis_url)) is not None:
+        return failed
+    asyncio.run(run(settings))
+    return 0
+
+
+def run_redis() -> int:
+    """Replace this process with the embedded redis-server (foreground)."""
+    from tracking_system.common import embedded_redis
+    from tracking_system.supervisor import UpConfig
+
+    config = UpConfig.from_env(os.environ)
+    try:
+        argv = embedded_redis.server_command(
+            port=config.redis_port, data_dir=config.data_dir / "redis"
+        )
+    except embedded_redis.EmbeddedRedisUnavailable as exc:
+        return _fail(str(exc))
+    os.execv(argv[0], argv)  # noqa: S606
+
+
+def run_up() -> int:
+    """Start everything and supervise it."""
+    from tracking_system.supervisor import UpConfig
+    from tracking_system.supervisor import run_up as supervise
+
+    try:
+        settings = CommonSettings()
+    except ValidationError as exc:
+        return _fail(f"invalid settings: {_settings_error(exc)}", 2)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    return asyncio.run(supervise(UpConfig.from_env(os.environ)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments."""
+    parser = argparse.ArgumentParser(
+        prog="tracking-system",
+        description="Self-hosted event tracking and product analytics on Redis Stack.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("up", help="start Redis (unless REDIS_URL is set), every service and the worker")
+    for name in SERVICES:
+        sub.add_parser(name, help=f"run the {name} service alone")
+    sub.add_parser("worker", help="run one worker process")
+    sub.add_parser("redis", help="run the embedded Redis Stack alone, in the foreground")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `tracking-system`."""
+    args = build_parser().parse_args(argv)
+    if args.command == "up":
+        return run_up()
+    if args.command in SERVICES:
+        return run_service(args.command)
+    if args.command == "worker":
+        return run_worker()
+    return run_redis()

@@ -1,0 +1,1 @@
+"""Code shared by every process: settings base, Redis access, key names, errors, logging."""

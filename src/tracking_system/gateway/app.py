@@ -1,0 +1,73 @@
+"""The gateway's FastAPI application: all routers and middleware mounted in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+import structlog
+from fastapi import FastAPI
+
+from tracking_system import __version__
+from tracking_system.common.errors import install_error_handlers
+from tracking_system.common.internal import INTERNAL_TOKEN_HEADER
+from tracking_system.common.redis import create_client
+from tracking_system.gateway.auth import Authenticator
+from tracking_system.gateway.middleware import CorsMiddleware, SecurityHeadersMiddleware
+from tracking_system.gateway.routes import api, health, static
+from tracking_system.gateway.settings import GatewaySettings, get_settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """Build the gateway."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        connector = aiohttp.TCPConnector(
+            limit=settings.upstream_connections, keepalive_timeout=30, ttl_dns_cache=300
+        )
+        http = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=5, sock_read=settings.upstream_timeout_seconds
+            ),
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent",),
+        )
+        redis = create_client(settings.redis_url, max_connections=16)
+        app.state.settings = settings
+        app.state.http = http
+        app.state.redis = redis
+        app.state.auth = Authenticator(
+            http,
+            users_url=settings.users_url,
+            internal_headers={INTERNAL_TOKEN_HEADER: settings.internal_secret},
+            cache_seconds=settings.auth_cache_seconds,
+        )
+        log.info("service_started", service="gateway", version=__version__, port=settings.port)
+        try:
+            yield
+        finally:
+            await http.close()
+            await redis.aclose()
+
+    app = FastAPI(
+        title="Tracking System",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    # Outermost first: security headers wrap everything, CORS answers preflights.
+    app.add_middleware(CorsMiddleware, dashboard_origins=settings.cors_origins)
+    app.add_middleware(SecurityHeadersMiddleware)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api.router)
+    app.include_router(static.router)
+    return app

@@ -1,0 +1,37 @@
+"""Annotated dependencies of the gateway's routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import aiohttp
+from fastapi import Depends, Request
+
+from tracking_system.common.deps import RedisDep
+from tracking_system.gateway.auth import Authenticator
+from tracking_system.gateway.settings import GatewaySettings
+
+
+def get_settings(request: Request) -> GatewaySettings:
+    """The gateway's settings."""
+    settings: GatewaySettings = request.app.state.settings
+    return settings
+
+
+def get_http(request: Request) -> aiohttp.ClientSession:
+    """The pooled client the gateway uses to call the services."""
+    session: aiohttp.ClientSession = request.app.state.http
+    return session
+
+
+def get_authenticator(request: Request) -> Authenticator:
+    """The token verifier with its short cache."""
+    auth: Authenticator = request.app.state.auth
+    return auth
+
+
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
+HttpDep = Annotated[aiohttp.ClientSession, Depends(get_http)]
+AuthDep = Annotated[Authenticator, Depends(get_authenticator)]
+
+__all__ = ["AuthDep", "HttpDep", "RedisDep", "SettingsDep"]

@@ -1,0 +1,109 @@
+"""Security headers on everything the gateway serves, and its CORS policy."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tracking_system.gateway.routing import INGEST_PATH
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "cross-origin-opener-policy": "same-origin",
+}
+ALLOWED_HEADERS = "authorization, content-type, x-api-key"
+PREFLIGHT_MAX_AGE = "86400"
+
+
+class SecurityHeadersMiddleware:
+    """Adds CSP, nosniff, frame denial; `no-store` on every API answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_api = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if is_api:
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class CorsMiddleware:
+    """Ingestion accepts any origin (no credentials); the dashboard API only configured ones."""
+
+    def __init__(self, app: ASGIApp, *, dashboard_origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.dashboard_origins = frozenset(dashboard_origins)
+
+    def _allowed_origin(self, path: str, origin: str) -> str | None:
+        if path == INGEST_PATH:
+            return "*"
+        if path.startswith("/api/") and origin in self.dashboard_origins:
+            return origin
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_headers = Headers(scope=scope)
+        origin = request_headers.get("origin")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        allowed = self._allowed_origin(scope["path"], origin)
+        is_preflight = (
+            scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers
+        )
+        if is_preflight:
+            await self._preflight(allowed)(scope, receive, send)
+            return
+        if allowed is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["access-control-allow-origin"] = allowed
+                if allowed != "*":
+                    headers.add_vary_header("Origin")
+                    headers["access-control-allow-credentials"] = "true"
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    @staticmethod
+    def _preflight(allowed: str | None) -> Response:
+        if allowed is None:
+            return Response("Origin not allowed", status_code=403, media_type="text/plain")
+        headers = {
+            "access-control-allow-origin": allowed,
+            "access-control-allow-methods": "POST"
+            if allowed == "*"
+            else "GET, POST, PATCH, PUT, DELETE",
+            "access-control-allow-headers": ALLOWED_HEADERS,
+            "access-control-max-age": PREFLIGHT_MAX_AGE,
+            "vary": "Origin",
+        }
+        return Response(status_code=204, headers=headers)

@@ -1,0 +1,49 @@
+"""Every public /api/v1 route of the services, forwarded with the gateway's own headers."""
+
+from __future__ import annotations
+
+import secrets
+
+import aiohttp
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from tracking_system.common.errors import NotFound, ServiceUnavailable
+from tracking_system.common.internal import (
+    ACCOUNT_ID_HEADER,
+    CLIENT_IP_HEADER,
+    INTERNAL_TOKEN_HEADER,
+    REQUEST_ID_HEADER,
+)
+from tracking_system.gateway import proxy
+from tracking_system.gateway.deps import AuthDep, HttpDep, SettingsDep
+from tracking_system.gateway.routing import USERS, resolve
+
+router = APIRouter()
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+
+
+@router.api_route("/api/v1/{path:path}", methods=METHODS, include_in_schema=False)
+async def forward_api(
+    request: Request, settings: SettingsDep, http: HttpDep, auth: AuthDep
+) -> Response:
+    """Authenticate when the route needs it, then forward to the owning service."""
+    route = resolve(request.method, request.url.path)
+    if route is None:
+        raise NotFound("No such API route")
+    trusted = {
+        INTERNAL_TOKEN_HEADER: settings.internal_secret,
+        REQUEST_ID_HEADER: request.headers.get(REQUEST_ID_HEADER) or secrets.token_hex(8),
+        CLIENT_IP_HEADER: request.client.host if request.client else "",
+    }
+    if route.auth:
+        trusted[ACCOUNT_ID_HEADER] = await auth.account_id(request.headers.get("authorization"))
+    body = await proxy.read_body(request, settings.max_body_bytes)
+    base_url = settings.users_url if route.service == USERS else settings.tracking_url
+    try:
+        return await proxy.forward(
+            http, request=request, base_url=base_url, body=body, trusted_headers=trusted
+        )
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise ServiceUnavailable(f"The {route.service} service is unavailable") from exc

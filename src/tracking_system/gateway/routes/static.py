@@ -1,0 +1,77 @@
+"""The built dashboard (with its deep links) and the browser SDK."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from tracking_system.common.errors import NotFound
+from tracking_system.gateway.deps import SettingsDep
+
+router = APIRouter()
+
+# The dashboard's client-side routes: each serves index.html so a reload or a shared link works.
+DASHBOARD_ROUTES = ("/", "/login", "/register", "/setup", "/profile", "/events")
+NOT_BUILT = (
+    "<!doctype html><title>Tracking System</title><h1>Dashboard not built</h1>"
+    "<p>Run <code>make run</code> (or <code>npm run build</code> in dashboard/).</p>"
+)
+
+
+def _index(dashboard_dir: Path) -> Response:
+    index = dashboard_dir / "index.html"
+    if not index.is_file():
+        return HTMLResponse(NOT_BUILT, status_code=503)
+    # The shell must be revalidated so a new build is picked up; hashed assets are immutable.
+    return FileResponse(index, headers={"cache-control": "no-cache"})
+
+
+@router.get("/sdk.js", include_in_schema=False)
+async def sdk(settings: SettingsDep) -> Response:
+    """The browser SDK, loadable from any site."""
+    if not settings.sdk_file.is_file():
+        raise NotFound("SDK not built: run `make run` or `npm run build` in sdk/")
+    return FileResponse(
+        settings.sdk_file,
+        media_type="application/javascript",
+        headers={
+            "cache-control": "public, max-age=300",
+            "cross-origin-resource-policy": "cross-origin",
+            "access-control-allow-origin": "*",
+        },
+    )
+
+
+@router.get("/assets/{name:path}", include_in_schema=False)
+async def asset(name: str, settings: SettingsDep) -> Response:
+    """A hashed build asset of the dashboard."""
+    root = (settings.dashboard_dir / "assets").resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NotFound("No such asset")
+    return FileResponse(path, headers={"cache-control": "public, max-age=31536000, immutable"})
+
+
+def _spa_route(route: str) -> None:
+    async def page(settings: SettingsDep) -> Response:
+        return _index(settings.dashboard_dir)
+
+    router.add_api_route(route, page, methods=["GET"], include_in_schema=False)
+    if route != "/":
+        router.add_api_route(route + "/{rest:path}", page, methods=["GET"], include_in_schema=False)
+
+
+for _route in DASHBOARD_ROUTES:
+    _spa_route(_route)
+
+
+@router.get("/{name}", include_in_schema=False)
+async def root_file(name: str, settings: SettingsDep) -> Response:
+    """Top-level files of the build (favicon and the like); anything else is 404."""
+    root = settings.dashboard_dir.resolve()
+    path = (root / name).resolve()
+    if name == "index.html" or not path.is_relative_to(root) or not path.is_file():
+        raise NotFound("Not found")
+    return FileResponse(path)

@@ -1,0 +1,57 @@
+"""Settings of the gateway."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
+
+from tracking_system.common.settings import CommonSettings
+
+
+class GatewaySettings(CommonSettings):
+    """Environment of the gateway process."""
+
+    host: str = Field(default="127.0.0.1", validation_alias="GATEWAY_HOST")
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias="GATEWAY_PORT")
+    users_url: str = Field(default="http://127.0.0.1:8001", validation_alias="USERS_URL")
+    tracking_url: str = Field(default="http://127.0.0.1:8002", validation_alias="TRACKING_URL")
+    dashboard_dir: Path = Field(default=Path("dashboard/dist"), validation_alias="DASHBOARD_DIR")
+    sdk_file: Path = Field(default=Path("sdk/dist/sdk.js"), validation_alias="SDK_FILE")
+    # Origins allowed to call the dashboard API cross-origin; ingestion accepts any origin.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), validation_alias="CORS_ORIGINS"
+    )
+    max_body_bytes: int = Field(default=1_048_576, gt=0, validation_alias="GATEWAY_MAX_BODY_BYTES")
+    upstream_timeout_seconds: float = Field(
+        default=30.0, gt=0, validation_alias="GATEWAY_UPSTREAM_TIMEOUT"
+    )
+    upstream_connections: int = Field(
+        default=256, gt=0, validation_alias="GATEWAY_UPSTREAM_CONNECTIONS"
+    )
+
+    # How long a verified token is trusted without asking the user service again.
+    auth_cache_seconds: float = Field(
+        default=1.0, ge=0, le=1.0, validation_alias="GATEWAY_AUTH_CACHE_SECONDS"
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("users_url", "tracking_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+@lru_cache
+def get_settings() -> GatewaySettings:
+    """The settings, read once from the environment."""
+    return GatewaySettings()

@@ -1,0 +1,304 @@
+"""`tracking-system up`: start Redis (when embedded), the services and the worker; prefix their
+output; stop them all on Ctrl-C or SIGTERM, or when any one of them dies."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import redis.asyncio as aioredis
+
+from tracking_system.common import embedded_redis, keys
+from tracking_system.common.redis import (
+    MissingModulesError,
+    check_capabilities,
+    create_client,
+    wait_for_redis,
+)
+from tracking_system.common.urls import redact_url
+
+STOP_GRACE_SECONDS = 8.0
+READY_TIMEOUT_SECONDS = 60.0
+_PR_SET_PDEATHSIG = 1
+
+
+class StartupError(RuntimeError):
+    """The system could not be brought up; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class UpConfig:
+    """Where each part listens; derived from the same environment variables the parts read."""
+
+    redis_url: str | None
+    redis_port: int
+    data_dir: Path
+    gateway_host: str
+    gateway_port: int
+    users_port: int
+    tracking_port: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> UpConfig:
+        """Read the layout from the environment, with the documented defaults."""
+        return cls(
+            redis_url=env.get("REDIS_URL") or None,
+            redis_port=int(env.get("REDIS_PORT", "6380")),
+            data_dir=Path(env.get("DATA_DIR", ".data")),
+            gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
+            gateway_port=int(env.get("GATEWAY_PORT", "8000")),
+            users_port=int(env.get("USERS_PORT", "8001")),
+            tracking_port=int(env.get("TRACKING_PORT", "8002")),
+        )
+
+    @property
+    def effective_redis_url(self) -> str:
+        """The server every process connects to."""
+        return self.redis_url or embedded_redis.redis_url(self.redis_port)
+
+    @property
+    def public_url(self) -> str:
+        """Where a person opens the dashboard."""
+        host = "localhost" if self.gateway_host in ("127.0.0.1", "0.0.0.0") else self.gateway_host
+        return f"http://{host}:{self.gateway_port}"
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: asyncio.subprocess.Process | None = None
+    pump: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: if the supervisor is killed outright (SIGKILL),
+    # the kernel sends SIGTERM to the child, so no process outlives `up`.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def describe_exit(code: int) -> str:
+    """Human words for a return code."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+class Supervisor:
+    """Owns the child processes of `up` and their lifetime."""
+
+    def __init__(self, config: UpConfig, *, out: Callable[[str], None] | None = None) -> None:
+        self.config = config
+        self.children: list[Child] = []
+        self._out = out or (lambda line: print(line, flush=True))
+        self._stopping = False
+        self._width = 8
+
+    def say(self, message: str) -> None:
+        """A line from the supervisor itself."""
+        self._out(f"{'up':<{self._width}}| {message}")
+
+    def _env(self) -> dict[str, str]:
+        c = self.config
+        env = dict(os.environ)
+        env.update(
+            REDIS_URL=c.effective_redis_url,
+            USERS_URL=f"http://127.0.0.1:{c.users_port}",
+            TRACKING_URL=f"http://127.0.0.1:{c.tracking_port}",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    async def _spawn(self, name: str, argv: list[str]) -> Child:
+        child = Child(name=name, argv=argv)
+        child.process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            stdin=asyncio.subprocess.DEVNULL,
+            env=self._env(),
+            start_new_session=True,  # Ctrl-C reaches only us; we stop children in order.
+            preexec_fn=_die_with_parent,
+        )
+        child.pump = asyncio.create_task(self._pump(child))
+        self.children.append(child)
+        return child
+
+    async def _pump(self, child: Child) -> None:
+        if child.process is None or child.process.stdout is None:
+            return
+        prefix = f"{child.name:<{self._width}}| "
+        while line := await child.process.stdout.readline():
+            self._out(prefix + line.decode(errors="replace").rstrip())
+
+    def _python(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "tracking_system", *args]
+
+    async def start(self) -> None:
+        """Start every part in dependency order and wait until each is ready."""
+        c = self.config
+        if c.redis_url is None:
+            argv = embedded_redis.server_command(port=c.redis_port, data_dir=c.data_dir / "redis")
+            await self._spawn("redis", argv)
+            self.say(
+                f"embedded Redis Stack on 127.0.0.1:{c.redis_port}, data in {c.data_dir}/redis"
+            )
+        else:
+            self.say(f"using Redis at {redact_url(c.redis_url)}")
+        await self._check_redis()
+        await self._spawn("users", self._python("users"))
+        await self._spawn("tracking", self._python("tracking"))
+        await self._spawn("worker", self._python("worker"))
+        await self._spawn("gateway", self._python("gateway"))
+        await self._wait_ready()
+
+    async def _check_redis(self) -> None:
+        client = create_client(self.config.effective_redis_url)
+        try:
+            ready = asyncio.create_task(wait_for_redis(client, within=READY_TIMEOUT_SECONDS))
+            while not ready.done():
+                self._raise_if_any_died()
+                await asyncio.sleep(0.05)
+            try:
+                ready.result()
+            except TimeoutError as exc:
+                raise StartupError("Redis did not answer within 60 s") from exc
+            try:
+                await check_capabilities(client)
+            except MissingModulesError as exc:
+                raise StartupError(str(exc)) from exc
+        finally:
+            await client.aclose()
+
+    def _raise_if_any_died(self) -> None:
+        for child in self.children:
+            if child.process is not None and child.process.returncode is not None:
+                raise StartupError(
+                    f"{child.name} {describe_exit(child.process.returncode)} during start-up"
+                )
+
+    async def _wait_ready(self) -> None:
+        c = self.config
+        urls = {
+            "users": f"http://127.0.0.1:{c.users_port}/health",
+            "tracking": f"http://127.0.0.1:{c.tracking_port}/health",
+            "gateway": f"http://127.0.0.1:{c.gateway_port}/health",
+        }
+        pending = set(urls) | {"worker"}
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        client = create_client(c.effective_redis_url)
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as http:
+                while pending:
+                    self._raise_if_any_died()
+                    if time.monotonic() > deadline:
+                        raise StartupError("not ready within 60 s: " + ", ".join(sorted(pending)))
+                    for name in sorted(pending):
+                        if await self._is_ready(name, urls.get(name), http, client):
+                            pending.discard(name)
+                    await asyncio.sleep(0.1)
+        finally:
+            await client.aclose()
+
+    @staticmethod
+    async def _is_ready(
+        name: str, url: str | None, http: aiohttp.ClientSession, redis: aioredis.Redis
+    ) -> bool:
+        if url is None:
+            found = [k async for k in redis.scan_iter(match=keys.WORKER_HEARTBEAT_PREFIX + "*")]
+            return bool(found)
+        try:
+            async with http.get(url) as resp:
+                return resp.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
+    async def wait_for_first_exit(self, stop: asyncio.Event) -> Child | None:
+        """Block until a child exits (returned) or `stop` is set (None)."""
+        waits = {asyncio.create_task(ch.process.wait()): ch for ch in self.children if ch.process}
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({*waits, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (*waits, stopper):
+            if task not in done:
+                task.cancel()
+        for task in done:
+            if task in waits:
+                return waits[task]
+        return None
+
+    async def stop_all(self) -> None:
+        """SIGTERM every child, newest first (Redis last), then SIGKILL what is left."""
+        if self._stopping:
+            return
+        self._stopping = True
+        for child in reversed(self.children):
+            await self._stop(child)
+        for child in self.children:
+            if child.pump is not None:
+                try:
+                    await asyncio.wait_for(child.pump, timeout=1)
+                except (TimeoutError, asyncio.CancelledError):
+                    child.pump.cancel()
+
+    async def _stop(self, child: Child) -> None:
+        proc = child.process
+        if proc is None or proc.returncode is not None:
+            return
+        try:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.wait(), timeout=STOP_GRACE_SECONDS)
+        except TimeoutError:
+            self.say(f"{child.name} did not stop in {STOP_GRACE_SECONDS:.0f} s; killing it")
+            proc.kill()
+            await proc.wait()
+        except ProcessLookupError:
+            pass
+
+
+async def run_up(config: UpConfig) -> int:
+    """Bring the system up and keep it up until Ctrl-C, SIGTERM or a child's death."""
+    supervisor = Supervisor(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        starting = asyncio.create_task(supervisor.start())
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            supervisor.say("stopping before start-up finished")
+            return 130
+        stopper.cancel()
+        starting.result()
+        supervisor.say(f"Tracking System is running: {config.public_url}  (Ctrl-C to stop)")
+        supervisor.say(f"health: {config.public_url}/api/v1/health")
+        died = await supervisor.wait_for_first_exit(stop)
+        if died is None:
+            supervisor.say("stopping (signal received)")
+            return 0
+        code = died.process.returncode if died.process else None
+        supervisor.say(f"{died.name} {describe_exit(code or 0)}; stopping everything else")
+        return 1
+    except StartupError as exc:
+        print(f"tracking-system: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        if supervisor.children:
+            await supervisor.stop_all()
+            supervisor.say("all processes stopped")

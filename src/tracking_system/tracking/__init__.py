@@ -1,0 +1,1 @@
+"""The tracking service: event ingestion and the stats and events query API."""

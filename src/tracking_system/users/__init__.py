@@ -1,0 +1,1 @@
+"""The user service: accounts, passwords, access and refresh tokens, API keys."""

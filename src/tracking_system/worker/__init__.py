@@ -1,0 +1,1 @@
+"""The worker: consumes the events stream, enriches, stores, rolls up, publishes live."""

@@ -1,0 +1,76 @@
+"""Session fixtures: one real Redis Stack, and the real service processes, for the whole run."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from tests.support.redis_server import RedisServer, start_redis
+from tests.support.system import System, start_system
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """Async tests run on asyncio (what the services use)."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """The embedded Redis Stack on a free port, for the whole session."""
+    server = start_redis(tmp_path_factory.mktemp("redis-stack"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def plain_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A Redis server without the JSON and search modules."""
+    server = start_redis(tmp_path_factory.mktemp("redis-plain"), with_modules=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_sync(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    """A synchronous client to the session's Redis Stack."""
+    client = redis_server.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+async def redis_async(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    """An asyncio client to the session's Redis Stack."""
+    client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def system(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """Users, tracking, worker and gateway as real processes on free ports."""
+    running = start_system(
+        redis_url=redis_server.url, log_dir=tmp_path_factory.mktemp("system-logs")
+    )
+    yield running
+    running.stop_all()
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path) -> Path:
+    """A fresh folder for the logs of processes a test starts itself."""
+    path = tmp_path / "logs"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def clean_redis(redis_sync: redis.Redis) -> redis.Redis:
+    """The session's Redis Stack emptied before the test (for tests that run no services)."""
+    redis_sync.flushall()
+    return redis_sync

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.support.system import System
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register", "/setup", "/profile", "/events"])
+def test_dashboard_deep_links_serve_the_app(system: System, path: str) -> None:
+    response = httpx.get(system.gateway_url + path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<div id="root">' in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_dashboard_assets_are_served_and_cached(system: System) -> None:
+    index = httpx.get(system.gateway_url + "/").text
+    asset = index.split('src="', 1)[1].split('"', 1)[0]
+    response = httpx.get(system.gateway_url + asset)
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]
+    assert "immutable" in response.headers["cache-control"]
+
+
+def test_sdk_is_served_as_javascript_to_any_site(system: System) -> None:
+    response = httpx.get(system.gateway_url + "/sdk.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/javascript")
+    assert response.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert "__trk" in response.text
+
+
+@pytest.mark.parametrize("path", ["/nope", "/internal/x", "/assets/../../pyproject.toml"])
+def test_unknown_paths_are_404(system: System, path: str) -> None:
+    assert httpx.get(system.gateway_url + path).status_code == 404

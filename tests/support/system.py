@@ -1,0 +1,118 @@
+"""The real service processes (users, tracking, worker, gateway) started for a test session."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from tests.support.processes import (
+    REPO_ROOT,
+    free_port,
+    http_ok,
+    start_tracking_process,
+    stop_process,
+    wait_until,
+)
+from tracking_system.common import keys
+
+TEST_INTERNAL_SECRET = "test-internal-secret-" + "x" * 24
+
+
+@dataclass
+class System:
+    redis_url: str
+    log_dir: Path
+    ports: dict[str, int]
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        """Public entry point."""
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def service_url(self, name: str) -> str:
+        """Direct URL of a service (bypassing the gateway)."""
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def log_path(self, name: str) -> Path:
+        """Where the process's output goes."""
+        return self.log_dir / f"{name}.log"
+
+    def logs(self) -> str:
+        """Everything every process has written so far."""
+        return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
+
+    def start(self, name: str) -> None:
+        """Start (or restart) one process and wait until it is ready."""
+        command = name
+        self.processes[name] = start_tracking_process(
+            command, env=self.env, log_path=self.log_path(name)
+        )
+        self.wait_ready(name)
+
+    def wait_ready(self, name: str) -> None:
+        """Block until the process answers (services) or heartbeats (worker)."""
+        proc = self.processes[name]
+
+        def ready() -> bool:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited:\n{self.log_path(name).read_text()}")
+            if name == "worker":
+                client = redis.Redis.from_url(self.redis_url)
+                found = list(client.scan_iter(match=keys.WORKER_HEARTBEAT_PREFIX + "*"))
+                client.close()
+                return bool(found)
+            return http_ok(self.service_url(name) + "/health")
+
+        wait_until(ready, within=60, what=name)
+
+    def stop(self, name: str) -> None:
+        """Stop one process gracefully."""
+        stop_process(self.processes[name])
+
+    def stop_all(self) -> None:
+        """Stop every process."""
+        for name in reversed(list(self.processes)):
+            self.stop(name)
+
+
+def build_system(
+    *, redis_url: str, log_dir: Path, extra_env: Mapping[str, str] | None = None
+) -> System:
+    """Describe a system on free ports (nothing started yet)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    ports = {name: free_port() for name in ("gateway", "users", "tracking")}
+    env = {
+        "APP_ENV": "test",
+        "REDIS_URL": redis_url,
+        "INTERNAL_SECRET": TEST_INTERNAL_SECRET,
+        "GATEWAY_PORT": str(ports["gateway"]),
+        "USERS_PORT": str(ports["users"]),
+        "TRACKING_PORT": str(ports["tracking"]),
+        "USERS_URL": f"http://127.0.0.1:{ports['users']}",
+        "TRACKING_URL": f"http://127.0.0.1:{ports['tracking']}",
+        "DASHBOARD_DIR": str(REPO_ROOT / "dashboard" / "dist"),
+        "SDK_FILE": str(REPO_ROOT / "sdk" / "dist" / "sdk.js"),
+        "LOG_FORMAT": "json",
+        **(extra_env or {}),
+    }
+    return System(redis_url=redis_url, log_dir=log_dir, ports=ports, env=env)
+
+
+def start_system(
+    *, redis_url: str, log_dir: Path, extra_env: Mapping[str, str] | None = None
+) -> System:
+    """Start users, tracking, worker and gateway, each waited for."""
+    system = build_system(redis_url=redis_url, log_dir=log_dir, extra_env=extra_env)
+    try:
+        for name in ("users", "tracking", "worker", "gateway"):
+            system.start(name)
+    except BaseException:
+        system.stop_all()
+        raise
+    return system

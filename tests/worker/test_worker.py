@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import redis
+
+from tests.support.system import System
+from tracking_system.common import keys
+
+
+def test_worker_joins_the_consumer_group(system: System, redis_sync: redis.Redis) -> None:
+    groups = redis_sync.xinfo_groups(keys.EVENTS_STREAM)
+    assert [g["name"] for g in groups] == [keys.EVENTS_GROUP]
+    consumers = redis_sync.xinfo_consumers(keys.EVENTS_STREAM, keys.EVENTS_GROUP)
+    assert len(consumers) >= 1
+
+
+def test_worker_heartbeat_expires_by_itself(system: System, redis_sync: redis.Redis) -> None:
+    beats = list(redis_sync.scan_iter(match=keys.WORKER_HEARTBEAT_PREFIX + "*"))
+    assert beats
+    ttl = redis_sync.ttl(beats[0])
+    assert 0 < ttl <= keys.WORKER_HEARTBEAT_TTL_SECONDS
