@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 import redis.asyncio as aioredis
@@ -74,3 +75,10 @@ def clean_redis(redis_sync: redis.Redis) -> redis.Redis:
     """The session's Redis Stack emptied before the test (for tests that run no services)."""
     redis_sync.flushall()
     return redis_sync
+
+
+@pytest.fixture
+def api(system: System) -> Iterator[httpx.Client]:
+    """An HTTP client to the real gateway."""
+    with httpx.Client(base_url=system.gateway_url, timeout=30) as client:
+        yield client

@@ -26,9 +26,11 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# started, which would break the asyncio tests that run after the browser tests.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One Chromium for the session; a missing binary is a failure, not a skip."""
+    """One Chromium per test module; a missing binary is a failure, not a skip."""
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} not found: `make test` installs Debian's chromium package")
     with sync_playwright() as pw:

@@ -99,6 +99,8 @@ def build_system(
         "DASHBOARD_DIR": str(REPO_ROOT / "dashboard" / "dist"),
         "SDK_FILE": str(REPO_ROOT / "sdk" / "dist" / "sdk.js"),
         "LOG_FORMAT": "json",
+        # Tests pose as many clients through X-Forwarded-For, as a reverse proxy would send.
+        "TRUSTED_PROXIES": "127.0.0.1",
         **(extra_env or {}),
     }
     return System(redis_url=redis_url, log_dir=log_dir, ports=ports, env=env)

@@ -16,3 +16,61 @@ WORKER_HEARTBEAT_TTL_SECONDS = 15
 def worker_heartbeat(consumer: str) -> str:
     """Key a worker refreshes while it is alive."""
     return f"{WORKER_HEARTBEAT_PREFIX}{consumer}"
+
+
+# --- Accounts -------------------------------------------------------------------------------
+# `User:<ulid>` is a RedisJSON document; `User:index` searches it by email and API key.
+USER_PREFIX = "User:"
+USER_INDEX = "User:index"
+# Uniqueness is enforced by these reservation keys, claimed atomically in one script, because an
+# index lookup followed by a write can race with a concurrent registration.
+USER_EMAIL_PREFIX = "UserEmail:"
+API_KEY_PREFIX = "ApiKey:"
+# Tokens are stored only as the SHA-256 of the token (hex); the token itself is never stored.
+ACCESS_TOKEN_PREFIX = "AccessToken:"  # noqa: S105 (a key prefix)
+REFRESH_TOKEN_PREFIX = "RefreshToken:"  # noqa: S105 (a key prefix)
+# A family is one sign-in: every refresh token rotated from it and their access tokens. Deleting
+# the family key revokes all of them at once.
+TOKEN_FAMILY_PREFIX = "TokenFamily:"  # noqa: S105 (a key prefix)
+USER_SESSIONS_PREFIX = "UserSessions:"
+RATE_LIMIT_PREFIX = "RateLimit:"
+
+
+def user(account_id: str) -> str:
+    """The account's JSON document."""
+    return f"{USER_PREFIX}{account_id}"
+
+
+def user_email(email: str) -> str:
+    """Reservation of a (lower-cased) email, holding the account id."""
+    return f"{USER_EMAIL_PREFIX}{email}"
+
+
+def api_key(key: str) -> str:
+    """API key -> account id; read by the tracking service on ingestion."""
+    return f"{API_KEY_PREFIX}{key}"
+
+
+def access_token(token_hash: str) -> str:
+    """An access token's record, by the token's hash."""
+    return f"{ACCESS_TOKEN_PREFIX}{token_hash}"
+
+
+def refresh_token(token_hash: str) -> str:
+    """A refresh token's record, by the token's hash."""
+    return f"{REFRESH_TOKEN_PREFIX}{token_hash}"
+
+
+def token_family(family_id: str) -> str:
+    """Alive while the sign-in it names is not revoked."""
+    return f"{TOKEN_FAMILY_PREFIX}{family_id}"
+
+
+def user_sessions(account_id: str) -> str:
+    """Set of the account's token family ids."""
+    return f"{USER_SESSIONS_PREFIX}{account_id}"
+
+
+def rate_limit(scope: str, subject: str) -> str:
+    """A fixed-window counter."""
+    return f"{RATE_LIMIT_PREFIX}{scope}:{subject}"

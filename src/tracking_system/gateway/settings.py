@@ -33,14 +33,18 @@ class GatewaySettings(CommonSettings):
         default=256, gt=0, validation_alias="GATEWAY_UPSTREAM_CONNECTIONS"
     )
 
+    # Peers (a reverse proxy in front of the gateway) whose X-Forwarded-For is believed.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), validation_alias="TRUSTED_PROXIES"
+    )
     # How long a verified token is trusted without asking the user service again.
     auth_cache_seconds: float = Field(
         default=1.0, ge=0, le=1.0, validation_alias="GATEWAY_AUTH_CACHE_SECONDS"
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
         return value

@@ -24,6 +24,18 @@ router = APIRouter()
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
+def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str:
+    """The caller's address; behind a trusted proxy, the nearest untrusted X-Forwarded-For hop."""
+    peer = request.client.host if request.client else ""
+    if peer not in trusted_proxies:
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted_proxies:
+            return hop
+    return peer
+
+
 @router.api_route("/api/v1/{path:path}", methods=METHODS, include_in_schema=False)
 async def forward_api(
     request: Request, settings: SettingsDep, http: HttpDep, auth: AuthDep
@@ -35,7 +47,7 @@ async def forward_api(
     trusted = {
         INTERNAL_TOKEN_HEADER: settings.internal_secret,
         REQUEST_ID_HEADER: request.headers.get(REQUEST_ID_HEADER) or secrets.token_hex(8),
-        CLIENT_IP_HEADER: request.client.host if request.client else "",
+        CLIENT_IP_HEADER: client_ip(request, settings.trusted_proxies),
     }
     if route.auth:
         trusted[ACCOUNT_ID_HEADER] = await auth.account_id(request.headers.get("authorization"))
