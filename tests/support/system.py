@@ -101,6 +101,9 @@ def build_system(
         "LOG_FORMAT": "json",
         # Tests pose as many clients through X-Forwarded-For, as a reverse proxy would send.
         "TRUSTED_PROXIES": "127.0.0.1",
+        "WORKER_CLAIM_IDLE_MS": "1500",
+        "WORKER_MAINTENANCE_SECONDS": "0.5",
+        "WORKER_METRICS_PORT": str(free_port()),
         **(extra_env or {}),
     }
     return System(redis_url=redis_url, log_dir=log_dir, ports=ports, env=env)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from tracking_system import __version__
 from tracking_system.common.errors import install_error_handlers
 from tracking_system.common.internal import InternalCredentialMiddleware
+from tracking_system.common.metrics import router as metrics_router
 from tracking_system.common.redis import check_capabilities, create_client, wait_for_redis
 from tracking_system.common.settings import CommonSettings
 
@@ -62,6 +63,7 @@ def create_service_app(
     async def health() -> dict[str, Any]:
         return {"status": "ok", "service": name}
 
+    app.include_router(metrics_router)
     for router in routers:
         app.include_router(router)
     return app

@@ -18,7 +18,7 @@ REQUEST_ID_HEADER = "x-request-id"
 RESERVED_HEADER_PREFIXES = ("x-internal-", "x-account-", "x-client-", "x-forwarded-")
 
 # Paths a service answers without the credential (liveness only, no data).
-PUBLIC_SERVICE_PATHS = frozenset({"/health"})
+PUBLIC_SERVICE_PATHS = frozenset({"/health", "/metrics"})
 
 
 def is_reserved_header(name: str) -> bool:

@@ -74,3 +74,29 @@ def user_sessions(account_id: str) -> str:
 def rate_limit(scope: str, subject: str) -> str:
     """A fixed-window counter."""
     return f"{RATE_LIMIT_PREFIX}{scope}:{subject}"
+
+
+# --- Events ---------------------------------------------------------------------------------
+# `Event:<ulid>` hashes, searched through `Event:index`. The ULID is derived from the event time
+# and a hash of (account, eventId), so a retried or redelivered event maps to the same key and
+# EXISTS on it is the deduplication check, scoped to the account.
+EVENT_PREFIX = "Event:"
+EVENT_INDEX = "Event:index"
+# TAG separator for fields holding URLs and free text: a control character no value contains
+# (values are cleaned of control characters on ingestion).
+TAG_SEPARATOR = "\x1f"
+
+
+def event(event_ulid: str) -> str:
+    """A stored event."""
+    return f"{EVENT_PREFIX}{event_ulid}"
+
+
+def live_channel(account_id: str) -> str:
+    """Pub/Sub channel carrying a compact copy of each newly stored event of the account."""
+    return f"live:{account_id}"
+
+
+def ingest_rate(account_id: str, second: int) -> str:
+    """Events accepted for one account's API key in one wall-clock second."""
+    return f"{RATE_LIMIT_PREFIX}ingest:{account_id}:{second}"

@@ -5,9 +5,29 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tracking_system.common.app import create_service_app
+from tracking_system.common.indexes import ensure_event_index
+from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
+from tracking_system.tracking.ingest.pipeline import IngestPolicy
+from tracking_system.tracking.ingest.validation import Limits
+from tracking_system.tracking.routes import ingest
 from tracking_system.tracking.settings import TrackingSettings, get_settings
 
 
 def create_app(settings: TrackingSettings | None = None) -> FastAPI:
     """Build the tracking service with its routers mounted."""
-    return create_service_app(name="tracking", settings=settings or get_settings(), routers=[])
+    settings = settings or get_settings()
+
+    async def startup(app: FastAPI) -> None:
+        await ensure_event_index(app.state.redis)
+        app.state.resolver = ApiKeyResolver(
+            app.state.redis, cache_seconds=settings.api_key_cache_seconds
+        )
+        app.state.ingest_policy = IngestPolicy(
+            limits=Limits(),
+            rate_limit_per_second=settings.ingest_rate_limit,
+            max_backlog=settings.ingest_max_backlog,
+        )
+
+    return create_service_app(
+        name="tracking", settings=settings, routers=[ingest.router], on_startup=[startup]
+    )

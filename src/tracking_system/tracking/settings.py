@@ -14,6 +14,14 @@ class TrackingSettings(CommonSettings):
 
     host: str = Field(default="127.0.0.1", validation_alias="TRACKING_HOST")
     port: int = Field(default=8002, ge=1, le=65535, validation_alias="TRACKING_PORT")
+    api_key_cache_seconds: float = Field(
+        default=1.0, ge=0, le=1.0, validation_alias="API_KEY_CACHE_SECONDS"
+    )
+    ingest_rate_limit: int = Field(
+        default=2000, ge=1, validation_alias="INGEST_RATE_LIMIT_PER_SECOND"
+    )
+    # Unread events allowed in the stream before ingestion answers 503 instead of trimming them.
+    ingest_max_backlog: int = Field(default=1_000_000, ge=1, validation_alias="INGEST_MAX_BACKLOG")
 
 
 @lru_cache

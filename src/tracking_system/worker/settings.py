@@ -20,6 +20,19 @@ class WorkerSettings(CommonSettings):
 
     consumer_name: str = Field(default_factory=_default_consumer, validation_alias="WORKER_NAME")
     heartbeat_seconds: float = Field(default=2.0, gt=0, validation_alias="WORKER_HEARTBEAT_SECONDS")
+    batch_size: int = Field(default=500, ge=1, le=5000, validation_alias="WORKER_BATCH_SIZE")
+    block_ms: int = Field(default=1000, ge=1, validation_alias="WORKER_BLOCK_MS")
+    # An entry another consumer took and has not acknowledged for this long is reclaimed.
+    claim_idle_ms: int = Field(default=30_000, ge=1, validation_alias="WORKER_CLAIM_IDLE_MS")
+    maintenance_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="WORKER_MAINTENANCE_SECONDS"
+    )
+    # After this many deliveries without success an entry goes to the dead-letter stream.
+    max_deliveries: int = Field(default=5, ge=1, validation_alias="WORKER_MAX_DELIVERIES")
+    zone_cache_seconds: float = Field(
+        default=5.0, ge=0, validation_alias="WORKER_ZONE_CACHE_SECONDS"
+    )
+    metrics_port: int = Field(default=9102, ge=0, le=65535, validation_alias="WORKER_METRICS_PORT")
 
 
 @lru_cache

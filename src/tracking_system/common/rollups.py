@@ -1,0 +1,129 @@
+"""Layout of the rollups the worker writes and the stats API reads.
+
+Per account and per time zone (the account's zone when the event was stored), by local day:
+- `R:{a}:{tz}:d:{day}`            HASH  e (events), pv (page views), started (sessions that
+                                        began that day), bounces, dur (ms of those sessions)
+- `R:{a}:{tz}:d:{day}:u` / `:s`   HLL   distinct users / sessions with an event that day
+- `R:{a}:{tz}:z:{day}:{dim}`      ZSET  value -> count, for the dimensions in DIMENSIONS
+- `R:{a}:{tz}:h:{day}:{dim}:{token}:u|s`  HLL  distinct users (and sessions) per value
+- `R:{a}:{tz}:x:{day}:{token}`    ZSET  user -> sessions of that user whose exit page is the
+                                        value (exact, since an exit page moves as a session goes on)
+- `R:{a}:{tz}:sess:{sid}`         HASH  per-session state (first, last, count, start day, ...)
+Lifetime, independent of any zone: `R:{a}:L:tot`, `R:{a}:L:z:{dim}`, `R:{a}:L:h:{dim}:{token}:u|s`
+for eventName and page. Realtime, by UTC epoch minute: `R:{a}:rt:{minute}:e` (counter) and
+`:u` (HLL), expiring after an hour. `R:{a}:meta` counts the events rolled up per zone, so a query
+in a zone can tell whether the rollups there cover every event.
+
+The worker's Lua script (worker/store.lua) composes the same names from the prefixes below;
+the two must change together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+ROLLUP_PREFIX = "R:"
+LIFETIME = "L"
+REALTIME_TTL_SECONDS = 3600
+SESSION_TTL_SECONDS = 2 * 24 * 3600
+MAX_INLINE_TOKEN = 64
+
+# Dimensions counted per event, and those counted once per session (from its first event).
+EVENT_DIMENSIONS = ("eventName", "page")
+SESSION_DIMENSIONS = (
+    "referrer",
+    "referrerDomain",
+    "utmSource",
+    "utmMedium",
+    "utmCampaign",
+    "browser",
+    "os",
+    "device",
+    "country",
+)
+PAGE_SESSION_DIMENSIONS = ("entryPage", "exitPage")
+DIMENSIONS = EVENT_DIMENSIONS + SESSION_DIMENSIONS + PAGE_SESSION_DIMENSIONS
+
+
+def value_token(value: str) -> str:
+    """The part of a key that names a dimension value: itself, or a hash when long."""
+    if len(value) <= MAX_INLINE_TOKEN:
+        return value
+    return "#" + hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()
+
+
+def zone_prefix(account_id: str, tz: str) -> str:
+    """Prefix of every per-zone rollup key of the account."""
+    return f"{ROLLUP_PREFIX}{account_id}:{tz}:"
+
+
+def lifetime_prefix(account_id: str) -> str:
+    """Prefix of the account's lifetime rollups."""
+    return f"{ROLLUP_PREFIX}{account_id}:{LIFETIME}:"
+
+
+def realtime_prefix(account_id: str) -> str:
+    """Prefix of the account's per-minute realtime keys."""
+    return f"{ROLLUP_PREFIX}{account_id}:rt:"
+
+
+def meta(account_id: str) -> str:
+    """Events rolled up per zone."""
+    return f"{ROLLUP_PREFIX}{account_id}:meta"
+
+
+def day_counters(account_id: str, tz: str, day: str) -> str:
+    """HASH of the day's exact counters."""
+    return f"{zone_prefix(account_id, tz)}d:{day}"
+
+
+def day_users(account_id: str, tz: str, day: str) -> str:
+    """HLL of the day's distinct users."""
+    return day_counters(account_id, tz, day) + ":u"
+
+
+def day_sessions(account_id: str, tz: str, day: str) -> str:
+    """HLL of the day's distinct sessions."""
+    return day_counters(account_id, tz, day) + ":s"
+
+
+def day_top(account_id: str, tz: str, day: str, dimension: str) -> str:
+    """ZSET value -> count of a dimension on a day."""
+    return f"{zone_prefix(account_id, tz)}z:{day}:{dimension}"
+
+
+def day_value_hll(
+    account_id: str, tz: str, day: str, dimension: str, value: str, kind: str = "u"
+) -> str:
+    """HLL of distinct users (`u`) or sessions (`s`) for one value of a dimension on a day."""
+    return f"{zone_prefix(account_id, tz)}h:{day}:{dimension}:{value_token(value)}:{kind}"
+
+
+def day_exit_visitors(account_id: str, tz: str, day: str, page: str) -> str:
+    """ZSET of the users whose sessions that began on `day` ended on `page`."""
+    return f"{zone_prefix(account_id, tz)}x:{day}:{value_token(page)}"
+
+
+def lifetime_totals(account_id: str) -> str:
+    """HASH e, pv over the account's lifetime."""
+    return lifetime_prefix(account_id) + "tot"
+
+
+def lifetime_top(account_id: str, dimension: str) -> str:
+    """ZSET value -> count over the lifetime (eventName, page)."""
+    return f"{lifetime_prefix(account_id)}z:{dimension}"
+
+
+def lifetime_value_hll(account_id: str, dimension: str, value: str, kind: str = "u") -> str:
+    """HLL of distinct users or sessions for one value over the lifetime."""
+    return f"{lifetime_prefix(account_id)}h:{dimension}:{value_token(value)}:{kind}"
+
+
+def minute_events(account_id: str, minute: int) -> str:
+    """Events in one UTC epoch minute."""
+    return f"{realtime_prefix(account_id)}{minute}:e"
+
+
+def minute_users(account_id: str, minute: int) -> str:
+    """HLL of users active in one UTC epoch minute."""
+    return f"{realtime_prefix(account_id)}{minute}:u"

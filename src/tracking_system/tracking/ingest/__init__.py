@@ -1,0 +1,1 @@
+"""Ingestion: validate -> resolve key -> XADD."""

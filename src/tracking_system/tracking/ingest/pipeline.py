@@ -1,0 +1,151 @@
+"""The ingestion pipeline, top to bottom: parse -> validate -> resolve key -> check origin ->
+rate limit, backlog and XADD in one atomic script -> answer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+
+from tracking_system.common import keys
+from tracking_system.common.errors import (
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+)
+from tracking_system.common.stream import ACCOUNT_FIELD, EVENT_FIELD
+from tracking_system.tracking import metrics
+from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
+from tracking_system.tracking.ingest.validation import (
+    BodyError,
+    Limits,
+    parse_body,
+    validate_event,
+)
+
+# KEYS[1] stream, KEYS[2] per-second counter of the key. ARGV[1] count, ARGV[2] limit per
+# second, ARGV[3] largest backlog, ARGV[4] account id, ARGV[5..] events (JSON).
+# One script: the batch is refused or added whole, never half.
+_ADD = f"""
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end
+local used = redis.call('INCRBY', KEYS[2], ARGV[1])
+if used == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[2], 2) end
+if used > tonumber(ARGV[2]) then return -2 end
+for i = 5, #ARGV do
+  redis.call('XADD', KEYS[1], '*', '{ACCOUNT_FIELD}', ARGV[4], '{EVENT_FIELD}', ARGV[i])
+end
+return #ARGV - 4
+"""
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    body: bytes
+    header_api_key: str | None
+    origin: str | None
+    user_agent: str
+    client_ip: str
+
+
+@dataclass
+class IngestResult:
+    accepted: int
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IngestPolicy:
+    limits: Limits
+    rate_limit_per_second: int
+    max_backlog: int
+
+
+def origin_allowed(origin: str | None, allowed: frozenset[str]) -> bool:
+    """An empty list allows any origin; requests without Origin come from servers, not pages."""
+    if not allowed or origin is None:
+        return True
+    return origin.lower().rstrip("/") in allowed
+
+
+def _reject(reason: str, count: int = 1) -> None:
+    metrics.EVENTS_REJECTED.labels(reason=reason).inc(count)
+
+
+async def ingest(
+    *,
+    redis: aioredis.Redis,
+    resolver: ApiKeyResolver,
+    request: IngestRequest,
+    policy: IngestPolicy,
+) -> IngestResult:
+    """Accept what is valid into the events stream, or raise the error the contract names."""
+    if len(request.body) > policy.limits.max_body_bytes:
+        _reject("too_large")
+        raise PayloadTooLarge(f"Body larger than {policy.limits.max_body_bytes // 1024} KB")
+    try:
+        parsed = parse_body(request.body, policy.limits)
+    except BodyError as exc:
+        _reject("too_large" if exc.status == 413 else "malformed")
+        error = PayloadTooLarge if exc.status == 413 else InvalidInput
+        raise error(errors=exc.errors) from exc
+
+    api_key = request.header_api_key or parsed.api_key
+    if api_key is None and not parsed.is_batch and isinstance(parsed.events[0], dict):
+        own = parsed.events[0].get("apiKey")
+        api_key = own if isinstance(own, str) else None
+    if not api_key:
+        _reject("no_api_key", len(parsed.events))
+        raise NotAuthenticated(errors={"apiKey": "API key required (body apiKey or X-Api-Key)"})
+    owner = await resolver.resolve(api_key)
+    if owner is None:
+        _reject("unknown_api_key", len(parsed.events))
+        raise NotAuthenticated(errors={"apiKey": "Unknown API key"})
+    if not origin_allowed(request.origin, owner.allowed_origins):
+        _reject("origin_not_allowed", len(parsed.events))
+        raise Forbidden("This site's origin is not allowed to send events with this key")
+
+    now_ms = int(time.time() * 1000)
+    accepted: list[str] = []
+    result = IngestResult(accepted=0)
+    for index, raw in enumerate(parsed.events):
+        event, errors = validate_event(raw, now_ms=now_ms, api_key=api_key, limits=policy.limits)
+        if event is None:
+            result.rejected.append({"index": index, "errors": errors})
+            continue
+        event["receivedAt"] = now_ms
+        event["userAgent"] = request.user_agent[:1024]
+        event["ip"] = request.client_ip
+        accepted.append(orjson.dumps(event).decode())
+    if result.rejected:
+        _reject("invalid", len(result.rejected))
+    if not accepted:
+        if parsed.is_batch:
+            raise InvalidInput(errors={"events": result.rejected})
+        raise InvalidInput(errors=result.rejected[0]["errors"])
+
+    outcome = await redis.eval(
+        _ADD,
+        2,
+        keys.EVENTS_STREAM,
+        keys.ingest_rate(owner.account_id, int(now_ms // 1000)),
+        len(accepted),
+        policy.rate_limit_per_second,
+        policy.max_backlog,
+        owner.account_id,
+        *accepted,
+    )
+    if outcome == -1:
+        _reject("backlog", len(accepted))
+        raise ServiceUnavailable("Too many events waiting to be processed", retry_after=5)
+    if outcome == -2:
+        _reject("rate_limited", len(accepted))
+        raise RateLimited("Too many events for this API key", retry_after=1)
+    metrics.EVENTS_ACCEPTED.inc(len(accepted))
+    result.accepted = len(accepted)
+    return result

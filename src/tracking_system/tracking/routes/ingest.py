@@ -1,0 +1,60 @@
+"""POST /api/v1/events: the public ingestion endpoint."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from tracking_system.common.errors import InvalidInput, PayloadTooLarge, envelope
+from tracking_system.common.responses import JsonResponse
+from tracking_system.tracking import metrics
+from tracking_system.tracking.deps import ClientIp, PolicyDep, RedisDep, ResolverDep
+from tracking_system.tracking.ingest.pipeline import IngestRequest, ingest
+
+router = APIRouter(tags=["ingestion"])
+
+ACCEPTED_TYPES = ("application/json", "text/plain", "")
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"Body larger than {limit // 1024} KB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"Body larger than {limit // 1024} KB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/api/v1/events", status_code=202)
+async def ingest_events(
+    request: Request, redis: RedisDep, resolver: ResolverDep, policy: PolicyDep, ip: ClientIp
+) -> Response:
+    """Accept one event or a batch; 202 only once the stream holds them."""
+    with metrics.INGEST_SECONDS.time():
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media_type not in ACCEPTED_TYPES:
+            raise InvalidInput(
+                errors={"body": "Content-Type must be application/json or text/plain"}
+            )
+        body = await _read_capped(request, policy.limits.max_body_bytes)
+        result = await ingest(
+            redis=redis,
+            resolver=resolver,
+            policy=policy,
+            request=IngestRequest(
+                body=body,
+                header_api_key=request.headers.get("x-api-key"),
+                origin=request.headers.get("origin"),
+                user_agent=request.headers.get("user-agent", ""),
+                client_ip=ip,
+            ),
+        )
+        return JsonResponse(
+            envelope({"accepted": result.accepted, "rejected": result.rejected}),
+            status_code=202,
+        )

@@ -1,0 +1,254 @@
+"""The worker's pipeline: read from the consumer group -> enrich -> store + roll up + ack
+(one atomic script) -> and, on a timer, reclaim stalled entries, dead-letter poison ones and
+trim what every consumer has acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from tracking_system.common import keys
+from tracking_system.common.stream import decode_entry
+from tracking_system.worker import metrics
+from tracking_system.worker.settings import WorkerSettings
+from tracking_system.worker.store import Prepared, Store, prepare
+from tracking_system.worker.zones import AccountZones
+
+log = structlog.get_logger(__name__)
+
+Entry = tuple[str, dict[str, str]]
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+
+
+async def ensure_group(redis: aioredis.Redis, consumer: str) -> None:
+    """Create the stream and consumer group if needed, and register this consumer in it."""
+    try:
+        # Id 0: a group created after events were added still reads them all.
+        await redis.xgroup_create(keys.EVENTS_STREAM, keys.EVENTS_GROUP, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+    await redis.xgroup_createconsumer(keys.EVENTS_STREAM, keys.EVENTS_GROUP, consumer)
+
+
+class Consumer:
+    """One consumer of the events group."""
+
+    def __init__(self, redis: aioredis.Redis, settings: WorkerSettings) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.name = settings.consumer_name
+        self.store = Store(redis)
+        self.zones = AccountZones(redis, cache_seconds=settings.zone_cache_seconds)
+
+    async def read_new(self) -> list[Entry]:
+        """The next batch never delivered to anyone (blocks up to block_ms)."""
+        try:
+            response: Any = await self.redis.xreadgroup(
+                keys.EVENTS_GROUP,
+                self.name,
+                {keys.EVENTS_STREAM: ">"},
+                count=self.settings.batch_size,
+                block=self.settings.block_ms,
+            )
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # The stream or group vanished (a Redis restarted without data): create them again.
+            await ensure_group(self.redis, self.name)
+            return []
+        out: list[Entry] = []
+        for _stream, entries in response or []:
+            out.extend((str(entry_id), fields) for entry_id, fields in entries)
+        return out
+
+    async def process(self, entries: list[Entry]) -> None:
+        """Enrich and store a batch; an entry that fails stays pending for a later retry."""
+        if not entries:
+            return
+        started = time.perf_counter()
+        decoded: list[tuple[str, str, dict[str, Any]]] = []
+        for entry_id, fields in entries:
+            try:
+                account_id, event = decode_entry(fields)
+            except ValueError as exc:
+                self._failed(entry_id, exc)
+                continue
+            decoded.append((entry_id, account_id, event))
+        zones = await self.zones.zones_of({account for _, account, _ in decoded})
+        batch: list[Prepared] = []
+        for entry_id, account_id, event in decoded:
+            try:
+                batch.append(prepare(entry_id, account_id, event, tz=zones[account_id]))
+            except (KeyError, TypeError, ValueError) as exc:
+                self._failed(entry_id, exc)
+        if batch:
+            await self._store(batch)
+        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+
+    async def _store(self, batch: list[Prepared]) -> None:
+        try:
+            results = await self.store.store(batch)
+        except ResponseError as exc:
+            if len(batch) == 1:
+                self._failed(batch[0].entry_id, exc)
+                return
+            # Find the entry the script chokes on: store the rest one by one.
+            for prepared in batch:
+                await self._store([prepared])
+            return
+        stored = sum(results)
+        metrics.EVENTS_STORED.inc(stored)
+        metrics.EVENTS_DUPLICATE.inc(len(results) - stored)
+
+    def _failed(self, entry_id: str, exc: Exception) -> None:
+        metrics.EVENTS_FAILED.inc()
+        log.warning("event_failed", entry_id=entry_id, error=f"{type(exc).__name__}: {exc}")
+
+    async def reclaim(self) -> None:
+        """Take over entries idle too long in any consumer; dead-letter the undeliverable."""
+        cursor = "0-0"
+        for _ in range(100):  # bounded per round
+            cursor, claimed, deleted = await self._autoclaim(cursor)
+            if deleted:
+                log.error("pending_entries_were_trimmed", ids=deleted)
+                await self.redis.xack(keys.EVENTS_STREAM, keys.EVENTS_GROUP, *deleted)
+            if claimed:
+                metrics.EVENTS_RECLAIMED.inc(len(claimed))
+                retry = await self._dead_letter_exhausted(claimed)
+                await self.process(retry)
+            if cursor == "0-0":
+                return
+
+    async def _autoclaim(self, cursor: str) -> tuple[str, list[Entry], list[str]]:
+        response = await self.redis.xautoclaim(
+            keys.EVENTS_STREAM,
+            keys.EVENTS_GROUP,
+            self.name,
+            min_idle_time=self.settings.claim_idle_ms,
+            start_id=cursor,
+            count=self.settings.batch_size,
+        )
+        next_cursor, claimed = str(response[0]), list(response[1])
+        deleted = [str(i) for i in response[2]] if len(response) > 2 else []
+        entries = [(str(eid), fields) for eid, fields in claimed if fields is not None]
+        return next_cursor, entries, deleted
+
+    async def _dead_letter_exhausted(self, claimed: list[Entry]) -> list[Entry]:
+        """Dead-letter entries delivered max_deliveries times; return the others."""
+        pending = await self.redis.xpending_range(
+            keys.EVENTS_STREAM,
+            keys.EVENTS_GROUP,
+            min=claimed[0][0],
+            max=claimed[-1][0],
+            count=len(claimed) * 2,
+            consumername=self.name,
+        )
+        deliveries = {str(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        retry: list[Entry] = []
+        for entry_id, fields in claimed:
+            # XAUTOCLAIM itself counted a delivery: more than the maximum means it already
+            # failed max_deliveries times.
+            if deliveries.get(entry_id, 0) > self.settings.max_deliveries:
+                await self._dead_letter(entry_id, fields, deliveries[entry_id] - 1)
+            else:
+                retry.append((entry_id, fields))
+        return retry
+
+    async def _dead_letter(self, entry_id: str, fields: dict[str, str], attempts: int) -> None:
+        error = "unknown"
+        try:
+            account_id, event = decode_entry(fields)
+            prepare(entry_id, account_id, event, tz="UTC")
+        except Exception as exc:  # only its description is wanted here
+            error = f"{type(exc).__name__}: {exc}"
+        record: dict[Any, Any] = {**fields, "sourceId": entry_id, "error": error[:1000],
+                  "deliveries": str(attempts), "deadAt": str(int(time.time() * 1000))}  # fmt: skip
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(keys.DEAD_LETTER_STREAM, record)
+            pipe.xack(keys.EVENTS_STREAM, keys.EVENTS_GROUP, entry_id)
+            await pipe.execute()
+        metrics.EVENTS_DEAD.inc()
+        log.error("event_dead_lettered", entry_id=entry_id, deliveries=attempts, error=error)
+
+    async def trim(self) -> None:
+        """Drop entries below every unacknowledged and undelivered one (never unread ones)."""
+        summary = await self.redis.xpending(keys.EVENTS_STREAM, keys.EVENTS_GROUP)
+        groups = await self.redis.xinfo_groups(keys.EVENTS_STREAM)
+        group = next((g for g in groups if g["name"] == keys.EVENTS_GROUP), None)
+        if group is None:
+            return
+        last_delivered = str(group["last-delivered-id"])
+        if last_delivered == "0-0":
+            return
+        lowest_pending = summary.get("min") if summary and summary.get("pending") else None
+        minid = min((_id_tuple(i) for i in (lowest_pending, last_delivered) if i), default=None)
+        if minid is not None:
+            # Approximate (~) trimming may keep a few more entries, never fewer.
+            await self.redis.xtrim(
+                keys.EVENTS_STREAM, minid=f"{minid[0]}-{minid[1]}", approximate=True
+            )
+        metrics.STREAM_LENGTH.set(await self.redis.xlen(keys.EVENTS_STREAM))
+        metrics.STREAM_LAG.set(int(group.get("lag") or 0))
+        metrics.STREAM_PENDING.set(int(group.get("pending") or 0))
+
+    async def forget_idle_consumers(self) -> None:
+        """Remove consumers of dead workers that hold nothing and were idle for an hour."""
+        for info in await self.redis.xinfo_consumers(keys.EVENTS_STREAM, keys.EVENTS_GROUP):
+            if info["name"] != self.name and not info["pending"] and info["idle"] > 3_600_000:
+                await self.redis.xgroup_delconsumer(
+                    keys.EVENTS_STREAM, keys.EVENTS_GROUP, info["name"]
+                )
+
+
+def _id_tuple(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = str(entry_id).partition("-")
+    return int(ms), int(seq or 0)
+
+
+async def consume_forever(consumer: Consumer, stop: asyncio.Event) -> None:
+    """Read and process new entries until stopped, riding out Redis outages."""
+    backoff = 0.1
+    while not stop.is_set():
+        try:
+            await consumer.process(await consumer.read_new())
+            backoff = 0.1
+        except REDIS_DOWN as exc:
+            log.warning("redis_unavailable", error=str(exc), retry_in=backoff)
+            await _sleep_or_stop(stop, backoff)
+            backoff = min(backoff * 2, 2.0)
+
+
+async def maintain_forever(consumer: Consumer, stop: asyncio.Event, beat: Any) -> None:
+    """Heartbeat, reclaim, dead-letter and trim on a timer."""
+    settings = consumer.settings
+    last_maintenance = 0.0
+    while not stop.is_set():
+        try:
+            await beat()
+            if time.monotonic() - last_maintenance >= settings.maintenance_seconds:
+                await consumer.reclaim()
+                await consumer.trim()
+                await consumer.forget_idle_consumers()
+                last_maintenance = time.monotonic()
+        except REDIS_DOWN as exc:
+            log.warning("redis_unavailable", error=str(exc))
+        except ResponseError as exc:
+            if "NOGROUP" in str(exc):
+                await ensure_group(consumer.redis, consumer.name)
+            else:
+                log.exception("maintenance_failed")
+        await _sleep_or_stop(stop, min(settings.heartbeat_seconds, settings.maintenance_seconds))
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

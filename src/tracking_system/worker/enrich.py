@@ -1,0 +1,116 @@
+"""Enrichment of an event before it is stored: browser, OS and device from the user agent, the
+bot flag from the crawler-user-agents list, referrer domain, UTM fields, path and country."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import parse_qs, urlsplit
+
+import crawleruseragents
+from iptocc import country_code
+from ua_parser import parse as parse_user_agent
+
+UNKNOWN = "Unknown"
+
+
+@dataclass(frozen=True)
+class Agent:
+    browser: str
+    os: str
+    device: str
+    bot: bool
+
+
+@lru_cache(maxsize=20_000)
+def parse_agent(user_agent: str) -> Agent:
+    """Browser, OS, device type and bot flag of a user agent (cached: real traffic repeats)."""
+    if not user_agent:
+        return Agent(browser=UNKNOWN, os=UNKNOWN, device=UNKNOWN, bot=False)
+    parsed = parse_user_agent(user_agent)
+    bot = bool(crawleruseragents.is_crawler(user_agent)) or (
+        parsed.device is not None and parsed.device.family == "Spider"
+    )
+    browser = parsed.user_agent.family if parsed.user_agent else UNKNOWN
+    os_name = parsed.os.family if parsed.os else UNKNOWN
+    return Agent(
+        browser=browser if browser != "Other" else UNKNOWN,
+        os=os_name if os_name != "Other" else UNKNOWN,
+        device="bot" if bot else device_type(user_agent, os_name),
+        bot=bot,
+    )
+
+
+def device_type(user_agent: str, os_name: str) -> str:
+    """desktop, mobile or tablet, from the user agent's well-known markers."""
+    ua = user_agent.lower()
+    if "ipad" in ua or "tablet" in ua or (os_name == "Android" and "mobile" not in ua):
+        return "tablet"
+    if "mobi" in ua or "iphone" in ua or "ipod" in ua or os_name in ("iOS", "Android"):
+        return "mobile"
+    return "desktop"
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def page_path(page: str) -> str:
+    """The path of a page URL (or of a path), without query and fragment."""
+    if page.startswith("/"):
+        return page.split("?", 1)[0].split("#", 1)[0] or "/"
+    try:
+        return urlsplit(page).path or "/"
+    except ValueError:
+        return "/"
+
+
+def referrer_domain(referrer: str | None, page: str) -> str:
+    """The referring site's host without `www.`; empty for direct visits and internal links."""
+    if not referrer:
+        return ""
+    host = _host(referrer)
+    if not host or (not page.startswith("/") and host == _host(page)):
+        return ""
+    return host
+
+
+def utm_fields(page: str) -> dict[str, str]:
+    """utm_source, utm_medium and utm_campaign from the page URL's query."""
+    if "utm_" not in page:
+        return {}
+    try:
+        query = urlsplit(page).query
+    except ValueError:
+        return {}
+    params = parse_qs(query)
+    out: dict[str, str] = {}
+    for param, field in (("utm_source", "utmSource"), ("utm_medium", "utmMedium"),
+                         ("utm_campaign", "utmCampaign")):  # fmt: skip
+        values = params.get(param)
+        if values and values[0]:
+            out[field] = values[0][:256]
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def country_of(ip: str) -> str:
+    """ISO 3166-1 alpha-2 code of the registry that assigned the address; empty when unknown.
+
+    Data: the five Regional Internet Registries' delegation files, embedded in the `iptocc`
+    package (MIT/Apache-2.0 code, public registry data), so no download and no licence key."""
+    if not ip:
+        return ""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    if not address.is_global:
+        return ""
+    code = country_code(ip)
+    return code if isinstance(code, str) else ""

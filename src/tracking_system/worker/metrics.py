@@ -1,0 +1,21 @@
+"""Worker metrics, served on WORKER_METRICS_PORT."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_STORED = Counter("worker_events_stored_total", "Events stored and rolled up")
+EVENTS_DUPLICATE = Counter("worker_events_duplicate_total", "Redeliveries and retries skipped")
+EVENTS_FAILED = Counter("worker_events_failed_total", "Deliveries that failed (left pending)")
+EVENTS_DEAD = Counter(
+    "worker_events_dead_lettered_total", "Entries moved to the dead-letter stream"
+)
+EVENTS_RECLAIMED = Counter("worker_events_reclaimed_total", "Idle entries claimed from others")
+STREAM_LENGTH = Gauge("worker_stream_length", "Entries in the events stream")
+STREAM_LAG = Gauge("worker_stream_lag", "Entries not yet delivered to the group")
+STREAM_PENDING = Gauge("worker_stream_pending", "Entries delivered but not acknowledged")
+BATCH_SECONDS = Histogram(
+    "worker_batch_seconds",
+    "Time to enrich and store one batch",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)

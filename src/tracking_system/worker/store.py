@@ -1,0 +1,158 @@
+"""Turning decoded stream entries into the store script's input, and running it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import redis.asyncio as aioredis
+from ulid import ULID
+
+from tracking_system.common import keys, rollups
+from tracking_system.worker.enrich import (
+    country_of,
+    page_path,
+    parse_agent,
+    referrer_domain,
+    utm_fields,
+)
+
+PAGE_VIEW = "PAGE_VIEW"
+MAX_CONTEXT_FIELDS = 20
+STORE_SCRIPT = (resources.files("tracking_system.worker") / "store.lua").read_text()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One entry ready for the store script."""
+
+    entry_id: str
+    account_id: str
+    description: dict[str, Any]
+
+
+def event_ulid(account_id: str, event_id: str) -> str:
+    """Deterministic ULID-format id of (account, eventId): the same event always maps to the
+    same key, so storing twice is impossible, and another account's ids never collide."""
+    digest = hashlib.sha256(f"{account_id}\x00{event_id}".encode()).digest()[:16]
+    return str(ULID.from_bytes(digest))
+
+
+@lru_cache(maxsize=1024)
+def zone(name: str) -> ZoneInfo:
+    """ZoneInfo by name, cached."""
+    return ZoneInfo(name)
+
+
+def local_day(event_time_ms: int, tz: str) -> str:
+    """YYYY-MM-DD of the instant in the zone."""
+    return datetime.fromtimestamp(event_time_ms / 1000, zone(tz)).strftime("%Y-%m-%d")
+
+
+def context_fields(context: dict[str, Any] | None) -> list[str]:
+    """Top-level scalar context values as `ctx_<key>` fields, so FT.AGGREGATE can group by them."""
+    if not context:
+        return []
+    out: list[str] = []
+    for key, value in list(context.items())[:MAX_CONTEXT_FIELDS]:
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if not isinstance(value, str | int | float) or not key.replace("_", "").isalnum():
+            continue
+        out += [f"ctx_{key[:64]}", str(value)[:256]]
+    return out
+
+
+def prepare(
+    entry_id: str, account_id: str, event: dict[str, Any], *, tz: str, with_lifetime: bool = True
+) -> Prepared:
+    """Enrich one event and describe every write the store script must make for it."""
+    page: str = event["page"]
+    user_agent: str = event.get("userAgent") or ""
+    agent = parse_agent(user_agent)
+    path = page_path(page)
+    referrer = event.get("referrer") or ""
+    event_id = event.get("eventId") or entry_id
+    event_time = int(event["eventTime"])
+    user_id, session_id, name = event["userId"], event["sessionId"], event["eventName"]
+    enriched = {
+        "browser": agent.browser,
+        "os": agent.os,
+        "device": agent.device,
+        "country": country_of(event.get("ip") or ""),
+        "referrerDomain": referrer_domain(referrer, page),
+        **utm_fields(page),
+    }
+    fields: list[str] = [
+        "internalUserId", account_id,
+        "eventId", event_id,
+        "sessionId", session_id,
+        "userId", user_id,
+        "eventTime", str(event_time),
+        "eventName", name,
+        "page", page,
+        "path", path,
+        "createdAt", str(event.get("receivedAt", event_time)),
+        "bot", "1" if agent.bot else "0",
+    ]  # fmt: skip
+    optional = {"referrer": referrer, "userAgent": user_agent, **enriched}
+    for field, value in optional.items():
+        if value:
+            fields += [field, value]
+    context = event.get("context")
+    if context:
+        fields += ["_context", orjson.dumps(context).decode(), *context_fields(context)]
+    session_dims: list[str] = []
+    for dim in rollups.SESSION_DIMENSIONS:
+        value = referrer if dim == "referrer" else enriched.get(dim, "")
+        if value:
+            session_dims += [dim, value, rollups.value_token(value)]
+    ulid = event_ulid(account_id, event_id)
+    live = {"id": ulid, "eventName": name, "page": page, "path": path, "userId": user_id,
+            "sessionId": session_id, "eventTime": event_time, **enriched}  # fmt: skip
+    description = {
+        "id": entry_id,
+        "k": keys.event(ulid),
+        "bot": 1 if agent.bot else 0,
+        "p": rollups.zone_prefix(account_id, tz),
+        "l": rollups.lifetime_prefix(account_id) if with_lifetime else "",
+        "rt": rollups.realtime_prefix(account_id),
+        "rttl": rollups.REALTIME_TTL_SECONDS,
+        "sttl": rollups.SESSION_TTL_SECONDS,
+        "meta": rollups.meta(account_id),
+        "tz": tz,
+        "d": local_day(event_time, tz),
+        "m": event_time // 60_000,
+        "t": event_time,
+        "u": user_id,
+        "s": session_id,
+        "n": name,
+        "nt": rollups.value_token(name),
+        "pv": 1 if name == PAGE_VIEW else 0,
+        "g": path,
+        "gt": rollups.value_token(path),
+        "sd": session_dims,
+        "f": fields,
+        "ch": keys.live_channel(account_id),
+        "live": orjson.dumps(live).decode(),
+    }
+    return Prepared(entry_id=entry_id, account_id=account_id, description=description)
+
+
+class Store:
+    """Runs the store script for a batch of prepared entries."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._script = redis.register_script(STORE_SCRIPT)
+
+    async def store(self, batch: list[Prepared]) -> list[int]:
+        """Store and ack each entry atomically; 1 stored, 0 duplicate, in batch order."""
+        payload = orjson.dumps([p.description for p in batch])
+        results = await self._script(keys=[], args=[keys.EVENTS_STREAM, keys.EVENTS_GROUP, payload])
+        return [int(r) for r in results]
