@@ -31,7 +31,8 @@ class Up:
 @pytest.fixture
 def up(tmp_path: Path) -> Iterator[Up]:
     """`tracking-system up` with embedded Redis, in its own process group like a terminal job."""
-    ports = {k: free_port() for k in ("REDIS_PORT", "GATEWAY_PORT", "USERS_PORT", "TRACKING_PORT")}
+    names = ("REDIS_PORT", "GATEWAY_PORT", "USERS_PORT", "TRACKING_PORT", "WORKER_METRICS_PORT")
+    ports = {k: free_port() for k in names}
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update({k: str(v) for k, v in ports.items()})
     env.update(DATA_DIR=str(tmp_path / "data"), DASHBOARD_DIR=str(tmp_path / "none"))

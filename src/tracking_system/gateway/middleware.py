@@ -86,7 +86,10 @@ class CorsMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers["access-control-allow-origin"] = allowed
-                if allowed != "*":
+                if allowed == "*":
+                    # Lets the SDK read how long to back off after a 429 or 503.
+                    headers["access-control-expose-headers"] = "Retry-After"
+                else:
                     headers.add_vary_header("Origin")
                     headers["access-control-allow-credentials"] = "true"
             await send(message)

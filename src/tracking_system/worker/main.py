@@ -45,7 +45,11 @@ async def run(settings: WorkerSettings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr="127.0.0.1")
+        try:
+            start_http_server(settings.metrics_port, addr="127.0.0.1")
+        except OSError as exc:
+            # Metrics are worth a warning, not a worker that refuses to consume.
+            log.warning("metrics_port_unavailable", port=settings.metrics_port, error=str(exc))
     redis = create_client(settings.redis_url)
     started = time.time()
     try:

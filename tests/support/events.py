@@ -1,0 +1,103 @@
+"""Sending events through the real gateway and waiting for the worker to store them."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from typing import Any
+
+import httpx
+import redis
+
+from tracking_system.common import keys, rollups
+from tracking_system.common.search import account_clause
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+_seq = itertools.count()
+
+
+def now_ms() -> int:
+    """The current time in epoch milliseconds."""
+    return int(time.time() * 1000)
+
+
+def make_event(**fields: Any) -> dict[str, Any]:
+    """A valid event; any field can be overridden (None removes it)."""
+    event: dict[str, Any] = {
+        "sessionId": "session-1",
+        "userId": "user-1",
+        "eventTime": now_ms(),
+        "eventName": "PAGE_VIEW",
+        "page": "https://shop.example.com/pricing",
+        "eventId": f"ev-{uuid.uuid4().hex}-{next(_seq)}",
+    }
+    event.update(fields)
+    return {k: v for k, v in event.items() if v is not None}
+
+
+def send(
+    client: httpx.Client,
+    api_key: str,
+    events: list[Any],
+    *,
+    user_agent: str = CHROME,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """POST a batch to the public ingestion endpoint."""
+    return client.post(
+        "/api/v1/events",
+        json={"apiKey": api_key, "events": events},
+        headers={"User-Agent": user_agent, **(headers or {})},
+    )
+
+
+def stored_count(redis_client: redis.Redis, account_id: str) -> int:
+    """Events of the account in Event:index."""
+    result: Any = redis_client.execute_command(  # type: ignore[no-untyped-call]
+        "FT.SEARCH", keys.EVENT_INDEX, account_clause(account_id), "LIMIT", "0", "0",
+        "DIALECT", "2",
+    )  # fmt: skip
+    if isinstance(result, dict):
+        return int(result["total_results"])
+    return int(result[0])
+
+
+def rolled_up_count(redis_client: redis.Redis, account_id: str) -> int:
+    """Events counted by the lifetime rollup."""
+    return int(redis_client.hget(rollups.lifetime_totals(account_id), "e") or 0)
+
+
+def wait_for_stored(
+    redis_client: redis.Redis, account_id: str, expected: int, *, within: float = 30
+) -> int:
+    """Poll until the account has `expected` stored events; return the final count."""
+    deadline = time.monotonic() + within
+    count = stored_count(redis_client, account_id)
+    while count < expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        count = stored_count(redis_client, account_id)
+    return count
+
+
+def stored_events(redis_client: redis.Redis, account_id: str) -> list[dict[str, str]]:
+    """Every stored event hash of the account."""
+    result: Any = redis_client.execute_command(  # type: ignore[no-untyped-call]
+        "FT.SEARCH", keys.EVENT_INDEX, account_clause(account_id), "LIMIT", "0", "10000",
+        "DIALECT", "2",
+    )  # fmt: skip
+    if isinstance(result, dict):
+        return [
+            {str(k): str(v) for k, v in row["extra_attributes"].items()}
+            for row in result["results"]
+        ]
+    rows = result[2::2]
+    return [{str(r[i]): str(r[i + 1]) for i in range(0, len(r), 2)} for r in rows]
