@@ -1,14 +1,5 @@
 // Bundles src/index.ts into one minified IIFE: dist/sdk.js (served by the gateway as /sdk.js).
 import { build } from 'esbuild';
+import { options } from './scripts/esbuild-options.mjs';
 
-await build({
-  entryPoints: ['src/index.ts'],
-  outfile: 'dist/sdk.js',
-  bundle: true,
-  format: 'iife',
-  minify: true,
-  target: ['es2018'],
-  platform: 'browser',
-  legalComments: 'none',
-  logLevel: 'info',
-});
+await build({ ...options, outfile: 'dist/sdk.js', logLevel: 'info' });

@@ -1,35 +1,57 @@
-// Entry point of dist/sdk.js. Usage:
-//   <script src="https://gateway.example/sdk.js" data-api-key="KEY" [data-host="https://gateway.example"]></script>
-import { browserStorage } from './ids';
-import { createTracker, sendBatch, type Tracker } from './tracker';
+// Entry point of dist/sdk.js (served by the gateway as /sdk.js). Install with one tag:
+//
+//   <script defer src="https://HOST/sdk.js" data-api-key="KEY"></script>
+//
+// data- attributes: data-api-key (required), data-host (gateway base URL; default: this script's
+// origin), data-disabled (send nothing), data-respect-dnt (send nothing when Do Not Track is on),
+// data-hash-routing (hash changes are page views).
+//
+// API, window.__trk: track(name, context?), trackEvent({eventName, context?}), identify(userId),
+// setUserId(userId), reset(), page(), optOut(), optIn().
+//
+// Calls made before the script has loaded: install a stub that queues them as
+// [method, ...args]; they are replayed, in order, on load (before the automatic page view, so
+// an early identify() or optOut() applies to it):
+//
+//   window.__trk = window.__trk || { q: [] };
+//   __trk.q.push(['identify', 'user-42'], ['track', 'signup', { plan: 'pro' }]);
+//
+// Entries pushed onto that same q array later are executed at once.
+import { safeStorage } from './ids';
+import { watch } from './spa';
+import { createTracker, guard, type Tracker } from './tracker';
 
-declare global {
-  interface Window {
-    __trk?: Tracker;
+type Stub = { q?: unknown[][] | { push(e: unknown[]): void } };
+
+guard(() => {
+  const w = window as unknown as Window & { __trk?: Tracker & Stub; doNotTrack?: string },
+    d = document,
+    n = navigator,
+    stub = w.__trk,
+    s = (d.currentScript || d.querySelector('script[data-api-key]')) as HTMLScriptElement | null,
+    a = s ? s.dataset : {},
+    has = (k: string) => a[k] != null && a[k] != 'false';
+  if (stub && !stub.q) return; // loaded twice: the first copy stays in charge
+  if (!a.apiKey) return console.warn('[trk] no data-api-key: off');
+  const [t, hide] = createTracker({
+      apiKey_: a.apiKey,
+      url_: (a.host || new URL(s!.src).origin).replace(/\/+$/, '') + '/api/v1/events',
+      st_: safeStorage(() => localStorage),
+      fetch_: (u, i) => fetch(u, i),
+      beacon_: n.sendBeacon && ((u, b) => n.sendBeacon(u, b)),
+      now_: Date.now,
+      href_: () => location.href,
+      referrer_: () => d.referrer,
+      off_: has('disabled') || (has('respectDnt') && (n.doNotTrack || w.doNotTrack) == '1'),
+    }),
+    run = guard((e: unknown[]) => (t as any)[e[0] as string](...e.slice(1)));
+  w.__trk = t;
+  if (stub) {
+    (stub.q as unknown[][]).forEach(run);
+    stub.q = { push: run };
   }
-}
-
-function init(): void {
-  if (window.__trk) return; // loaded twice: the first copy stays in charge
-  const script = document.currentScript as HTMLScriptElement | null;
-  const apiKey = script && script.getAttribute('data-api-key');
-  if (!apiKey) {
-    console.warn('[trk] data-api-key missing on the sdk.js <script> tag; tracking is off');
-    return;
-  }
-  const base = (script && script.getAttribute('data-host')) || (script && script.src ? new URL(script.src).origin : location.origin);
-  const tracker = createTracker({
-    apiKey,
-    host: base.replace(/\/+$/, ''),
-    storage: browserStorage(),
-    send: sendBatch,
-  });
-  window.__trk = tracker;
-  tracker.track('PAGE_VIEW');
-}
-
-try {
-  init();
-} catch {
-  // Never throw into the host page.
-}
+  t.page();
+  watch(w, has('hashRouting'), t.page, guard);
+  d.addEventListener('visibilitychange', () => d.visibilityState == 'hidden' && hide());
+  w.addEventListener('pagehide', hide);
+})();
