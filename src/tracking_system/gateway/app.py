@@ -15,7 +15,8 @@ from tracking_system.common.internal import INTERNAL_TOKEN_HEADER
 from tracking_system.common.redis import create_client
 from tracking_system.gateway.auth import Authenticator
 from tracking_system.gateway.middleware import CorsMiddleware, SecurityHeadersMiddleware
-from tracking_system.gateway.routes import api, health, static
+from tracking_system.gateway.openapi import PublicOpenApi
+from tracking_system.gateway.routes import api, docs, health, static
 from tracking_system.gateway.settings import GatewaySettings, get_settings
 
 log = structlog.get_logger(__name__)
@@ -48,6 +49,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             internal_headers={INTERNAL_TOKEN_HEADER: settings.internal_secret},
             cache_seconds=settings.auth_cache_seconds,
         )
+        app.state.openapi = PublicOpenApi(
+            http,
+            services={"users": settings.users_url, "tracking": settings.tracking_url},
+            internal_headers={INTERNAL_TOKEN_HEADER: settings.internal_secret},
+        )
         log.info("service_started", service="gateway", version=__version__, port=settings.port)
         try:
             yield
@@ -68,6 +74,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(api.router)
     app.include_router(static.router)
     return app

@@ -10,6 +10,7 @@ from tracking_system.common.responses import JsonResponse
 from tracking_system.tracking import metrics
 from tracking_system.tracking.deps import ClientIp, PolicyDep, RedisDep, ResolverDep
 from tracking_system.tracking.ingest.pipeline import IngestRequest, ingest
+from tracking_system.tracking.ingest.schema import ingest_request_body
 
 router = APIRouter(tags=["ingestion"])
 
@@ -30,7 +31,18 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-@router.post("/api/v1/events", status_code=202)
+@router.post(
+    "/api/v1/events",
+    status_code=202,
+    summary="Ingest one event or a batch",
+    openapi_extra={
+        "requestBody": ingest_request_body(),
+        "security": [],
+        "parameters": [
+            {"name": "X-Api-Key", "in": "header", "required": False, "schema": {"type": "string"}}
+        ],
+    },
+)
 async def ingest_events(
     request: Request, redis: RedisDep, resolver: ResolverDep, policy: PolicyDep, ip: ClientIp
 ) -> Response:
