@@ -8,11 +8,12 @@ NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: help install python-deps node-deps build run test lint typecheck pytest js-test \
-        browser-deps clean
+        browser-deps bench-deps bench clean
 
 help:
 	@echo "make run    install everything, build the dashboard and SDK, start the system"
 	@echo "make test   install everything, then ruff, mypy, pytest, vitest and browser tests"
+	@echo "make bench  run the benchmarks (BENCH_FLAGS=--short for a quick run)"
 
 install: python-deps node-deps
 
@@ -63,6 +64,14 @@ js-test: node-deps
 	cd sdk && npm test --silent
 
 test: install build browser-deps lint typecheck js-test pytest
+
+bench-deps:
+	@command -v wrk >/dev/null || { echo "==> installing Debian's wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+BENCH_FLAGS ?=
+bench: install build bench-deps
+	$(BIN)/python -m benchmarks $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(VENV) dashboard/node_modules dashboard/dist sdk/node_modules sdk/dist test-artifacts
