@@ -1,52 +1,67 @@
-import { Anchor, AppShell, Container, Group, Text } from '@mantine/core';
-import { NavLink, Route, Routes } from 'react-router-dom';
-import { HomePage } from './pages/HomePage';
-import { Placeholder } from './pages/Placeholder';
+import { Anchor, Stack, Text, Title } from '@mantine/core';
+import { Link, Route, Routes } from 'react-router-dom';
+import { RedirectIfAuthed, RequireAuth } from './auth/guards';
+import { Layout } from './components/Layout';
+import { useDocumentTitle } from './lib/title';
+import { DashboardPage } from './pages/DashboardPage';
+import { EventsPage } from './pages/EventsPage';
+import { LoginPage } from './pages/LoginPage';
+import { ProfilePage } from './pages/ProfilePage';
+import { RegisterPage } from './pages/RegisterPage';
+import { SetupPage } from './pages/SetupPage';
 
-const NAV = [
-  { to: '/', label: 'Dashboard' },
-  { to: '/events', label: 'Events' },
-  { to: '/setup', label: 'Setup' },
-  { to: '/profile', label: 'Profile' },
-  { to: '/login', label: 'Log in' },
-];
+function NotFound() {
+  useDocumentTitle('Page not found');
+  return (
+    <Stack gap="xs">
+      <Title order={1} size="h2">
+        Page not found
+      </Title>
+      <Text c="dimmed">
+        <Anchor component={Link} to="/">
+          Back to the dashboard
+        </Anchor>
+      </Text>
+    </Stack>
+  );
+}
+
+function Protected({ page }: { page: React.ReactNode }) {
+  return (
+    <RequireAuth>
+      <Layout>{page}</Layout>
+    </RequireAuth>
+  );
+}
 
 export function AppRoutes() {
   return (
     <Routes>
-      <Route path="/" element={<HomePage />} />
-      <Route path="/login" element={<Placeholder title="Log in" />} />
-      <Route path="/register" element={<Placeholder title="Register" />} />
-      <Route path="/setup" element={<Placeholder title="Setup" />} />
-      <Route path="/profile" element={<Placeholder title="Profile" />} />
-      <Route path="/events" element={<Placeholder title="Events" />} />
-      <Route path="*" element={<Placeholder title="Page not found" />} />
+      <Route
+        path="/login"
+        element={
+          <RedirectIfAuthed>
+            <LoginPage />
+          </RedirectIfAuthed>
+        }
+      />
+      <Route
+        path="/register"
+        element={
+          <RedirectIfAuthed>
+            <RegisterPage />
+          </RedirectIfAuthed>
+        }
+      />
+      <Route path="/" element={<Protected page={<DashboardPage />} />} />
+      <Route path="/events" element={<Protected page={<EventsPage />} />} />
+      <Route path="/setup" element={<Protected page={<SetupPage />} />} />
+      <Route path="/profile" element={<Protected page={<ProfilePage />} />} />
+      <Route path="*" element={<Protected page={<NotFound />} />} />
     </Routes>
   );
 }
 
 export function App() {
-  return (
-    <AppShell header={{ height: 56 }} padding="md">
-      <AppShell.Header>
-        <Container size="lg" h="100%">
-          <Group h="100%" justify="space-between">
-            <Text fw={700}>Tracking System</Text>
-            <Group gap="md" component="nav">
-              {NAV.map((item) => (
-                <Anchor key={item.to} component={NavLink} to={item.to} size="sm">
-                  {item.label}
-                </Anchor>
-              ))}
-            </Group>
-          </Group>
-        </Container>
-      </AppShell.Header>
-      <AppShell.Main>
-        <Container size="lg">
-          <AppRoutes />
-        </Container>
-      </AppShell.Main>
-    </AppShell>
-  );
+  return <AppRoutes />;
 }

@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from './App';
+import { AuthProvider } from './auth/AuthProvider';
 import { createQueryClient, Providers } from './providers';
 
 const rootElement = document.getElementById('root');
@@ -12,7 +13,9 @@ createRoot(rootElement).render(
   <StrictMode>
     <Providers client={createQueryClient()}>
       <BrowserRouter>
-        <App />
+        <AuthProvider>
+          <App />
+        </AuthProvider>
       </BrowserRouter>
     </Providers>
   </StrictMode>,

@@ -28,6 +28,22 @@ def open_signed_in(page: Page, base: str, account: Account, path: str) -> None:
     page.goto(base + path)
 
 
+# Every visible control must have an accessible name (label, aria-label(ledby), text or title).
+UNLABELLED_JS = """
+() => [...document.querySelectorAll('button, input, select, textarea, [role=button], a[href]')]
+  .filter(el => el.type !== 'hidden' && el.getClientRects().length > 0)
+  .filter(el => {
+    const byIds = (el.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean)
+      .map(id => document.getElementById(id)?.textContent || '').join('');
+    const labels = [...(el.labels || [])].map(l => l.textContent).join('');
+    const name = el.getAttribute('aria-label') || byIds || labels || el.textContent
+      || el.getAttribute('title') || el.getAttribute('placeholder') || '';
+    return name.trim() === '';
+  })
+  .map(el => el.outerHTML.slice(0, 160))
+"""
+
+
 @pytest.fixture
 def problems(page: Page) -> list[str]:
     """Uncaught page errors and CSP violations, which must stay empty."""
@@ -68,7 +84,7 @@ def test_dashboard_settles_and_keeps_range_and_filters_in_the_url(
     assert "Firefox" not in page.url
     assert "filter=page%3Ahttps%3A%2F%2Fx.io%2Fa%3Ab" in page.url
 
-    page.get_by_label("Period").click()
+    page.get_by_role("combobox", name="Period").click()
     page.get_by_role("option", name="This month").click()
     expect(page.get_by_test_id("range-label")).to_contain_text("This month")
     assert "period=month" in page.url
@@ -141,3 +157,17 @@ def test_phone_width_uses_a_burger_menu(
     expect(page.get_by_role("heading", name="Events", level=1)).to_be_visible()
     expect(nav.get_by_role("link", name="Setup")).not_to_be_in_viewport()
     assert problems == []
+
+
+@pytest.mark.parametrize("path", ["/", "/events", "/setup", "/profile"])
+def test_every_control_has_an_accessible_name(
+    system: System, page: Page, api: httpx.Client, path: str
+) -> None:
+    account = register(api)
+    open_signed_in(page, system.gateway_url, account, path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_test_id("loading")).to_have_count(0, timeout=SETTLED)
+    assert page.evaluate(UNLABELLED_JS) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("button", name="Toggle navigation").click()
+    assert page.evaluate(UNLABELLED_JS) == []

@@ -7,7 +7,7 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import screenshot
 from tests.support.accounts import Account, fresh_ip, register
@@ -16,6 +16,11 @@ from tests.support.system import System
 pytestmark = pytest.mark.browser
 
 SESSION_KEY = "tracking.session"
+
+
+def field(scope: Page | Locator, label: str) -> Locator:
+    """The input labelled exactly `label` (a required input's label also shows " *")."""
+    return scope.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
 
 
 def open_signed_in(page: Page, base: str, account: Account, path: str) -> None:
@@ -32,7 +37,7 @@ def test_change_name(system: System, page: Page, api: httpx.Client) -> None:
     account = register(api, name="Before Rename")
     open_signed_in(page, base, account, "/profile")
     expect(page).to_have_title("Profile · Tracking System")
-    name = page.get_by_label("Name")
+    name = field(page, "Name")
     expect(name).to_have_value("Before Rename")
 
     name.fill("")
@@ -47,7 +52,7 @@ def test_change_name(system: System, page: Page, api: httpx.Client) -> None:
         "After Rename ✓"
     )
     page.reload()
-    expect(page.get_by_label("Name")).to_have_value("After Rename ✓")
+    expect(field(page, "Name")).to_have_value("After Rename ✓")
 
 
 def test_rotate_api_key_after_confirmation(system: System, page: Page, api: httpx.Client) -> None:
@@ -68,6 +73,7 @@ def test_rotate_api_key_after_confirmation(system: System, page: Page, api: http
     page.get_by_role("button", name="Rotate key").click()
     page.get_by_role("dialog").get_by_role("button", name="Rotate now").click()
     expect(key).not_to_have_text(old_key)
+    expect(page.get_by_role("dialog")).to_be_hidden()
     expect(page.get_by_test_id("api-key-rotated")).to_be_visible()
     new_key = key.inner_text()
     assert new_key.startswith("ts_")
@@ -88,16 +94,16 @@ def test_password_change_signs_out_the_other_session(
         other_page = other.new_page()
         other_page.set_extra_http_headers({"X-Forwarded-For": fresh_ip()})
         other_page.goto(base + "/login?next=%2Fsetup")
-        other_page.get_by_label("Email").fill(account.email)
-        other_page.get_by_label("Password", exact=True).fill(account.password)
+        field(other_page, "Email").fill(account.email)
+        field(other_page, "Password").fill(account.password)
         other_page.get_by_role("button", name="Log in").click()
         expect(other_page.get_by_role("heading", name="Set up tracking")).to_be_visible()
 
         open_signed_in(page, base, account, "/profile")
         form = page.get_by_role("form", name="Change password")
-        form.get_by_label("Current password").fill(account.password)
-        form.get_by_label("New password", exact=True).fill("a brand new password")
-        form.get_by_label("Confirm new password").fill("a brand new password")
+        field(form, "Current password").fill(account.password)
+        field(form, "New password").fill("a brand new password")
+        field(form, "Confirm new password").fill("a brand new password")
         form.get_by_role("button", name="Change password").click()
         expect(page.get_by_test_id("password-changed")).to_contain_text(
             "Every other session was signed out"
@@ -113,7 +119,7 @@ def test_password_change_signs_out_the_other_session(
 
     # This browser stays signed in, and the new password works.
     page.reload()
-    expect(page.get_by_label("Name")).to_have_value("Two Sessions")
+    expect(field(page, "Name")).to_have_value("Two Sessions")
     login = api.post(
         "/api/v1/auth/login",
         json={"email": account.email, "password": "a brand new password"},

@@ -49,6 +49,17 @@ export interface ApiFetchOptions extends RequestInit {
   fetchImpl?: FetchLike;
 }
 
+/** The ApiError a failed raw Response describes (its envelope's errors when it has one). */
+export async function responseError(res: Response): Promise<ApiError> {
+  try {
+    const body: unknown = await res.json();
+    if (isEnvelope(body) && body.errors) return new ApiError(res.status, body.errors);
+  } catch {
+    // not JSON
+  }
+  return new ApiError(res.status, { message: `HTTP ${res.status}` });
+}
+
 export async function apiFetch<T>(path: string, options: ApiFetchOptions = {}): Promise<T> {
   const { json, token, fetchImpl, headers: extraHeaders, ...init } = options;
   const headers = new Headers(extraHeaders);

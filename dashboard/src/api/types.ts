@@ -1,0 +1,114 @@
+/** Payload shapes of the public API (see API.md). */
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  apiKey: string;
+  timezone: string;
+  allowedOrigins: string[];
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+export interface SessionPayload {
+  user: User;
+  accessToken: string;
+  refreshToken: string;
+  expiresOn: string;
+}
+
+export interface Overview {
+  eventsRecorded: { today: number; thisMonth: number; lifetime?: number };
+  activeUsers: { today: number; thisMonth: number };
+}
+
+export interface DailyPoint {
+  day: string;
+  events: number;
+  pageviews: number;
+  users: number;
+  sessions: number;
+}
+
+export interface EventRow {
+  eventName: string;
+  count: number;
+  users: number;
+  sessions: number;
+}
+
+export interface PageRow {
+  page: string;
+  count: number;
+  users: number;
+  sessions: number;
+}
+
+export interface SummaryValues {
+  visitors: number;
+  sessions: number;
+  pageviews: number;
+  events: number;
+  bounceRate: number;
+  avgSessionDuration: number;
+  viewsPerSession: number;
+}
+
+export interface Summary extends SummaryValues {
+  previous: SummaryValues | null;
+}
+
+export interface BreakdownRow {
+  value: string | null;
+  count: number;
+  visitors: number;
+}
+
+export interface Realtime {
+  visitors: number;
+  perMinute: Array<{ minute: string | number; events: number }>;
+}
+
+/** An event as stored (the explorer and the live feed). */
+export interface StoredEvent {
+  id?: string;
+  eventId?: string;
+  sessionId?: string;
+  userId?: string;
+  eventTime?: number | string;
+  eventName?: string;
+  page?: string;
+  referrer?: string;
+  browser?: string;
+  os?: string;
+  device?: string;
+  country?: string;
+  context?: Record<string, unknown> | null;
+  [field: string]: unknown;
+}
+
+export interface EventsPage {
+  items: StoredEvent[];
+  nextCursor: string | null;
+}
+
+export interface IngestResult {
+  accepted: number;
+  rejected: Array<{ index: number; errors: Record<string, unknown> }>;
+}
+
+export type BreakdownDimension =
+  | 'page'
+  | 'entryPage'
+  | 'exitPage'
+  | 'referrer'
+  | 'referrerDomain'
+  | 'utmSource'
+  | 'utmMedium'
+  | 'utmCampaign'
+  | 'browser'
+  | 'os'
+  | 'device'
+  | 'country'
+  | 'eventName';

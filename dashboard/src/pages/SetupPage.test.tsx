@@ -1,0 +1,46 @@
+import { fireEvent, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { mockApi, ok, renderApp, testUser } from '../test/render';
+
+describe('SetupPage', () => {
+  it('shows the script tag with the account key and reports when the first event arrives', async () => {
+    let stored = false;
+    let ingested: { body: string; type: string | null } | null = null;
+    mockApi((url, init) => {
+      if (url.pathname === '/api/v1/users/me') return ok(testUser);
+      if (url.pathname === '/api/v1/events' && init?.method === 'POST') {
+        ingested = { body: String(init.body), type: new Headers(init.headers).get('Content-Type') };
+        stored = true;
+        return new Response(JSON.stringify({ data: { accepted: 1, rejected: [] }, errors: null }), { status: 202 });
+      }
+      if (url.pathname === '/api/v1/events') {
+        const items = stored ? [{ eventName: 'TEST_EVENT', eventTime: Date.now(), page: 'http://localhost/setup' }] : [];
+        return ok({ items, nextCursor: null });
+      }
+      return undefined;
+    });
+    renderApp('/setup');
+    const tag = await screen.findByTestId('script-tag');
+    expect(tag.textContent).toBe(`<script defer src="${window.location.origin}/sdk.js" data-api-key="ts_test_key"></script>`);
+    expect(screen.getByText("window.__trk.identify('user-123')")).toBeTruthy();
+    expect((await screen.findByTestId('first-event')).getAttribute('data-state')).toBe('waiting');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Send a test event' }));
+    expect((await screen.findByTestId('test-event-result')).textContent).toContain('accepted');
+    const sent = ingested as unknown as { body: string; type: string | null };
+    expect(sent.type).toBe('text/plain');
+    const body = JSON.parse(sent.body) as { apiKey: string; events: Array<Record<string, unknown>> };
+    expect(body.apiKey).toBe('ts_test_key');
+    expect(body.events[0]).toMatchObject({ eventName: 'TEST_EVENT', page: window.location.href });
+    expect(typeof body.events[0]!.sessionId).toBe('string');
+    expect(await screen.findByText('Events are arriving')).toBeTruthy();
+  });
+
+  it('says so when the events endpoint is missing instead of spinning forever', async () => {
+    mockApi((url) => (url.pathname === '/api/v1/users/me' ? ok(testUser) : undefined));
+    renderApp('/setup');
+    await screen.findByText('Cannot check for events yet');
+    expect(screen.queryByLabelText('Waiting')).toBeNull();
+    expect(screen.getByTestId('first-event').getAttribute('data-state')).toBe('error');
+  });
+});
