@@ -1,0 +1,138 @@
+"""GET /api/v1/stats/*: thin routes over tracking/stats/queries.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from tracking_system.common.errors import envelope
+from tracking_system.tracking.accounts import account_zone
+from tracking_system.tracking.deps import CurrentAccount, RedisDep
+from tracking_system.tracking.stats import queries
+from tracking_system.tracking.stats.params import (
+    Period,
+    parse_days,
+    parse_dimension,
+    parse_filters,
+    parse_limit,
+    parse_period,
+    parse_zone,
+    today_in,
+)
+
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+
+TzParam = Annotated[
+    str | None, Query(max_length=64, description="IANA zone; default the account's")
+]
+FromParam = Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD")]
+ToParam = Annotated[str | None, Query(alias="to", max_length=10, description="YYYY-MM-DD")]
+FilterParam = Annotated[list[str] | None, Query(description="dimension:value, repeatable")]
+LimitParam = Annotated[int | None, Query(description="1..1000")]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The caller's account, zone and filters."""
+
+    account_id: str
+    tz: str
+    filters: list[tuple[str, str]]
+    start: str | None
+    end: str | None
+
+    def period(self, default_days: int = 30) -> Period:
+        """from/to in the zone, else the last `default_days` days."""
+        return parse_period(tz=self.tz, start=self.start, end=self.end, default_days=default_days)
+
+    @property
+    def has_range(self) -> bool:
+        """True when from or to was given."""
+        return self.start is not None or self.end is not None
+
+
+async def scope(
+    account_id: CurrentAccount,
+    redis: RedisDep,
+    tz: TzParam = None,
+    start: FromParam = None,
+    end: ToParam = None,
+    filter: FilterParam = None,
+) -> Scope:
+    """Parse the parameters every stats route shares."""
+    zone = parse_zone(tz, await account_zone(redis, account_id) if tz is None else "UTC")
+    return Scope(account_id, zone, parse_filters(filter), start, end)
+
+
+ScopeDep = Annotated[Scope, Depends(scope)]
+
+
+@router.get("/overview", summary="Events today / this month / lifetime; active users")
+async def overview(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
+    """The seed's four cards plus lifetime events."""
+    return envelope(await queries.get_overview(redis=redis, account_id=s.account_id, tz=s.tz))
+
+
+@router.get("/daily", summary="Per-day events, page views, users, sessions")
+async def daily(
+    s: ScopeDep, redis: RedisDep, days: Annotated[int | None, Query()] = None
+) -> dict[str, Any]:
+    """`days` days ending today (or from/to), oldest first, zero-filled."""
+    n = parse_days(days)
+    period = s.period() if s.has_range else Period(s.tz, today_in(s.tz), today_in(s.tz))
+    if not s.has_range:
+        from datetime import timedelta
+
+        period = Period(s.tz, period.last - timedelta(days=n - 1), period.last)
+    rows = await queries.get_daily(redis=redis, account_id=s.account_id, period=period,
+                                   filters=s.filters)  # fmt: skip
+    return envelope(rows)
+
+
+@router.get("/events", summary="Events by name")
+async def events(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[str, Any]:
+    """Sorted by count; lifetime unless from/to."""
+    rows = await queries.get_event_table(
+        redis=redis, account_id=s.account_id, period=s.period() if s.has_range else None,
+        filters=s.filters, limit=parse_limit(limit),
+    )  # fmt: skip
+    return envelope(rows)
+
+
+@router.get("/pages", summary="Page views by page")
+async def pages(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[str, Any]:
+    """Page views only; lifetime unless from/to."""
+    rows = await queries.get_page_table(
+        redis=redis, account_id=s.account_id, period=s.period() if s.has_range else None,
+        filters=s.filters, limit=parse_limit(limit),
+    )  # fmt: skip
+    return envelope(rows)
+
+
+@router.get("/summary", summary="Summary with the previous period")
+async def summary(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
+    """Visitors, sessions, page views, events, bounce rate, visit duration, views per session."""
+    return envelope(await queries.get_summary(redis=redis, account_id=s.account_id,
+                                              period=s.period(), filters=s.filters))  # fmt: skip
+
+
+@router.get("/breakdown", summary="Top values of a dimension")
+async def breakdown(
+    s: ScopeDep, redis: RedisDep, dimension: Annotated[str, Query(max_length=80)],
+    limit: LimitParam = None,
+) -> dict[str, Any]:  # fmt: skip
+    """`[{value, count, visitors}]` for one dimension over the period."""
+    rows = await queries.get_breakdown(
+        redis=redis, account_id=s.account_id, period=s.period(), filters=s.filters,
+        dimension=parse_dimension(dimension), limit=parse_limit(limit, default=10),
+    )  # fmt: skip
+    return envelope(rows)
+
+
+@router.get("/realtime", summary="Visitors now and events per minute")
+async def realtime(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
+    """Visitors in the last 5 minutes; events per minute over the last 30."""
+    return envelope(await queries.get_realtime(redis=redis, account_id=s.account_id,
+                                               filters=s.filters))  # fmt: skip

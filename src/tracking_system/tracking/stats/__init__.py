@@ -1,0 +1,1 @@
+"""The stats API: rollups for the standard views, the raw-event index for filtered queries."""

@@ -1,0 +1,142 @@
+"""Parsing the stats query parameters into a period in a zone, with bounded inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tracking_system.common import rollups
+from tracking_system.common.errors import InvalidInput
+
+MAX_DAYS = 366
+MAX_LIMIT = 1000
+FILTER_DIMENSIONS = frozenset(
+    {"eventName", "page", "referrerDomain", "utmSource", "utmMedium", "utmCampaign", "browser",
+     "os", "device", "country", "userId", "sessionId"}
+)  # fmt: skip
+BREAKDOWN_DIMENSIONS = frozenset(rollups.DIMENSIONS)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days [first, last] in a zone, and their bounds in epoch milliseconds."""
+
+    tz: str
+    first: date
+    last: date
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone."""
+        return ZoneInfo(self.tz)
+
+    @property
+    def days(self) -> list[date]:
+        """Every local day of the period, oldest first."""
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+    def start_ms(self, day: date | None = None) -> int:
+        """Epoch ms of local midnight at the start of `day` (default: the first day)."""
+        return day_start_ms(day or self.first, self.zone)
+
+    def end_ms(self) -> int:
+        """Epoch ms of local midnight after the last day (exclusive bound)."""
+        return day_start_ms(self.last + timedelta(days=1), self.zone)
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        length = (self.last - self.first).days + 1
+        return Period(self.tz, self.first - timedelta(days=length), self.first - timedelta(days=1))
+
+
+def day_start_ms(day: date, zone: ZoneInfo) -> int:
+    """Local midnight of `day` in `zone` (DST-aware) as epoch milliseconds."""
+    return int(datetime.combine(day, time.min, tzinfo=zone).timestamp() * 1000)
+
+
+def today_in(tz: str) -> date:
+    """The current calendar date in the zone."""
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def parse_zone(value: str | None, default: str) -> str:
+    """An IANA zone name, or 400 on `tz`."""
+    name = value or default
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(errors={"tz": f"Unknown time zone: {name[:64]}"}) from exc
+    return name
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(errors={field: "Use YYYY-MM-DD"}) from exc
+
+
+def parse_period(*, tz: str, start: str | None, end: str | None, default_days: int) -> Period:
+    """`from`/`to` in the zone (inclusive), else the last `default_days` days ending today."""
+    today = today_in(tz)
+    if start is None and end is None:
+        return Period(tz, today - timedelta(days=default_days - 1), today)
+    first = _date(start, "from") if start else None
+    last = _date(end, "to") if end else today
+    if first is None:
+        first = last - timedelta(days=default_days - 1)
+    if first > last:
+        raise InvalidInput(errors={"from": "Must not be after `to`"})
+    if (last - first).days + 1 > MAX_DAYS:
+        raise InvalidInput(errors={"from": f"At most {MAX_DAYS} days"})
+    return Period(tz, first, last)
+
+
+def parse_days(value: int | None) -> int:
+    """`days` in 1..366."""
+    if value is None:
+        return 30
+    if not 1 <= value <= MAX_DAYS:
+        raise InvalidInput(errors={"days": f"Must be between 1 and {MAX_DAYS}"})
+    return value
+
+
+def parse_limit(value: int | None, default: int = 50) -> int:
+    """`limit` in 1..MAX_LIMIT."""
+    if value is None:
+        return default
+    if not 1 <= value <= MAX_LIMIT:
+        raise InvalidInput(errors={"limit": f"Must be between 1 and {MAX_LIMIT}"})
+    return value
+
+
+def parse_filters(values: list[str] | None) -> list[tuple[str, str]]:
+    """`dimension:value` pairs (the value may contain ':'); context.<key> is allowed too."""
+    out: list[tuple[str, str]] = []
+    for raw in values or []:
+        dimension, sep, value = raw.partition(":")
+        if not sep or not value:
+            raise InvalidInput(errors={"filter": f"Use dimension:value, got {raw[:80]!r}"})
+        if dimension not in FILTER_DIMENSIONS and not _is_context_key(dimension):
+            raise InvalidInput(errors={"filter": f"Unknown dimension {dimension[:40]!r}"})
+        if len(value) > 2048:
+            raise InvalidInput(errors={"filter": "Value too long"})
+        out.append((dimension, value))
+    if len(out) > 10:
+        raise InvalidInput(errors={"filter": "At most 10 filters"})
+    return out
+
+
+def _is_context_key(dimension: str) -> bool:
+    key = dimension.removeprefix("context.")
+    return (
+        dimension.startswith("context.") and 0 < len(key) <= 64 and key.replace("_", "").isalnum()
+    )
+
+
+def parse_dimension(value: str) -> str:
+    """A breakdown dimension, or 400 on `dimension`."""
+    if value in BREAKDOWN_DIMENSIONS or _is_context_key(value):
+        return value
+    raise InvalidInput(errors={"dimension": f"Unknown dimension {value[:40]!r}"})

@@ -1,0 +1,207 @@
+"""One function per stats endpoint. Each takes the rollups when they can answer (no filters,
+rollups complete in the zone) and the raw-event index otherwise; both follow the metric
+definitions of DESIGN.md, so the numbers agree whichever path answers."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from tracking_system.common import rollups
+from tracking_system.tracking.stats import raw, rollup
+from tracking_system.tracking.stats.params import Period, day_start_ms, today_in
+
+Filters = list[tuple[str, str]]
+
+
+async def _use_rollups(redis: aioredis.Redis, account_id: str, tz: str, filters: Filters) -> bool:
+    return not filters and await rollup.covers(redis, account_id=account_id, tz=tz)
+
+
+async def get_overview(*, redis: aioredis.Redis, account_id: str, tz: str) -> dict[str, Any]:
+    """The seed's four cards plus lifetime events."""
+    today = today_in(tz)
+    month = Period(tz, today.replace(day=1), today)
+    day = Period(tz, today, today)
+    if await _use_rollups(redis, account_id, tz, []):
+        month_totals = await rollup.totals(redis, account_id=account_id, tz=tz, days=month.days)
+        day_totals = await rollup.totals(redis, account_id=account_id, tz=tz, days=day.days)
+        lifetime = int(await redis.hget(rollups.lifetime_totals(account_id), "e") or 0)
+    else:
+        month_totals = await _raw_totals(redis, account_id, month, [])
+        day_totals = await _raw_totals(redis, account_id, day, [])
+        lifetime = (await raw.totals(redis, account_id=account_id, start_ms=0,
+                                     end_ms=2**48, filters=[]))["events"]  # fmt: skip
+    return {
+        "eventsRecorded": {"today": day_totals["events"], "thisMonth": month_totals["events"],
+                           "lifetime": lifetime},
+        "activeUsers": {"today": day_totals["users"], "thisMonth": month_totals["users"]},
+    }  # fmt: skip
+
+
+async def _raw_totals(redis: aioredis.Redis, account_id: str, period: Period,
+                      filters: Filters) -> dict[str, int]:  # fmt: skip
+    return await raw.totals(redis, account_id=account_id, start_ms=period.start_ms(),
+                            end_ms=period.end_ms(), filters=filters)  # fmt: skip
+
+
+async def get_daily(*, redis: aioredis.Redis, account_id: str, period: Period,
+                    filters: Filters) -> list[dict[str, Any]]:  # fmt: skip
+    """One row per local day, oldest first, zero-filled."""
+    if await _use_rollups(redis, account_id, period.tz, filters):
+        return await rollup.daily(redis, account_id=account_id, tz=period.tz, days=period.days)
+    out = []
+    for day in period.days:
+        start = day_start_ms(day, period.zone)
+        end = day_start_ms(day + timedelta(days=1), period.zone)
+        t = await raw.totals(redis, account_id=account_id, start_ms=start, end_ms=end,
+                             filters=filters)  # fmt: skip
+        out.append({"day": day.isoformat(), "events": t["events"], "pageviews": t["pageviews"],
+                    "users": t["users"], "sessions": t["sessions"]})  # fmt: skip
+    return out
+
+
+async def _table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
+                 filters: Filters, dimension: str, limit: int,
+                 key: str) -> list[dict[str, Any]]:  # fmt: skip
+    tz = period.tz if period else "UTC"
+    if period is None and not filters:
+        ranked = await rollup.top(redis, keys=[rollups.lifetime_top(account_id, dimension)],
+                                  limit=limit)  # fmt: skip
+        values = [v for v, _ in ranked]
+        users = await rollup.distinct_per_value(redis, hll_keys={
+            v: [rollups.lifetime_value_hll(account_id, dimension, v, "u")]
+            for v in values})  # fmt: skip
+        sessions = await rollup.distinct_per_value(redis, hll_keys={
+            v: [rollups.lifetime_value_hll(account_id, dimension, v, "s")]
+            for v in values})  # fmt: skip
+        return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
+                for v, c in ranked]  # fmt: skip
+    if period is not None and await _use_rollups(redis, account_id, tz, filters):
+        days = [d.isoformat() for d in period.days]
+        ranked = await rollup.top(
+            redis, keys=[rollups.day_top(account_id, tz, d, dimension) for d in days], limit=limit
+        )
+        values = [v for v, _ in ranked]
+        users = await rollup.distinct_per_value(redis, hll_keys={
+            v: [rollups.day_value_hll(account_id, tz, d, dimension, v, "u") for d in days]
+            for v in values})  # fmt: skip
+        sessions = await rollup.distinct_per_value(redis, hll_keys={
+            v: [rollups.day_value_hll(account_id, tz, d, dimension, v, "s") for d in days]
+            for v in values})  # fmt: skip
+        return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
+                for v, c in ranked]  # fmt: skip
+    start, end = (period.start_ms(), period.end_ms()) if period else (0, 2**48)
+    rows = await raw.top_by_event(redis, account_id=account_id, start_ms=start, end_ms=end,
+                                  filters=filters, dimension=dimension, limit=limit,
+                                  page_views_only=dimension == "page")  # fmt: skip
+    return [{key: r["value"], "count": r["count"], "users": r["users"],
+             "sessions": r["sessions"]} for r in rows]  # fmt: skip
+
+
+async def get_event_table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
+                          filters: Filters, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Events by name: count, distinct users and sessions; lifetime when period is None."""
+    return await _table(redis=redis, account_id=account_id, period=period, filters=filters,
+                        dimension="eventName", limit=limit, key="eventName")  # fmt: skip
+
+
+async def get_page_table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
+                         filters: Filters, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Page views by path: count, distinct users and sessions; lifetime when period is None."""
+    return await _table(redis=redis, account_id=account_id, period=period, filters=filters,
+                        dimension="page", limit=limit, key="page")  # fmt: skip
+
+
+async def _summary_numbers(redis: aioredis.Redis, account_id: str, period: Period,
+                           filters: Filters) -> dict[str, float]:  # fmt: skip
+    if await _use_rollups(redis, account_id, period.tz, filters):
+        t = await rollup.totals(redis, account_id=account_id, tz=period.tz, days=period.days)
+        s = {"started": t["started"], "bounces": t["bounces"], "dur": t["dur"]}
+    else:
+        t = await _raw_totals(redis, account_id, period, filters)
+        s = await raw.session_totals(redis, account_id=account_id, start_ms=period.start_ms(),
+                                     end_ms=period.end_ms(), filters=filters)  # fmt: skip
+    started = s["started"]
+    return {
+        "visitors": t["users"],
+        "sessions": t["sessions"],
+        "pageviews": t["pageviews"],
+        "events": t["events"],
+        "bounceRate": round(100 * s["bounces"] / started, 2) if started else 0.0,
+        "avgSessionDuration": round(s["dur"] / started / 1000, 2) if started else 0.0,
+        "viewsPerSession": round(t["pageviews"] / t["sessions"], 2) if t["sessions"] else 0.0,
+    }
+
+
+async def get_summary(*, redis: aioredis.Redis, account_id: str, period: Period,
+                      filters: Filters) -> dict[str, Any]:  # fmt: skip
+    """Summary cards for the period and for the period just before it."""
+    current = await _summary_numbers(redis, account_id, period, filters)
+    previous = await _summary_numbers(redis, account_id, period.previous(), filters)
+    return {**current, "previous": previous}
+
+
+async def get_breakdown(*, redis: aioredis.Redis, account_id: str, period: Period,
+                        filters: Filters, dimension: str,
+                        limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """value, count, visitors for one dimension over the period."""
+    if dimension.startswith("context.") or not await _use_rollups(
+        redis, account_id, period.tz, filters
+    ):
+        return await _raw_breakdown(redis, account_id, period, filters, dimension, limit)
+    tz, days = period.tz, [d.isoformat() for d in period.days]
+    ranked = await rollup.top(
+        redis, keys=[rollups.day_top(account_id, tz, d, dimension) for d in days], limit=limit
+    )
+    values = [v for v, _ in ranked]
+    if dimension == "exitPage":
+        visitors = await rollup.exit_visitors(redis, account_id=account_id, tz=tz,
+                                              days=period.days, values=values)  # fmt: skip
+    else:
+        visitors = await rollup.distinct_per_value(redis, hll_keys={
+            v: [rollups.day_value_hll(account_id, tz, d, dimension, v, "u") for d in days]
+            for v in values})  # fmt: skip
+    return [{"value": v, "count": c, "visitors": visitors[v]} for v, c in ranked]
+
+
+async def _raw_breakdown(redis: aioredis.Redis, account_id: str, period: Period, filters: Filters,
+                         dimension: str, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    if dimension in rollups.SESSION_DIMENSIONS or dimension in rollups.PAGE_SESSION_DIMENSIONS:
+        return await raw.top_by_session(redis, account_id=account_id, start_ms=period.start_ms(),
+                                        end_ms=period.end_ms(), filters=filters,
+                                        dimension=dimension, limit=limit)  # fmt: skip
+    rows = await raw.top_by_event(redis, account_id=account_id, start_ms=period.start_ms(),
+                                  end_ms=period.end_ms(), filters=filters, dimension=dimension,
+                                  limit=limit, page_views_only=dimension == "page")  # fmt: skip
+    return [{"value": r["value"], "count": r["count"], "visitors": r["users"]} for r in rows]
+
+
+async def get_realtime(*, redis: aioredis.Redis, account_id: str,
+                       filters: Filters) -> dict[str, Any]:  # fmt: skip
+    """Visitors in the last 5 minutes and events per minute over the last 30."""
+    now_minute = int(time.time() // 60)
+    minutes = list(range(now_minute - 29, now_minute + 1))
+    if filters:
+        visitors, per_minute = await raw.minutes(
+            redis, account_id=account_id, start_ms=minutes[0] * 60_000,
+            end_ms=(now_minute + 1) * 60_000, filters=filters,
+        )  # fmt: skip
+        counts = [per_minute.get(m, 0) for m in minutes]
+    else:
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.mget([rollups.minute_events(account_id, m) for m in minutes])
+            pipe.pfcount(*(rollups.minute_users(account_id, m) for m in minutes[-5:]))
+            raw_counts, visitors = await pipe.execute()
+        counts = [int(c or 0) for c in raw_counts]
+    return {
+        "visitors": int(visitors),
+        "perMinute": [
+            {"minute": datetime.fromtimestamp(m * 60, UTC).isoformat().replace("+00:00", "Z"),
+             "events": c}
+            for m, c in zip(minutes, counts, strict=True)
+        ],
+    }  # fmt: skip

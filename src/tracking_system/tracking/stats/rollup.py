@@ -1,0 +1,110 @@
+"""Reading the worker's rollups (layout in common/rollups.py): cost grows with the number of
+days asked for, not with the number of events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from tracking_system.common import rollups
+
+
+def _day(day: date) -> str:
+    return day.isoformat()
+
+
+async def covers(redis: aioredis.Redis, *, account_id: str, tz: str) -> bool:
+    """True when every stored (non-bot) event was rolled up in this zone."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.hget(rollups.meta(account_id), tz)
+        pipe.hget(rollups.lifetime_totals(account_id), "e")
+        in_zone, total = await pipe.execute()
+    return int(in_zone or 0) == int(total or 0)
+
+
+async def daily(redis: aioredis.Redis, *, account_id: str, tz: str,
+                days: list[date]) -> list[dict[str, Any]]:  # fmt: skip
+    """events, pageviews, users, sessions of each day."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for day in days:
+            d = _day(day)
+            pipe.hmget(rollups.day_counters(account_id, tz, d), ["e", "pv"])
+            pipe.pfcount(rollups.day_users(account_id, tz, d))
+            pipe.pfcount(rollups.day_sessions(account_id, tz, d))
+        raw = await pipe.execute()
+    out = []
+    for i, day in enumerate(days):
+        counters: list[str | None] = raw[3 * i]
+        events, pageviews = counters
+        users, sessions = raw[3 * i + 1], raw[3 * i + 2]
+        out.append({"day": _day(day), "events": int(events or 0), "pageviews": int(pageviews or 0),
+                    "users": int(users), "sessions": int(sessions)})  # fmt: skip
+    return out
+
+
+async def totals(redis: aioredis.Redis, *, account_id: str, tz: str,
+                 days: list[date]) -> dict[str, int]:  # fmt: skip
+    """Sums of the day counters, and distinct users and sessions over all the days."""
+    names = [_day(d) for d in days]
+    async with redis.pipeline(transaction=False) as pipe:
+        for d in names:
+            pipe.hgetall(rollups.day_counters(account_id, tz, d))
+        pipe.pfcount(*(rollups.day_users(account_id, tz, d) for d in names))
+        pipe.pfcount(*(rollups.day_sessions(account_id, tz, d) for d in names))
+        raw = await pipe.execute()
+    sums = {"events": 0, "pageviews": 0, "started": 0, "bounces": 0, "dur": 0}
+    fields = {"e": "events", "pv": "pageviews", "started": "started", "bounces": "bounces",
+              "dur": "dur"}  # fmt: skip
+    for counters in raw[:-2]:
+        for field, name in fields.items():
+            sums[name] += int(counters.get(field, 0))
+    return {**sums, "users": int(raw[-2]), "sessions": int(raw[-1])}
+
+
+async def top(redis: aioredis.Redis, *, keys: list[str], limit: int) -> list[tuple[str, int]]:
+    """The highest-scoring members over the union of ZSETs (ties by value)."""
+    if not keys:
+        return []
+    rows: Any
+    if len(keys) == 1:
+        rows = await redis.zrevrangebyscore(keys[0], "+inf", 1, withscores=True)
+    else:
+        temp = f"tmp:top:{uuid.uuid4().hex}"
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.zunionstore(temp, keys)
+            pipe.zrevrangebyscore(temp, "+inf", 1, withscores=True)
+            pipe.delete(temp)
+            _, rows, _ = await pipe.execute()
+    ranked = sorted(((str(v), int(s)) for v, s in rows), key=lambda r: (-r[1], r[0]))
+    return ranked[:limit]
+
+
+async def distinct_per_value(
+    redis: aioredis.Redis, *, hll_keys: dict[str, list[str]]
+) -> dict[str, int]:
+    """PFCOUNT over each value's HLL keys."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for key_list in hll_keys.values():
+            pipe.pfcount(*key_list)
+        counts = await pipe.execute()
+    return {value: int(c) for value, c in zip(hll_keys, counts, strict=True)}
+
+
+async def exit_visitors(redis: aioredis.Redis, *, account_id: str, tz: str, days: list[date],
+                        values: list[str]) -> dict[str, int]:  # fmt: skip
+    """Distinct users whose sessions ended on each page (exact: a union of ZSETs)."""
+    out: dict[str, int] = {}
+    for value in values:
+        temp = f"tmp:exit:{uuid.uuid4().hex}"
+        key_list = [rollups.day_exit_visitors(account_id, tz, _day(d), value) for d in days]
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.zunionstore(temp, key_list)
+            pipe.zremrangebyscore(temp, "-inf", 0)
+            pipe.zcard(temp)
+            pipe.delete(temp)
+            _, _, count, _ = await pipe.execute()
+        out[value] = int(count)
+    return out
