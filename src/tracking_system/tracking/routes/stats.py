@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -31,6 +31,10 @@ FromParam = Annotated[str | None, Query(alias="from", max_length=10, description
 ToParam = Annotated[str | None, Query(alias="to", max_length=10, description="YYYY-MM-DD")]
 FilterParam = Annotated[list[str] | None, Query(description="dimension:value, repeatable")]
 LimitParam = Annotated[int | None, Query(description="1..1000")]
+SourceParam = Annotated[
+    Literal["auto", "raw"],
+    Query(description="Diagnostics: `raw` answers from the raw events instead of the rollups"),
+]
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Scope:
     filters: list[tuple[str, str]]
     start: str | None
     end: str | None
+    source: str
 
     def period(self, default_days: int = 30) -> Period:
         """from/to in the zone, else the last `default_days` days."""
@@ -60,10 +65,11 @@ async def scope(
     start: FromParam = None,
     end: ToParam = None,
     filter: FilterParam = None,
+    source: SourceParam = "auto",
 ) -> Scope:
     """Parse the parameters every stats route shares."""
     zone = parse_zone(tz, await account_zone(redis, account_id) if tz is None else "UTC")
-    return Scope(account_id, zone, parse_filters(filter), start, end)
+    return Scope(account_id, zone, parse_filters(filter), start, end, source)
 
 
 ScopeDep = Annotated[Scope, Depends(scope)]
@@ -72,7 +78,9 @@ ScopeDep = Annotated[Scope, Depends(scope)]
 @router.get("/overview", summary="Events today / this month / lifetime; active users")
 async def overview(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """The seed's four cards plus lifetime events."""
-    return envelope(await queries.get_overview(redis=redis, account_id=s.account_id, tz=s.tz))
+    return envelope(
+        await queries.get_overview(redis=redis, account_id=s.account_id, tz=s.tz, source=s.source)
+    )
 
 
 @router.get("/daily", summary="Per-day events, page views, users, sessions")
@@ -87,7 +95,7 @@ async def daily(
 
         period = Period(s.tz, period.last - timedelta(days=n - 1), period.last)
     rows = await queries.get_daily(redis=redis, account_id=s.account_id, period=period,
-                                   filters=s.filters)  # fmt: skip
+                                   filters=s.filters, source=s.source)  # fmt: skip
     return envelope(rows)
 
 
@@ -96,7 +104,7 @@ async def events(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict
     """Sorted by count; lifetime unless from/to."""
     rows = await queries.get_event_table(
         redis=redis, account_id=s.account_id, period=s.period() if s.has_range else None,
-        filters=s.filters, limit=parse_limit(limit),
+        filters=s.filters, limit=parse_limit(limit), source=s.source,
     )  # fmt: skip
     return envelope(rows)
 
@@ -106,7 +114,7 @@ async def pages(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[
     """Page views only; lifetime unless from/to."""
     rows = await queries.get_page_table(
         redis=redis, account_id=s.account_id, period=s.period() if s.has_range else None,
-        filters=s.filters, limit=parse_limit(limit),
+        filters=s.filters, limit=parse_limit(limit), source=s.source,
     )  # fmt: skip
     return envelope(rows)
 
@@ -115,7 +123,8 @@ async def pages(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[
 async def summary(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """Visitors, sessions, page views, events, bounce rate, visit duration, views per session."""
     return envelope(await queries.get_summary(redis=redis, account_id=s.account_id,
-                                              period=s.period(), filters=s.filters))  # fmt: skip
+                                              period=s.period(), filters=s.filters,
+                                              source=s.source))  # fmt: skip
 
 
 @router.get("/breakdown", summary="Top values of a dimension")
@@ -127,6 +136,7 @@ async def breakdown(
     rows = await queries.get_breakdown(
         redis=redis, account_id=s.account_id, period=s.period(), filters=s.filters,
         dimension=parse_dimension(dimension), limit=parse_limit(limit, default=10),
+        source=s.source,
     )  # fmt: skip
     return envelope(rows)
 
@@ -135,4 +145,4 @@ async def breakdown(
 async def realtime(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """Visitors in the last 5 minutes; events per minute over the last 30."""
     return envelope(await queries.get_realtime(redis=redis, account_id=s.account_id,
-                                               filters=s.filters))  # fmt: skip
+                                               filters=s.filters, source=s.source))  # fmt: skip

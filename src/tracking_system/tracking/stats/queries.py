@@ -17,16 +17,22 @@ from tracking_system.tracking.stats.params import Period, day_start_ms, today_in
 Filters = list[tuple[str, str]]
 
 
-async def _use_rollups(redis: aioredis.Redis, account_id: str, tz: str, filters: Filters) -> bool:
-    return not filters and await rollup.covers(redis, account_id=account_id, tz=tz)
+async def _use_rollups(
+    redis: aioredis.Redis, account_id: str, tz: str, filters: Filters, source: str = "auto"
+) -> bool:
+    if source == "raw" or filters:
+        return False
+    return await rollup.covers(redis, account_id=account_id, tz=tz)
 
 
-async def get_overview(*, redis: aioredis.Redis, account_id: str, tz: str) -> dict[str, Any]:
+async def get_overview(
+    *, redis: aioredis.Redis, account_id: str, tz: str, source: str = "auto"
+) -> dict[str, Any]:
     """The seed's four cards plus lifetime events."""
     today = today_in(tz)
     month = Period(tz, today.replace(day=1), today)
     day = Period(tz, today, today)
-    if await _use_rollups(redis, account_id, tz, []):
+    if await _use_rollups(redis, account_id, tz, [], source):
         month_totals = await rollup.totals(redis, account_id=account_id, tz=tz, days=month.days)
         day_totals = await rollup.totals(redis, account_id=account_id, tz=tz, days=day.days)
         lifetime = int(await redis.hget(rollups.lifetime_totals(account_id), "e") or 0)
@@ -49,9 +55,9 @@ async def _raw_totals(redis: aioredis.Redis, account_id: str, period: Period,
 
 
 async def get_daily(*, redis: aioredis.Redis, account_id: str, period: Period,
-                    filters: Filters) -> list[dict[str, Any]]:  # fmt: skip
+                    filters: Filters, source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """One row per local day, oldest first, zero-filled."""
-    if await _use_rollups(redis, account_id, period.tz, filters):
+    if await _use_rollups(redis, account_id, period.tz, filters, source):
         return await rollup.daily(redis, account_id=account_id, tz=period.tz, days=period.days)
     out = []
     for day in period.days:
@@ -65,10 +71,10 @@ async def get_daily(*, redis: aioredis.Redis, account_id: str, period: Period,
 
 
 async def _table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
-                 filters: Filters, dimension: str, limit: int,
-                 key: str) -> list[dict[str, Any]]:  # fmt: skip
+                 filters: Filters, dimension: str, limit: int, key: str,
+                 source: str) -> list[dict[str, Any]]:  # fmt: skip
     tz = period.tz if period else "UTC"
-    if period is None and not filters:
+    if period is None and not filters and source != "raw":
         ranked = await rollup.top(redis, keys=[rollups.lifetime_top(account_id, dimension)],
                                   limit=limit)  # fmt: skip
         values = [v for v, _ in ranked]
@@ -80,7 +86,7 @@ async def _table(*, redis: aioredis.Redis, account_id: str, period: Period | Non
             for v in values})  # fmt: skip
         return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
                 for v, c in ranked]  # fmt: skip
-    if period is not None and await _use_rollups(redis, account_id, tz, filters):
+    if period is not None and await _use_rollups(redis, account_id, tz, filters, source):
         days = [d.isoformat() for d in period.days]
         ranked = await rollup.top(
             redis, keys=[rollups.day_top(account_id, tz, d, dimension) for d in days], limit=limit
@@ -103,22 +109,25 @@ async def _table(*, redis: aioredis.Redis, account_id: str, period: Period | Non
 
 
 async def get_event_table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
-                          filters: Filters, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+                         filters: Filters, limit: int,
+                         source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """Events by name: count, distinct users and sessions; lifetime when period is None."""
     return await _table(redis=redis, account_id=account_id, period=period, filters=filters,
-                        dimension="eventName", limit=limit, key="eventName")  # fmt: skip
+                        dimension="eventName", limit=limit, key="eventName",
+                        source=source)  # fmt: skip
 
 
 async def get_page_table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
-                         filters: Filters, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+                         filters: Filters, limit: int,
+                         source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """Page views by path: count, distinct users and sessions; lifetime when period is None."""
     return await _table(redis=redis, account_id=account_id, period=period, filters=filters,
-                        dimension="page", limit=limit, key="page")  # fmt: skip
+                        dimension="page", limit=limit, key="page", source=source)  # fmt: skip
 
 
 async def _summary_numbers(redis: aioredis.Redis, account_id: str, period: Period,
-                           filters: Filters) -> dict[str, float]:  # fmt: skip
-    if await _use_rollups(redis, account_id, period.tz, filters):
+                           filters: Filters, source: str) -> dict[str, float]:  # fmt: skip
+    if await _use_rollups(redis, account_id, period.tz, filters, source):
         t = await rollup.totals(redis, account_id=account_id, tz=period.tz, days=period.days)
         s = {"started": t["started"], "bounces": t["bounces"], "dur": t["dur"]}
     else:
@@ -138,19 +147,19 @@ async def _summary_numbers(redis: aioredis.Redis, account_id: str, period: Perio
 
 
 async def get_summary(*, redis: aioredis.Redis, account_id: str, period: Period,
-                      filters: Filters) -> dict[str, Any]:  # fmt: skip
+                      filters: Filters, source: str = "auto") -> dict[str, Any]:  # fmt: skip
     """Summary cards for the period and for the period just before it."""
-    current = await _summary_numbers(redis, account_id, period, filters)
-    previous = await _summary_numbers(redis, account_id, period.previous(), filters)
+    current = await _summary_numbers(redis, account_id, period, filters, source)
+    previous = await _summary_numbers(redis, account_id, period.previous(), filters, source)
     return {**current, "previous": previous}
 
 
 async def get_breakdown(*, redis: aioredis.Redis, account_id: str, period: Period,
-                        filters: Filters, dimension: str,
-                        limit: int) -> list[dict[str, Any]]:  # fmt: skip
+                        filters: Filters, dimension: str, limit: int,
+                        source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """value, count, visitors for one dimension over the period."""
     if dimension.startswith("context.") or not await _use_rollups(
-        redis, account_id, period.tz, filters
+        redis, account_id, period.tz, filters, source
     ):
         return await _raw_breakdown(redis, account_id, period, filters, dimension, limit)
     tz, days = period.tz, [d.isoformat() for d in period.days]
@@ -180,12 +189,12 @@ async def _raw_breakdown(redis: aioredis.Redis, account_id: str, period: Period,
     return [{"value": r["value"], "count": r["count"], "visitors": r["users"]} for r in rows]
 
 
-async def get_realtime(*, redis: aioredis.Redis, account_id: str,
-                       filters: Filters) -> dict[str, Any]:  # fmt: skip
+async def get_realtime(*, redis: aioredis.Redis, account_id: str, filters: Filters,
+                       source: str = "auto") -> dict[str, Any]:  # fmt: skip
     """Visitors in the last 5 minutes and events per minute over the last 30."""
     now_minute = int(time.time() // 60)
     minutes = list(range(now_minute - 29, now_minute + 1))
-    if filters:
+    if filters or source == "raw":
         visitors, per_minute = await raw.minutes(
             redis, account_id=account_id, start_ms=minutes[0] * 60_000,
             end_ms=(now_minute + 1) * 60_000, filters=filters,

@@ -59,10 +59,8 @@ async def aggregate(redis: aioredis.Redis, query: str, *steps: str) -> list[dict
         "DIALECT", "2",
     )  # fmt: skip
     if isinstance(result, dict):
-        return [
-            {str(k): str(v) for k, v in row.get("extra_attributes", {}).items()}
-            for row in result.get("results", [])
-        ]
+        rows = [row.get("extra_attributes", {}) for row in result.get("results", [])]
+        return [{str(k): "" if v is None else str(v) for k, v in row.items()} for row in rows]
     rows = result[1:]
     return [{str(row[i]): str(row[i + 1]) for i in range(0, len(row), 2)} for row in rows]
 
@@ -169,10 +167,10 @@ async def top_by_session(redis: aioredis.Redis, *, account_id: str, start_ms: in
     ]  # fmt: skip
     rows = await aggregate(redis, query, *steps)
     return [
-        {"value": row.get("value", ""), "count": _int(row, "count"),
-         "visitors": _int(row, "visitors")}
+        {"value": row["value"], "count": _int(row, "count"), "visitors": _int(row, "visitors")}
         for row in rows
-    ]  # fmt: skip
+        if row.get("value")  # a session whose first event lacks the attribute
+    ]
 
 
 async def minutes(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_ms: int,

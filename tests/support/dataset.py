@@ -1,0 +1,250 @@
+"""A generated data set with known answers: sessions over months, several agents, countries and
+referrers, in any zone; and brute-force answers computed in plain Python from the raw events,
+following DESIGN.md's metric definitions."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from tests.support.events import CHROME, GOOGLEBOT, IPHONE
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+AGENTS = {
+    CHROME: ("Chrome", "Windows", "desktop"),
+    IPHONE: ("Mobile Safari", "iOS", "mobile"),
+    FIREFOX: ("Firefox", "Linux", "desktop"),
+}
+COUNTRIES = {"8.8.8.8": "US", "49.36.0.1": "IN", "81.2.69.142": "GB"}
+PAGES = ["/", "/pricing", "/docs", "/blog/launch", "/signup"]
+REFERRERS = [
+    "",
+    "https://www.google.com/search?q=x",
+    "https://news.ycombinator.com/item",
+    "https://twitter.com/someone",
+]
+CAMPAIGNS = [None, ("newsletter", "email", "november"), ("ads", "cpc", "black-friday")]
+PAGE_VIEW = "PAGE_VIEW"
+
+
+@dataclass
+class Sent:
+    """One event as sent, with what the server derives from its request."""
+
+    event: dict[str, Any]
+    agent: str
+    ip: str
+
+    @property
+    def time(self) -> int:
+        return int(self.event["eventTime"])
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.event["page"]).path or "/"
+
+
+@dataclass
+class Dataset:
+    events: list[Sent] = field(default_factory=list)
+    bots: list[Sent] = field(default_factory=list)
+
+    def batches(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """(agent, ip, events) groups in time order, each at most 500 events."""
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for sent in sorted(self.events + self.bots, key=lambda s: s.time):
+            groups[(sent.agent, sent.ip)].append(sent.event)
+        out = []
+        for (agent, ip), events in groups.items():
+            out += [(agent, ip, events[i : i + 500]) for i in range(0, len(events), 500)]
+        return out
+
+
+def generate(
+    *,
+    seed: int,
+    start: datetime,
+    end: datetime,
+    sessions: int,
+    extra_times: tuple[datetime, ...] | list[datetime] = (),
+) -> Dataset:
+    """Sessions of 1-6 events, each starting with a page view, between start and end (UTC)."""
+    rng = random.Random(seed)
+    data = Dataset()
+    # Nothing in the future: the server would move such events to their receive time.
+    not_after = int(datetime.now(UTC).timestamp() * 1000)
+    span = (end - start).total_seconds()
+    starts = [start + timedelta(seconds=rng.random() * span) for _ in range(sessions)]
+    starts += list(extra_times)
+    for n, begin in enumerate(starts):
+        agent = rng.choice(list(AGENTS))
+        ip = rng.choice(list(COUNTRIES))
+        user = f"user-{rng.randrange(max(3, sessions // 3))}"
+        referrer = rng.choice(REFERRERS)
+        campaign = rng.choice(CAMPAIGNS)
+        t = int(begin.timestamp() * 1000)
+        for j in range(rng.randint(1, 6)):
+            if t > not_after:
+                break
+            page = "https://site.example.com" + rng.choice(PAGES)
+            if j == 0 and campaign:
+                page += (
+                    f"?utm_source={campaign[0]}&utm_medium={campaign[1]}&utm_campaign={campaign[2]}"
+                )
+            name = PAGE_VIEW if j == 0 or rng.random() < 0.7 else rng.choice(["signup", "Buy Now"])
+            event = {
+                "sessionId": f"s{seed}-{n}",
+                "userId": user,
+                "eventTime": t,
+                "eventName": name,
+                "page": page,
+                "eventId": f"e{seed}-{n}-{j}",
+                "context": {"plan": rng.choice(["free", "pro"])},
+            }
+            if j == 0 and referrer:
+                event["referrer"] = referrer
+            data.events.append(Sent(event, agent, ip))
+            t += rng.randint(5, 600) * 1000
+    for k in range(5):
+        bot = {
+            "sessionId": f"bot{seed}-{k}",
+            "userId": f"bot-{k}",
+            "eventName": PAGE_VIEW,
+            "eventTime": int((start + timedelta(days=k)).timestamp() * 1000),
+            "page": "https://site.example.com/",
+            "eventId": f"bot{seed}-{k}",
+        }
+        data.bots.append(Sent(bot, GOOGLEBOT, "8.8.8.8"))
+    return data
+
+
+# --- Brute force ------------------------------------------------------------------------------
+
+
+def local_day(ms: int, tz: str) -> date:
+    """The event's calendar day in the zone."""
+    return datetime.fromtimestamp(ms / 1000, ZoneInfo(tz)).date()
+
+
+def day_bounds(first: date, last: date, tz: str) -> tuple[int, int]:
+    """Epoch ms of local midnight before `first` and after `last`."""
+    zone = ZoneInfo(tz)
+    lo = datetime(first.year, first.month, first.day, tzinfo=zone)
+    after = last + timedelta(days=1)
+    hi = datetime(after.year, after.month, after.day, tzinfo=zone)
+    return int(lo.timestamp() * 1000), int(hi.timestamp() * 1000)
+
+
+def in_range(events: list[Sent], lo: int, hi: int) -> list[Sent]:
+    """Events with lo <= time < hi."""
+    return [e for e in events if lo <= e.time < hi]
+
+
+def totals(events: list[Sent]) -> dict[str, int]:
+    """events, pageviews, distinct users and sessions."""
+    return {
+        "events": len(events),
+        "pageviews": sum(e.event["eventName"] == PAGE_VIEW for e in events),
+        "users": len({e.event["userId"] for e in events}),
+        "sessions": len({e.event["sessionId"] for e in events}),
+    }
+
+
+def sessions_of(events: list[Sent]) -> dict[str, list[Sent]]:
+    """Events per session, in time order."""
+    out: dict[str, list[Sent]] = defaultdict(list)
+    for e in sorted(events, key=lambda s: s.time):
+        out[e.event["sessionId"]].append(e)
+    return out
+
+
+def started_in(events: list[Sent], lo: int, hi: int) -> dict[str, list[Sent]]:
+    """Sessions whose first event is in [lo, hi)."""
+    return {sid: evs for sid, evs in sessions_of(events).items() if lo <= evs[0].time < hi}
+
+
+def summary(events: list[Sent], lo: int, hi: int) -> dict[str, float]:
+    """The summary numbers of API.md for [lo, hi)."""
+    t = totals(in_range(events, lo, hi))
+    started = started_in(events, lo, hi)
+    bounces = sum(
+        1 for evs in started.values() if len(evs) == 1 and evs[0].event["eventName"] == PAGE_VIEW
+    )
+    dur = sum(evs[-1].time - evs[0].time for evs in started.values())
+    n = len(started)
+    return {
+        "visitors": t["users"],
+        "sessions": t["sessions"],
+        "pageviews": t["pageviews"],
+        "events": t["events"],
+        "bounceRate": round(100 * bounces / n, 2) if n else 0.0,
+        "avgSessionDuration": round(dur / n / 1000, 2) if n else 0.0,
+        "viewsPerSession": round(t["pageviews"] / t["sessions"], 2) if t["sessions"] else 0.0,
+    }
+
+
+def table(events: list[Sent], key: str, *, page_views_only: bool) -> dict[str, dict[str, int]]:
+    """count, users, sessions per event name (or per path)."""
+    out: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "u": set(), "s": set()})
+    for e in events:
+        if page_views_only and e.event["eventName"] != PAGE_VIEW:
+            continue
+        value = e.path if key == "page" else e.event["eventName"]
+        row = out[value]
+        row["count"] += 1
+        row["u"].add(e.event["userId"])
+        row["s"].add(e.event["sessionId"])
+    return {
+        v: {"count": r["count"], "users": len(r["u"]), "sessions": len(r["s"])}
+        for v, r in out.items()
+    }
+
+
+def _session_value(evs: list[Sent], dimension: str) -> str:
+    first = evs[0]
+    if dimension in ("entryPage", "exitPage"):
+        views = [e for e in evs if e.event["eventName"] == PAGE_VIEW]
+        return (views[0] if dimension == "entryPage" else views[-1]).path
+    referrer = first.event.get("referrer", "")
+    query = dict(p.split("=") for p in urlsplit(first.event["page"]).query.split("&") if "=" in p)
+    browser, os_name, device = AGENTS[first.agent]
+    host = (urlsplit(referrer).hostname or "").removeprefix("www.") if referrer else ""
+    values = {
+        "referrer": referrer,
+        "referrerDomain": host,
+        "utmSource": query.get("utm_source", ""),
+        "utmMedium": query.get("utm_medium", ""),
+        "utmCampaign": query.get("utm_campaign", ""),
+        "browser": browser,
+        "os": os_name,
+        "device": device,
+        "country": COUNTRIES[first.ip],
+    }
+    return str(values[dimension])
+
+
+def breakdown(events: list[Sent], lo: int, hi: int, dimension: str) -> dict[str, dict[str, int]]:
+    """value -> count, visitors for a breakdown dimension."""
+    out: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "v": set()})
+    if dimension in ("eventName", "page"):
+        for value, row in table(
+            in_range(events, lo, hi), dimension, page_views_only=dimension == "page"
+        ).items():
+            out[value] = {"count": row["count"], "v": set(range(row["users"]))}
+    elif dimension.startswith("context."):
+        key = dimension.removeprefix("context.")
+        for e in in_range(events, lo, hi):
+            out[str(e.event["context"][key])]["count"] += 1
+            out[str(e.event["context"][key])]["v"].add(e.event["userId"])
+    else:
+        for evs in started_in(events, lo, hi).values():
+            value = _session_value(evs, dimension)
+            if value:
+                out[value]["count"] += 1
+                out[value]["v"].add(evs[0].event["userId"])
+    return {v: {"count": r["count"], "visitors": len(r["v"])} for v, r in out.items()}

@@ -1,0 +1,383 @@
+"""Every stats endpoint against a brute-force computation over the raw events it was sent, for
+accounts in UTC, Asia/Kolkata (+05:30) and America/New_York (across the 2026-11-01 DST change);
+and the rollups against the raw FT.AGGREGATE path (`source=raw`) on the same questions.
+Counts must match exactly; distinct counts (HyperLogLog on the rollup path) within 2%."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import redis
+
+from tests.support import dataset
+from tests.support.accounts import Account, register
+from tests.support.dataset import Dataset, Sent
+from tests.support.events import send, stored_count
+
+DISTINCT = ("users", "sessions", "visitors")
+START = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+@dataclass
+class Loaded:
+    account: Account
+    tz: str
+    data: Dataset
+
+    @property
+    def events(self) -> list[Sent]:
+        return self.data.events
+
+
+def _edge_times(tz: str, now: datetime) -> list[datetime]:
+    recent = [now - timedelta(minutes=m) for m in (1, 3, 12)]
+    if tz == "Asia/Kolkata":  # either side of local midnight (18:30 UTC)
+        return [
+            *recent,
+            datetime(2026, 11, 10, 18, 29, tzinfo=UTC),
+            datetime(2026, 11, 10, 18, 31, tzinfo=UTC),
+        ]
+    if tz == "America/New_York":  # 01:30 EDT and 01:30 EST on the day clocks go back
+        return [
+            *recent,
+            datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+            datetime(2026, 11, 1, 6, 30, tzinfo=UTC),
+            datetime(2026, 11, 2, 4, 59, tzinfo=UTC),
+        ]
+    return recent
+
+
+@pytest.fixture(scope="module")
+def loaded(system: Any, redis_server: Any) -> list[Loaded]:
+    client = redis_server.client()
+    out = []
+    now = datetime.now(UTC)
+    with httpx.Client(base_url=system.gateway_url, timeout=60) as api:
+        for seed, tz in enumerate(("UTC", "Asia/Kolkata", "America/New_York")):
+            account = register(api, timezone=tz)
+            data = dataset.generate(
+                seed=seed,
+                start=START,
+                end=now - timedelta(minutes=30),
+                sessions=350,
+                extra_times=_edge_times(tz, now),
+            )
+            for agent, ip, events in data.batches():
+                response = send(
+                    api,
+                    account.user["apiKey"],
+                    events,
+                    user_agent=agent,
+                    headers={"X-Forwarded-For": ip},
+                )
+                assert response.status_code == 202, response.text
+            out.append(Loaded(account, tz, data))
+    expected = {x.account.user["id"]: len(x.data.events) + len(x.data.bots) for x in out}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(
+        stored_count(client, account) < n for account, n in expected.items()
+    ):
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return out
+
+
+def _get(api: httpx.Client, account: Account, path: str, **params: Any) -> Any:
+    response = api.get(f"/api/v1/stats/{path}", params=params, headers=account.auth())
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def _close(actual: float, expected: float, key: str) -> bool:
+    if key in DISTINCT:
+        return abs(actual - expected) <= max(1.0, 0.02 * expected)
+    return actual == expected
+
+
+def _assert_rows(
+    actual: dict[str, dict[str, Any]], expected: dict[str, dict[str, Any]], what: str
+) -> None:
+    assert set(actual) == set(expected), what
+    for value, row in expected.items():
+        for key, number in row.items():
+            assert _close(actual[value][key], number, key), (what, value, key, actual[value])
+
+
+SOURCES = ("auto", "raw")
+
+
+def _today(tz: str) -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_daily_matches_brute_force(api: httpx.Client, loaded: list[Loaded], source: str) -> None:
+    for item in loaded:
+        first, last = START.date(), _today(item.tz)
+        rows = _get(
+            api,
+            item.account,
+            "daily",
+            source=source,
+            **{"from": first.isoformat(), "to": last.isoformat()},
+        )
+        assert next(r["day"] for r in rows) == first.isoformat()
+        assert len(rows) == (last - first).days + 1
+        for row in rows:
+            day = date.fromisoformat(row["day"])
+            lo, hi = dataset.day_bounds(day, day, item.tz)
+            expected = dataset.totals(dataset.in_range(item.events, lo, hi))
+            for key, number in expected.items():
+                assert _close(row[key], number, key), (item.tz, source, row, expected)
+
+
+def test_daily_days_parameter_counts_back_from_today(
+    api: httpx.Client, loaded: list[Loaded]
+) -> None:
+    item = loaded[1]
+    rows = _get(api, item.account, "daily", days=7)
+    assert len(rows) == 7
+    assert rows[-1]["day"] == _today(item.tz).isoformat()
+    lo, hi = dataset.day_bounds(_today(item.tz), _today(item.tz), item.tz)
+    assert rows[-1]["events"] == len(dataset.in_range(item.events, lo, hi))
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_summary_and_previous_period_match(
+    api: httpx.Client, loaded: list[Loaded], source: str
+) -> None:
+    for item in loaded:
+        first, last = date(2026, 10, 16), date(2026, 11, 14)
+        data = _get(
+            api,
+            item.account,
+            "summary",
+            source=source,
+            **{"from": first.isoformat(), "to": last.isoformat()},
+        )
+        lo, hi = dataset.day_bounds(first, last, item.tz)
+        plo, phi = dataset.day_bounds(
+            first - timedelta(days=30), first - timedelta(days=1), item.tz
+        )
+        for got, expected in (
+            (data, dataset.summary(item.events, lo, hi)),
+            (data["previous"], dataset.summary(item.events, plo, phi)),
+        ):
+            for key, number in expected.items():
+                if key in ("bounceRate", "avgSessionDuration", "viewsPerSession"):
+                    tolerance = 0.05 * abs(number) + 0.02 if key == "viewsPerSession" else 0.01
+                    assert abs(got[key] - number) <= tolerance, (
+                        item.tz,
+                        source,
+                        key,
+                        got,
+                        expected,
+                    )
+                else:
+                    assert _close(got[key], number, key), (item.tz, source, key, got, expected)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("table", ["events", "pages"])
+def test_tables_match_over_the_lifetime_and_a_range(
+    api: httpx.Client, loaded: list[Loaded], source: str, table: str
+) -> None:
+    key = "eventName" if table == "events" else "page"
+    for item in loaded:
+        rows = _get(api, item.account, table, source=source, limit=100)
+        expected = dataset.table(item.events, key, page_views_only=table == "pages")
+        _assert_rows({r[key]: r for r in rows}, expected, f"{table} lifetime {item.tz}")
+        counts = [r["count"] for r in rows]
+        assert counts == sorted(counts, reverse=True)
+        first, last = date(2026, 11, 1), date(2026, 11, 7)
+        rows = _get(
+            api,
+            item.account,
+            table,
+            source=source,
+            limit=100,
+            **{"from": first.isoformat(), "to": last.isoformat()},
+        )
+        lo, hi = dataset.day_bounds(first, last, item.tz)
+        expected = dataset.table(
+            dataset.in_range(item.events, lo, hi), key, page_views_only=table == "pages"
+        )
+        _assert_rows({r[key]: r for r in rows}, expected, f"{table} range {item.tz}")
+
+
+DIMENSIONS = [
+    "page",
+    "entryPage",
+    "exitPage",
+    "referrer",
+    "referrerDomain",
+    "utmSource",
+    "utmMedium",
+    "utmCampaign",
+    "browser",
+    "os",
+    "device",
+    "country",
+    "eventName",
+    "context.plan",
+]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("dimension", DIMENSIONS)
+def test_breakdowns_match(
+    api: httpx.Client, loaded: list[Loaded], source: str, dimension: str
+) -> None:
+    for item in loaded:
+        first, last = date(2026, 10, 1), date(2026, 11, 20)
+        rows = _get(
+            api,
+            item.account,
+            "breakdown",
+            dimension=dimension,
+            source=source,
+            limit=100,
+            **{"from": first.isoformat(), "to": last.isoformat()},
+        )
+        lo, hi = dataset.day_bounds(first, last, item.tz)
+        expected = dataset.breakdown(item.events, lo, hi, dimension)
+        _assert_rows({r["value"]: r for r in rows}, expected, f"{dimension} {item.tz} {source}")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_overview_matches(api: httpx.Client, loaded: list[Loaded], source: str) -> None:
+    for item in loaded:
+        data = _get(api, item.account, "overview", source=source)
+        today = _today(item.tz)
+        day = dataset.in_range(item.events, *dataset.day_bounds(today, today, item.tz))
+        month = dataset.in_range(
+            item.events, *dataset.day_bounds(today.replace(day=1), today, item.tz)
+        )
+        assert data["eventsRecorded"] == {
+            "today": len(day),
+            "thisMonth": len(month),
+            "lifetime": len(item.events),
+        }
+        assert _close(data["activeUsers"]["today"], dataset.totals(day)["users"], "users")
+        assert _close(data["activeUsers"]["thisMonth"], dataset.totals(month)["users"], "users")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_realtime_counts_the_last_minutes(
+    api: httpx.Client, loaded: list[Loaded], source: str
+) -> None:
+    item = loaded[0]
+    data = _get(api, item.account, "realtime", source=source)
+    assert len(data["perMinute"]) == 30
+    now_minute = int(time.time() // 60)
+    recent = [e for e in item.events if e.time // 60_000 > now_minute - 30]
+    assert sum(m["events"] for m in data["perMinute"]) == len(recent)
+    last5 = {e.event["userId"] for e in item.events if e.time // 60_000 > now_minute - 5}
+    assert data["visitors"] == len(last5)
+
+
+def test_another_zone_than_the_accounts_is_answered_exactly(
+    api: httpx.Client, loaded: list[Loaded]
+) -> None:
+    item, tz = loaded[0], "Asia/Kolkata"  # a UTC account asked in +05:30
+    first, last = date(2026, 11, 8), date(2026, 11, 12)
+    rows = _get(
+        api, item.account, "daily", tz=tz, **{"from": first.isoformat(), "to": last.isoformat()}
+    )
+    for row in rows:
+        day = date.fromisoformat(row["day"])
+        expected = dataset.totals(dataset.in_range(item.events, *dataset.day_bounds(day, day, tz)))
+        assert row == {"day": row["day"], **expected}
+
+
+def test_filters_match_brute_force(api: httpx.Client, loaded: list[Loaded]) -> None:
+    item = loaded[2]
+    first, last = date(2026, 10, 1), date(2026, 11, 20)
+    lo, hi = dataset.day_bounds(first, last, item.tz)
+    rows = _get(
+        api,
+        item.account,
+        "events",
+        filter=["browser:Firefox", "country:IN"],
+        **{"from": first.isoformat(), "to": last.isoformat()},
+    )
+    chosen = [
+        e
+        for e in dataset.in_range(item.events, lo, hi)
+        if e.agent == dataset.FIREFOX and e.ip == "49.36.0.1"
+    ]
+    _assert_rows(
+        {r["eventName"]: r for r in rows},
+        dataset.table(chosen, "eventName", page_views_only=False),
+        "filtered",
+    )
+    plan = _get(
+        api,
+        item.account,
+        "summary",
+        filter=["context.plan:pro"],
+        **{"from": first.isoformat(), "to": last.isoformat()},
+    )
+    pro = [e for e in item.events if e.event["context"]["plan"] == "pro"]
+    assert plan["events"] == len(dataset.in_range(pro, lo, hi))
+
+
+def test_hostile_filter_matches_nothing_and_never_errors(
+    api: httpx.Client, loaded: list[Loaded]
+) -> None:
+    mine, other = loaded[0], loaded[1]
+    hostile = f"x}} | @internalUserId:{{{other.account.user['id']}"
+    for path in ("summary", "events", "daily"):
+        data = _get(api, mine.account, path, filter=[f"eventName:{hostile}"])
+        if path == "summary":
+            assert data["events"] == 0
+        elif path == "events":
+            assert data == []
+        else:
+            assert sum(r["events"] for r in data) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("daily", {"days": 0}, "days"),
+        ("daily", {"days": 367}, "days"),
+        ("daily", {"days": "x"}, "days"),
+        ("summary", {"from": "2026-13-01"}, "from"),
+        ("summary", {"from": "2026-11-10", "to": "2026-11-01"}, "from"),
+        ("summary", {"from": "2024-01-01", "to": "2026-01-01"}, "from"),
+        ("summary", {"tz": "Mars/Base"}, "tz"),
+        ("events", {"limit": 0}, "limit"),
+        ("events", {"limit": 100000}, "limit"),
+        ("summary", {"filter": "nocolon"}, "filter"),
+        ("summary", {"filter": "password:x"}, "filter"),
+        ("breakdown", {"dimension": "internalUserId"}, "dimension"),
+        ("breakdown", {}, "dimension"),
+    ],
+)
+def test_bad_parameters_are_400_naming_the_field(
+    api: httpx.Client, loaded: list[Loaded], path: str, params: dict[str, Any], field: str
+) -> None:
+    response = api.get(f"/api/v1/stats/{path}", params=params, headers=loaded[0].account.auth())
+    assert response.status_code == 400, response.text
+    assert field in response.json()["errors"]
+
+
+def test_numbers_are_json_numbers(api: httpx.Client, loaded: list[Loaded]) -> None:
+    data = _get(api, loaded[0].account, "summary")
+    assert all(isinstance(v, int | float) for k, v in data.items() if k != "previous")
+
+
+def test_redis_is_not_touched_by_other_accounts_keys(
+    loaded: list[Loaded], redis_sync: redis.Redis
+) -> None:
+    ids = {item.account.user["id"] for item in loaded}
+    for account in ids:
+        for key in redis_sync.scan_iter(match=f"R:{account}:*", count=1000):
+            assert not any(other in key for other in ids - {account})
