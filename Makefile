@@ -71,6 +71,7 @@ bench-deps:
 
 BENCH_FLAGS ?=
 bench: install build bench-deps
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(BIN)/python -m benchmarks $(BENCH_FLAGS)
 
 clean:

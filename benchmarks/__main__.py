@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import ingest
+from benchmarks import ingest, stats
 
 
 def main(argv: list[str]) -> int:
-    """Run the benchmarks with the same flags."""
-    return ingest.main(argv)
+    """Run the benchmarks with the same flags (`--short` for a quick run)."""
+    short = ["--short"] if "--short" in argv else []
+    failures = ingest.main(short)
+    failures += stats.main(short)
+    return failures
 
 
 if __name__ == "__main__":

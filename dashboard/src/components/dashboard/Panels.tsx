@@ -26,6 +26,16 @@ const NONE_LABELS: Partial<Record<BreakdownDimension, string>> = {
   referrer: 'Direct / none',
 };
 
+/**
+ * The filter a click on a row applies. The API filters events, so entry and exit pages filter by
+ * that page; full referrer URLs are not indexed (filter by referrer domain instead).
+ */
+const FILTER_AS: Partial<Record<BreakdownDimension, string | null>> = {
+  entryPage: 'page',
+  exitPage: 'page',
+  referrer: null,
+};
+
 function Breakdown({ dimension, query, onFilter }: { dimension: BreakdownDimension; query: StatsQuery; onFilter: OnFilter }) {
   const rows = useBreakdown(dimension, query);
   return (
@@ -42,11 +52,17 @@ function Breakdown({ dimension, query, onFilter }: { dimension: BreakdownDimensi
             count: r.count,
             secondary: r.visitors,
           }))}
-          onSelect={(value) => onFilter({ dimension, value })}
+          onSelect={filterFor(dimension, onFilter)}
         />
       )}
     </QueryView>
   );
+}
+
+function filterFor(dimension: BreakdownDimension, onFilter: OnFilter): ((value: string) => void) | undefined {
+  const target = dimension in FILTER_AS ? FILTER_AS[dimension] : dimension;
+  if (target === null || target === undefined) return undefined;
+  return (value) => onFilter({ dimension: target, value });
 }
 
 export interface BreakdownTab {

@@ -1,0 +1,354 @@
+"""Dashboard benchmark: 1M and 10M generated events for one account (plus noise in two others),
+the dashboard's set of requests timed through the real gateway, side by side with ClickHouse
+(chdb) computing the same numbers from the same raw events; Redis memory per event.
+
+Run: python -m benchmarks.stats [--events 1000000,10000000] [--short]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import orjson
+from tests.support.accounts import Account, register
+from tests.support.redis_server import RedisServer, start_redis
+from tests.support.system import System, build_system
+
+from benchmarks.data import chunk
+from benchmarks.report import Table, percentile, save_results
+from tracking_system.common.redis import create_client
+from tracking_system.worker.consumer import ensure_group
+from tracking_system.worker.store import Store, prepare
+
+TZ = "Asia/Kolkata"
+DAYS = 90
+CHUNK = 20_000
+REPEAT = 20
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _load_part(args: tuple[str, str, int, list[int], int, int, str, int]) -> int:
+    """Prepare + store chunks into Redis; write the same events as JSON rows for chdb."""
+    redis_url, account_id, seed, indices, start_ms, visitors, rows_path, size = args
+
+    async def run() -> int:
+        redis = create_client(redis_url)
+        await ensure_group(redis, f"bench-{os.getpid()}")
+        store = Store(redis)
+        written = 0
+        with open(rows_path, "wb") as rows_file:
+            for index in indices:
+                batch = []
+                for k, row in enumerate(
+                    chunk(
+                        seed=seed,
+                        index=index,
+                        size=size,
+                        start_ms=start_ms,
+                        days=DAYS,
+                        visitors=visitors,
+                    )
+                ):
+                    event = {**row.event, "userAgent": row.user_agent, "ip": row.ip,
+                             "receivedAt": row.event["eventTime"]}  # fmt: skip
+                    prepared = prepare(f"{index}-{k}", account_id, event, tz=TZ)
+                    batch.append(prepared)
+                    fields = prepared.description["f"]
+                    stored = dict(zip(fields[::2], fields[1::2], strict=True))
+                    rows_file.write(orjson.dumps({
+                        "a": account_id, "t": int(stored["eventTime"]), "u": stored["userId"],
+                        "s": stored["sessionId"], "n": stored["eventName"], "p": stored["path"],
+                        "rd": stored.get("referrerDomain", ""), "br": stored["browser"],
+                        "cc": stored.get("country", ""),
+                    }) + b"\n")  # fmt: skip
+                    if len(batch) == 500:
+                        await store.store(batch)
+                        batch = []
+                if batch:
+                    await store.store(batch)
+                written += size
+        await redis.aclose()
+        return written
+
+    return asyncio.run(run())
+
+
+def load(server: RedisServer, account_id: str, *, events: int, seed: int, visitors: int,
+         rows_dir: Path, start_ms: int, label: str) -> float:  # fmt: skip
+    """Load `events` events with two processes, one chunk per task; seconds taken."""
+    chunks = max(1, events // CHUNK)
+    tasks = [
+        (server.url, account_id, seed, [i], start_ms, visitors,
+         str(rows_dir / f"{label}-{i}.ndjson"), CHUNK)
+        for i in range(chunks)
+    ]  # fmt: skip
+    started = time.perf_counter()
+    done = 0
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        for written in pool.imap_unordered(_load_part, tasks):
+            done += written
+            rate = done / (time.perf_counter() - started)
+            print(f"\r  loading {label}: {done:>10,}/{chunks * CHUNK:,} events ({rate:,.0f}/s)",
+                  end="", flush=True)  # fmt: skip
+    print()
+    return time.perf_counter() - started
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Timings:
+    per_query: dict[str, list[float]]
+    sets: list[float]
+
+    def p(self, name: str, pct: float) -> float:
+        """Percentile of one query in ms."""
+        return percentile(self.per_query[name], pct)
+
+
+def _today() -> str:
+    return datetime.now(ZoneInfo(TZ)).date().isoformat()
+
+
+def dashboard_requests() -> dict[str, tuple[str, dict[str, Any]]]:
+    """The dashboard's set (as its first screen asks), and one filtered query."""
+    today = datetime.now(ZoneInfo(TZ)).date()
+    last30 = {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()}
+    return {
+        "overview": ("overview", {}),
+        "daily30": ("daily", {"days": 30}),
+        "summary": ("summary", last30),
+        "topEvents": ("events", {}),
+        "topPages": ("pages", {}),
+        "topReferrers": ("breakdown", {"dimension": "referrerDomain", **last30}),
+    }
+
+
+def time_gateway(system: System, account: Account) -> tuple[Timings, Timings, dict[str, Any]]:
+    """The dashboard set through the gateway; then the filtered query."""
+    requests = dashboard_requests()
+    per: dict[str, list[float]] = {name: [] for name in requests}
+    sets: list[float] = []
+    answers: dict[str, Any] = {}
+    with httpx.Client(base_url=system.gateway_url, headers=account.auth(), timeout=120) as api:
+        for i in range(REPEAT + 2):
+            total = 0.0
+            for name, (path, params) in requests.items():
+                started = time.perf_counter()
+                response = api.get(f"/api/v1/stats/{path}", params=params)
+                elapsed = (time.perf_counter() - started) * 1000
+                response.raise_for_status()
+                answers[name] = response.json()["data"]
+                if i >= 2:  # two warm-up rounds
+                    per[name].append(elapsed)
+                    total += elapsed
+            if i >= 2:
+                sets.append(total)
+        filtered: list[float] = []
+        params = {"filter": "country:IN", "from": requests["summary"][1]["from"],
+                  "to": requests["summary"][1]["to"]}  # fmt: skip
+        for i in range(7):
+            started = time.perf_counter()
+            response = api.get("/api/v1/stats/summary", params=params)
+            response.raise_for_status()
+            if i >= 2:
+                filtered.append((time.perf_counter() - started) * 1000)
+            answers["filtered"] = response.json()["data"]
+    return Timings(per, sets), Timings({"filtered": filtered}, filtered), answers
+
+
+CH_TABLE = """CREATE TABLE ev (a String, t DateTime64(3, 'UTC'), u String, s String, n String,
+p String, rd String, br String, cc String) ENGINE = MergeTree ORDER BY (a, t)"""
+
+
+def chdb_queries(account_id: str) -> dict[str, str]:
+    """The same numbers in ClickHouse SQL (the account id is ours, not user input)."""
+    today = f"toDate('{_today()}')"
+    a = f"a = '{account_id}'"
+
+    def days(column: str, back_from: int, back_to: int) -> str:
+        day = f"toDate({column}, '{TZ}')"
+        return f"{day} BETWEEN {today} - {back_from} AND {today} - {back_to}"
+
+    def summary(back_from: int, back_to: int, extra: str = "") -> str:
+        return f"""SELECT uniq(u), uniq(s), countIf(n = 'PAGE_VIEW'), count(),
+            (SELECT countIf(c = 1 AND pv = 1) / count(), avg(d) FROM (SELECT s, count() c,
+             countIf(n = 'PAGE_VIEW') pv, max(t) - min(t) d, min(t) f FROM ev WHERE {a} {extra}
+             GROUP BY s HAVING {days("f", back_from, back_to)}))
+            FROM ev WHERE {a} {extra} AND {days("t", back_from, back_to)}"""  # noqa: S608
+
+    day = f"toDate(t, '{TZ}')"
+    month = f"toStartOfMonth({day}) = toStartOfMonth({today})"
+    return {
+        "overview": f"""SELECT countIf({day} = {today}), countIf({month}), count(),
+            uniqIf(u, {day} = {today}), uniqIf(u, {month}) FROM ev WHERE {a}""",  # noqa: S608
+        "daily30": f"""SELECT {day} d, count(), countIf(n = 'PAGE_VIEW'), uniq(u), uniq(s)
+            FROM ev WHERE {a} AND {days("t", 29, 0)} GROUP BY d ORDER BY d""",  # noqa: S608
+        "summary": summary(29, 0) + " UNION ALL " + summary(59, 30),
+        "topEvents": f"""SELECT n, count() c, uniq(u), uniq(s) FROM ev WHERE {a}
+            GROUP BY n ORDER BY c DESC LIMIT 50""",  # noqa: S608
+        "topPages": f"""SELECT p, count() c, uniq(u), uniq(s) FROM ev WHERE {a}
+            AND n = 'PAGE_VIEW' GROUP BY p ORDER BY c DESC LIMIT 50""",  # noqa: S608
+        "topReferrers": f"""SELECT r, count() c, uniq(uu) FROM (SELECT argMin(rd, t) r,
+            any(u) uu, min(t) f FROM ev WHERE {a} GROUP BY s HAVING {days("f", 29, 0)})
+            WHERE r != '' GROUP BY r ORDER BY c DESC LIMIT 10""",  # noqa: S608
+        "filtered": summary(29, 0, extra="AND cc = 'IN'"),
+    }
+
+
+def time_chdb(rows_dir: Path, account_id: str) -> tuple[Timings, Timings, dict[str, Any]]:
+    """Load the raw rows into chdb (MergeTree) and time the same set."""
+    from chdb import session
+
+    db = session.Session(str(rows_dir / "chdb"))
+    db.query(CH_TABLE)
+    files = sorted(rows_dir.glob("*.ndjson"))
+    started = time.perf_counter()
+    for n, path in enumerate(files, 1):
+        db.query(f"INSERT INTO ev SELECT * FROM file('{path}', 'JSONEachRow')")  # noqa: S608
+        print(f"\r  chdb: loaded {n}/{len(files)} files", end="", flush=True)
+    print(f" in {time.perf_counter() - started:.0f} s")
+    queries = chdb_queries(account_id)
+    per: dict[str, list[float]] = {name: [] for name in dashboard_requests()}
+    sets: list[float] = []
+    answers: dict[str, Any] = {}
+    for i in range(REPEAT + 2):
+        total = 0.0
+        for name in per:
+            started = time.perf_counter()
+            answers[name] = db.query(queries[name], "CSV").bytes()
+            elapsed = (time.perf_counter() - started) * 1000
+            if i >= 2:
+                per[name].append(elapsed)
+                total += elapsed
+        if i >= 2:
+            sets.append(total)
+    filtered = []
+    for i in range(7):
+        started = time.perf_counter()
+        answers["filtered"] = db.query(queries["filtered"], "CSV").bytes()
+        if i >= 2:
+            filtered.append((time.perf_counter() - started) * 1000)
+    db.close()
+    return Timings(per, sets), Timings({"filtered": filtered}, filtered), answers
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def run_size(events: int) -> dict[str, Any]:
+    """One data set size, end to end."""
+    print(f"== {events:,} events")
+    start_ms = int((datetime.now(UTC) - timedelta(days=DAYS)).timestamp() * 1000)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        server = start_redis(root / "redis")
+        system = build_system(redis_url=server.url, log_dir=root / "logs",
+                              extra_env={"LOG_LEVEL": "WARNING"})  # fmt: skip
+        try:
+            for name in ("users", "tracking", "gateway"):
+                system.start(name)
+            with httpx.Client(base_url=system.gateway_url, timeout=30) as api:
+                account = register(api, timezone=TZ)
+                noise = [register(api, timezone="UTC") for _ in range(2)]
+            client = server.client()
+            before = int(client.info("memory")["used_memory"])
+            rows_dir = root / "rows"
+            rows_dir.mkdir()
+            seconds = load(server, account.user["id"], events=events, seed=1,
+                           visitors=max(1000, events // 20), rows_dir=rows_dir,
+                           start_ms=start_ms, label="main")  # fmt: skip
+            after = int(client.info("memory")["used_memory"])
+            noise_dir = root / "noise"
+            noise_dir.mkdir()
+            for k, other in enumerate(noise):
+                load(server, other.user["id"], events=max(CHUNK, events // 20), seed=10 + k,
+                     visitors=1000, rows_dir=noise_dir, start_ms=start_ms,
+                     label=f"noise{k}")  # fmt: skip
+            for path in noise_dir.glob("*.ndjson"):
+                path.rename(rows_dir / path.name)
+            redis_set, redis_filtered, redis_answers = time_gateway(system, account)
+            ch_set, ch_filtered, ch_answers = time_chdb(rows_dir, account.user["id"])
+        finally:
+            system.stop_all()
+            server.stop()
+    loaded = max(1, events // CHUNK) * CHUNK
+    return {
+        "events": loaded,
+        "load_seconds": seconds,
+        "bytes_per_event": (after - before) / loaded,
+        "redis": redis_set,
+        "redis_filtered": redis_filtered,
+        "chdb": ch_set,
+        "chdb_filtered": ch_filtered,
+        "lifetime_redis": redis_answers["overview"]["eventsRecorded"]["lifetime"],
+        "lifetime_chdb": int(ch_answers["overview"].decode().split(",")[2]),
+    }
+
+
+def table(results: list[dict[str, Any]]) -> Table:
+    """Dashboard figures against DESIGN.md's targets."""
+    rows = []
+    for r in results:
+        redis_set: Timings = r["redis"]
+        ch: Timings = r["chdb"]
+        p95 = percentile(redis_set.sets, 95)
+        ch95 = percentile(ch.sets, 95)
+        rows.append((f"{r['events']:,}", "dashboard set (6 requests)",
+                     f"{percentile(redis_set.sets, 50):.1f} / {p95:.1f} ms",
+                     f"{percentile(ch.sets, 50):.1f} / {ch95:.1f} ms",
+                     f"{ch95 / p95:.1f}x faster" if p95 else "-"))  # fmt: skip
+        for name in redis_set.per_query:
+            rows.append(("", name, f"{redis_set.p(name, 50):.1f} / {redis_set.p(name, 95):.1f} ms",
+                         f"{ch.p(name, 50):.1f} / {ch.p(name, 95):.1f} ms", ""))  # fmt: skip
+        rf, cf = r["redis_filtered"], r["chdb_filtered"]
+        rows.append(("", "filtered summary (raw path)",
+                     f"{rf.p('filtered', 50):.1f} / {rf.p('filtered', 95):.1f} ms",
+                     f"{cf.p('filtered', 50):.1f} / {cf.p('filtered', 95):.1f} ms",
+                     f"{cf.p('filtered', 95) / rf.p('filtered', 95):.2f}x"))  # fmt: skip
+        rows.append(("", "Redis memory per event (index + rollups)",
+                     f"{r['bytes_per_event']:.0f} bytes", "", "target < 400"))  # fmt: skip
+        rows.append(
+            (
+                "",
+                "lifetime events: Redis / chdb",
+                f"{r['lifetime_redis']:,}",
+                f"{r['lifetime_chdb']:,}",
+                "agree" if r["lifetime_redis"] == r["lifetime_chdb"] else "DIFFER",
+            )
+        )
+    return Table(title="Dashboard (p50 / p95 through the gateway vs chdb in-process)",
+                 header=("events", "request", "Tracking System", "chdb", "ratio (target ≥ 10x, "
+                         "set p95 < 50 ms)"), rows=rows)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run and print the dashboard benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", default="1000000,10000000")
+    parser.add_argument("--short", action="store_true", help="200k events only")
+    args = parser.parse_args(argv)
+    sizes = [200_000] if args.short else [int(x) for x in args.events.split(",")]
+    results = [run_size(n) for n in sizes]
+    print(table(results).markdown())
+    save_results("stats", {"results": [
+        {k: (v.__dict__ if isinstance(v, Timings) else v) for k, v in r.items()} for r in results
+    ]})  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
