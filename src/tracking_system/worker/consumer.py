@@ -72,9 +72,16 @@ class Consumer:
 
     async def process(self, entries: list[Entry]) -> None:
         """Enrich and store a batch; an entry that fails stays pending for a later retry."""
-        if not entries:
-            return
         started = time.perf_counter()
+        batch = await self.prepare(entries)
+        if batch:
+            await self.store_batch(batch)
+        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+
+    async def prepare(self, entries: list[Entry]) -> list[Prepared]:
+        """Decode and enrich entries; the ones that fail are logged and left pending."""
+        if not entries:
+            return []
         decoded: list[tuple[str, str, dict[str, Any]]] = []
         for entry_id, fields in entries:
             try:
@@ -90,11 +97,10 @@ class Consumer:
                 batch.append(prepare(entry_id, account_id, event, tz=zones[account_id]))
             except (KeyError, TypeError, ValueError) as exc:
                 self._failed(entry_id, exc)
-        if batch:
-            await self._store(batch)
-        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+        return batch
 
-    async def _store(self, batch: list[Prepared]) -> None:
+    async def store_batch(self, batch: list[Prepared]) -> None:
+        """Store, roll up and acknowledge a prepared batch."""
         try:
             results = await self.store.store(batch)
         except ResponseError as exc:
@@ -103,7 +109,7 @@ class Consumer:
                 return
             # Find the entry the script chokes on: store the rest one by one.
             for prepared in batch:
-                await self._store([prepared])
+                await self.store_batch([prepared])
             return
         stored = sum(results)
         metrics.EVENTS_STORED.inc(stored)
@@ -215,16 +221,29 @@ def _id_tuple(entry_id: str) -> tuple[int, int]:
 
 
 async def consume_forever(consumer: Consumer, stop: asyncio.Event) -> None:
-    """Read and process new entries until stopped, riding out Redis outages."""
+    """Read and process new entries until stopped, riding out Redis outages.
+
+    While Redis runs one batch's store script, this process reads and enriches the next one;
+    batches are still stored one after the other, in stream order."""
     backoff = 0.1
+    in_flight: asyncio.Task[None] | None = None
     while not stop.is_set():
         try:
-            await consumer.process(await consumer.read_new())
+            batch = await consumer.prepare(await consumer.read_new())
+            if in_flight is not None:
+                await in_flight
+                in_flight = None
+            if batch:
+                in_flight = asyncio.create_task(consumer.store_batch(batch))
             backoff = 0.1
         except REDIS_DOWN as exc:
+            in_flight = None
             log.warning("redis_unavailable", error=str(exc), retry_in=backoff)
             await _sleep_or_stop(stop, backoff)
             backoff = min(backoff * 2, 2.0)
+    if in_flight is not None:
+        with contextlib.suppress(*REDIS_DOWN):
+            await in_flight
 
 
 async def maintain_forever(consumer: Consumer, stop: asyncio.Event, beat: Any) -> None:

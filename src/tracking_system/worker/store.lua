@@ -1,116 +1,165 @@
--- Store a batch of enriched events. For each event, in this one atomic script: skip it if its
--- key exists (a redelivery or a client retry), else update the rollups, write the event hash,
--- publish it live; then XACK its stream entry either way.
+-- Store a batch of enriched events in one atomic script. For each event: skip it if its key
+-- exists (a redelivery or a client retry), else update its session, count it in the rollups,
+-- write the event hash and publish it live. Rollup increments are summed over the batch and
+-- written once per key at the end; the batch's entries are acknowledged in the same script, so
+-- nothing is ever counted without being acknowledged, or acknowledged without being counted.
 -- Key names mirror tracking_system/common/rollups.py: change both together.
--- ARGV[1] stream, ARGV[2] group, ARGV[3] JSON array of event descriptions built by store.py.
+-- ARGV[1] stream, ARGV[2] group, ARGV[3] JSON {accounts = [...], events = [...]} (store.py).
 -- Returns one number per event: 1 stored, 0 duplicate.
 
+local hincr, zincr, pfadd, expire = {}, {}, {}, {}
+
+local function H(key, field, delta)
+  local t = hincr[key]
+  if not t then t = {}; hincr[key] = t end
+  t[field] = (t[field] or 0) + delta
+end
+
+local function Z(key, member, delta)
+  local t = zincr[key]
+  if not t then t = {}; zincr[key] = t end
+  t[member] = (t[member] or 0) + delta
+end
+
+local function P(key, element)
+  local t = pfadd[key]
+  if not t then t = {n = 0, seen = {}}; pfadd[key] = t end
+  if not t.seen[element] then
+    t.seen[element] = true
+    t.n = t.n + 1
+    t[t.n] = element
+  end
+end
+
 local function counted(zkey, hkey, value, user, session)
-  redis.call('ZINCRBY', zkey, 1, value)
-  redis.call('PFADD', hkey .. ':u', user)
-  if session then redis.call('PFADD', hkey .. ':s', session) end
+  Z(zkey, value, 1)
+  P(hkey .. ':u', user)
+  if session then P(hkey .. ':s', session) end
 end
 
-local function page_session_dim(m, day, dim)
-  redis.call('ZINCRBY', m.p .. 'z:' .. day .. ':' .. dim, 1, m.g)
-  redis.call('PFADD', m.p .. 'h:' .. day .. ':' .. dim .. ':' .. m.gt .. ':u', m.u)
+local function entry_and_exit(m, A, day)
+  Z(A.p .. 'z:' .. day .. ':entryPage', m.g, 1)
+  P(A.p .. 'h:' .. day .. ':entryPage:' .. m.gt .. ':u', m.u)
+  Z(A.p .. 'z:' .. day .. ':exitPage', m.g, 1)
+  -- Exit pages move as a session goes on and an HLL cannot forget a user, so their visitors are
+  -- kept exactly: a ZSET per (day, page) of user -> sessions of that user ending there.
+  Z(A.p .. 'x:' .. day .. ':' .. m.gt, m.u, 1)
 end
 
--- Exit pages move as a session goes on, and an HLL cannot forget a user, so their visitors are
--- kept exactly: a ZSET per (day, page) of user -> sessions of that user ending there.
-local function exit_visitor(m, day, token, delta)
-  local key = m.p .. 'x:' .. day .. ':' .. token
-  if redis.call('ZINCRBY', key, delta, m.u) + 0 <= 0 then redis.call('ZREM', key, m.u) end
-end
-
-local function session(m)
-  local key = m.p .. 'sess:' .. m.s
+local function session(m, A)
+  local key = A.p .. 'sess:' .. m.s
   local n = redis.call('HINCRBY', key, 'n', 1)
   if n == 1 then
-    local day = m.p .. 'd:' .. m.d
+    local day = A.p .. 'd:' .. m.d
     redis.call('HSET', key, 'f', m.t, 'l', m.t, 'd', m.d)
-    redis.call('HINCRBY', day, 'started', 1)
+    H(day, 'started', 1)
     for j = 1, #m.sd, 3 do
-      redis.call('ZINCRBY', m.p .. 'z:' .. m.d .. ':' .. m.sd[j], 1, m.sd[j + 1])
-      redis.call('PFADD', m.p .. 'h:' .. m.d .. ':' .. m.sd[j] .. ':' .. m.sd[j + 2] .. ':u', m.u)
+      Z(A.p .. 'z:' .. m.d .. ':' .. m.sd[j], m.sd[j + 1], 1)
+      P(A.p .. 'h:' .. m.d .. ':' .. m.sd[j] .. ':' .. m.sd[j + 2] .. ':u', m.u)
     end
     if m.pv == 1 then
       redis.call('HSET', key, 'b', 1, 'ep', 1, 'x', m.g, 'xt', m.gt)
-      redis.call('HINCRBY', day, 'bounces', 1)
-      page_session_dim(m, m.d, 'entryPage')
-      redis.call('ZINCRBY', m.p .. 'z:' .. m.d .. ':exitPage', 1, m.g)
-      exit_visitor(m, m.d, m.gt, 1)
+      H(day, 'bounces', 1)
+      entry_and_exit(m, A, m.d)
     end
   else
     local st = redis.call('HMGET', key, 'f', 'l', 'd', 'b', 'ep', 'x', 'xt')
     local first, last, start_day = tonumber(st[1]), tonumber(st[2]), st[3]
-    local day = m.p .. 'd:' .. start_day
+    local day = A.p .. 'd:' .. start_day
     if st[4] == '1' then
-      redis.call('HINCRBY', day, 'bounces', -1)
+      H(day, 'bounces', -1)
       redis.call('HSET', key, 'b', 0)
     end
     local new_first, new_last = math.min(first, m.t), math.max(last, m.t)
     local delta = (new_last - new_first) - (last - first)
     if delta ~= 0 then
-      redis.call('HINCRBY', day, 'dur', delta)
+      H(day, 'dur', delta)
       redis.call('HSET', key, 'f', new_first, 'l', new_last)
     end
     if m.pv == 1 then
       if st[5] ~= '1' then
         redis.call('HSET', key, 'ep', 1, 'x', m.g, 'xt', m.gt)
-        page_session_dim(m, start_day, 'entryPage')
-        redis.call('ZINCRBY', m.p .. 'z:' .. start_day .. ':exitPage', 1, m.g)
-        exit_visitor(m, start_day, m.gt, 1)
+        entry_and_exit(m, A, start_day)
       elseif m.t >= last and st[6] ~= m.g then
-        redis.call('ZINCRBY', m.p .. 'z:' .. start_day .. ':exitPage', -1, st[6])
-        exit_visitor(m, start_day, st[7], -1)
-        redis.call('ZINCRBY', m.p .. 'z:' .. start_day .. ':exitPage', 1, m.g)
-        exit_visitor(m, start_day, m.gt, 1)
+        Z(A.p .. 'z:' .. start_day .. ':exitPage', st[6], -1)
+        Z(A.p .. 'x:' .. start_day .. ':' .. st[7], m.u, -1)
+        Z(A.p .. 'z:' .. start_day .. ':exitPage', m.g, 1)
+        Z(A.p .. 'x:' .. start_day .. ':' .. m.gt, m.u, 1)
         redis.call('HSET', key, 'x', m.g, 'xt', m.gt)
       end
     end
   end
-  redis.call('EXPIRE', key, m.sttl)
+  redis.call('EXPIRE', key, A.sttl)
 end
 
-local function rollup(m)
-  local day = m.p .. 'd:' .. m.d
-  redis.call('HINCRBY', day, 'e', 1)
-  redis.call('PFADD', day .. ':u', m.u)
-  redis.call('PFADD', day .. ':s', m.s)
-  redis.call('HINCRBY', m.meta, m.tz, 1)
-  counted(m.p .. 'z:' .. m.d .. ':eventName', m.p .. 'h:' .. m.d .. ':eventName:' .. m.nt,
+local function rollup(m, A)
+  local day = A.p .. 'd:' .. m.d
+  H(day, 'e', 1)
+  P(day .. ':u', m.u)
+  P(day .. ':s', m.s)
+  H(A.meta, A.tz, 1)
+  counted(A.p .. 'z:' .. m.d .. ':eventName', A.p .. 'h:' .. m.d .. ':eventName:' .. m.nt,
     m.n, m.u, m.s)
   if m.pv == 1 then
-    redis.call('HINCRBY', day, 'pv', 1)
-    counted(m.p .. 'z:' .. m.d .. ':page', m.p .. 'h:' .. m.d .. ':page:' .. m.gt, m.g, m.u, m.s)
+    H(day, 'pv', 1)
+    counted(A.p .. 'z:' .. m.d .. ':page', A.p .. 'h:' .. m.d .. ':page:' .. m.gt, m.g, m.u, m.s)
   end
-  if m.l ~= '' then
-    redis.call('HINCRBY', m.l .. 'tot', 'e', 1)
-    counted(m.l .. 'z:eventName', m.l .. 'h:eventName:' .. m.nt, m.n, m.u, m.s)
+  if A.l ~= '' then
+    H(A.l .. 'tot', 'e', 1)
+    counted(A.l .. 'z:eventName', A.l .. 'h:eventName:' .. m.nt, m.n, m.u, m.s)
     if m.pv == 1 then
-      redis.call('HINCRBY', m.l .. 'tot', 'pv', 1)
-      counted(m.l .. 'z:page', m.l .. 'h:page:' .. m.gt, m.g, m.u, m.s)
+      H(A.l .. 'tot', 'pv', 1)
+      counted(A.l .. 'z:page', A.l .. 'h:page:' .. m.gt, m.g, m.u, m.s)
     end
   end
-  local minute = m.rt .. m.m
-  redis.call('INCR', minute .. ':e')
-  redis.call('EXPIRE', minute .. ':e', m.rttl)
-  redis.call('PFADD', minute .. ':u', m.u)
-  redis.call('EXPIRE', minute .. ':u', m.rttl)
-  session(m)
+  local minute = A.rt .. m.m
+  Z('\0rt', minute, 1)  -- summed per minute, written with INCRBY below
+  P(minute .. ':u', m.u)
+  expire[minute .. ':u'] = A.rttl
+  expire[minute .. ':e'] = A.rttl
+  session(m, A)
 end
 
-local results = {}
-for i, m in ipairs(cjson.decode(ARGV[3])) do
+local input = cjson.decode(ARGV[3])
+local accounts = input.accounts
+local results, acked = {}, {}
+for i, m in ipairs(input.events) do
+  local A = accounts[m.a]
   if redis.call('EXISTS', m.k) == 1 then
     results[i] = 0
   else
-    if m.bot == 0 then rollup(m) end
+    if m.bot == 0 then rollup(m, A) end
     redis.call('HSET', m.k, unpack(m.f))
-    redis.call('PUBLISH', m.ch, m.live)
+    redis.call('PUBLISH', A.ch, m.live)
     results[i] = 1
   end
-  redis.call('XACK', ARGV[1], ARGV[2], m.id)
+  acked[#acked + 1] = m.id
+end
+
+for key, fields in pairs(hincr) do
+  for field, delta in pairs(fields) do
+    if delta ~= 0 then redis.call('HINCRBY', key, field, delta) end
+  end
+end
+local minutes = zincr['\0rt'] or {}
+zincr['\0rt'] = nil
+for minute, count in pairs(minutes) do redis.call('INCRBY', minute .. ':e', count) end
+for key, members in pairs(zincr) do
+  local exact_users = string.find(key, ':x:', 1, true) ~= nil
+  for member, delta in pairs(members) do
+    if delta ~= 0 then
+      local score = tonumber(redis.call('ZINCRBY', key, delta, member))
+      if exact_users and score <= 0 then redis.call('ZREM', key, member) end
+    end
+  end
+end
+for key, elements in pairs(pfadd) do
+  for j = 1, elements.n, 500 do
+    redis.call('PFADD', key, unpack(elements, j, math.min(j + 499, elements.n)))
+  end
+end
+for key, ttl in pairs(expire) do redis.call('EXPIRE', key, ttl) end
+for j = 1, #acked, 500 do
+  redis.call('XACK', ARGV[1], ARGV[2], unpack(acked, j, math.min(j + 499, #acked)))
 end
 return results

@@ -34,6 +34,8 @@ class Prepared:
 
     entry_id: str
     account_id: str
+    tz: str
+    with_lifetime: bool
     description: dict[str, Any]
 
 
@@ -120,13 +122,6 @@ def prepare(
         "id": entry_id,
         "k": keys.event(ulid),
         "bot": 1 if agent.bot else 0,
-        "p": rollups.zone_prefix(account_id, tz),
-        "l": rollups.lifetime_prefix(account_id) if with_lifetime else "",
-        "rt": rollups.realtime_prefix(account_id),
-        "rttl": rollups.REALTIME_TTL_SECONDS,
-        "sttl": rollups.SESSION_TTL_SECONDS,
-        "meta": rollups.meta(account_id),
-        "tz": tz,
         "d": local_day(event_time, tz),
         "m": event_time // 60_000,
         "t": event_time,
@@ -139,10 +134,23 @@ def prepare(
         "gt": rollups.value_token(path),
         "sd": session_dims,
         "f": fields,
-        "ch": keys.live_channel(account_id),
         "live": orjson.dumps(live).decode(),
     }
-    return Prepared(entry_id=entry_id, account_id=account_id, description=description)
+    return Prepared(entry_id, account_id, tz, with_lifetime, description)
+
+
+def account_constants(account_id: str, tz: str, with_lifetime: bool) -> dict[str, Any]:
+    """What the store script needs once per account and zone in a batch."""
+    return {
+        "p": rollups.zone_prefix(account_id, tz),
+        "l": rollups.lifetime_prefix(account_id) if with_lifetime else "",
+        "rt": rollups.realtime_prefix(account_id),
+        "rttl": rollups.REALTIME_TTL_SECONDS,
+        "sttl": rollups.SESSION_TTL_SECONDS,
+        "meta": rollups.meta(account_id),
+        "tz": tz,
+        "ch": keys.live_channel(account_id),
+    }
 
 
 class Store:
@@ -152,7 +160,15 @@ class Store:
         self._script = redis.register_script(STORE_SCRIPT)
 
     async def store(self, batch: list[Prepared]) -> list[int]:
-        """Store and ack each entry atomically; 1 stored, 0 duplicate, in batch order."""
-        payload = orjson.dumps([p.description for p in batch])
+        """Store and ack the entries atomically; 1 stored, 0 duplicate, in batch order."""
+        index: dict[tuple[str, str, bool], int] = {}
+        events = []
+        for prepared in batch:
+            scope = (prepared.account_id, prepared.tz, prepared.with_lifetime)
+            # Lua arrays start at 1.
+            position = index.setdefault(scope, len(index) + 1)
+            events.append({**prepared.description, "a": position})
+        accounts = [account_constants(*scope) for scope in index]
+        payload = orjson.dumps({"accounts": accounts, "events": events})
         results = await self._script(keys=[], args=[keys.EVENTS_STREAM, keys.EVENTS_GROUP, payload])
         return [int(r) for r in results]
