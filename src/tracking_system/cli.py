@@ -122,6 +122,16 @@ def run_up() -> int:
     return asyncio.run(supervise(UpConfig.from_env(os.environ)))
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command's arguments."""
     parser = argparse.ArgumentParser(
@@ -135,6 +145,21 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=f"run the {name} service alone")
     sub.add_parser("worker", help="run one worker process")
     sub.add_parser("redis", help="run the embedded Redis Stack alone, in the foreground")
+    demo = sub.add_parser(
+        "demo",
+        help="create a demo account and send it weeks of realistic traffic (needs `up` running)",
+    )
+    demo.add_argument(
+        "--url",
+        default=os.environ.get("GATEWAY_URL", "http://localhost:8000"),
+        help="the running gateway (default $GATEWAY_URL or http://localhost:8000)",
+    )
+    demo.add_argument("--days", type=_positive, default=28, help="days of history (28)")
+    demo.add_argument("--visitors", type=_positive, default=3000, help="visitors (3000)")
+    demo.add_argument("--seed", type=int, default=1, help="same seed, same event ids (1)")
+    demo.add_argument("--tz", default="UTC", help="the account's IANA time zone (UTC)")
+    demo.add_argument("--email", default="demo@example.com", help="login (demo@example.com)")
+    demo.add_argument("--password", default="demo-password-123", help="(demo-password-123)")
     return parser
 
 
@@ -147,4 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_service(args.command)
     if args.command == "worker":
         return run_worker()
+    if args.command == "demo":
+        from tracking_system import demo
+
+        return demo.main(args)
     return run_redis()

@@ -39,6 +39,7 @@ def echo_gateway(
         [sys.executable, "-m", "tests.support.echo_app", str(echo_port)], cwd=REPO_ROOT
     )
     env = {
+        "APP_ENV": "test",
         "REDIS_URL": redis_server.url,
         "INTERNAL_SECRET": TEST_INTERNAL_SECRET,
         "GATEWAY_PORT": str(gateway_port),

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
-from tracking_system.common.settings import CommonSettings
+from tracking_system.common.settings import CommonSettings, Environment
+
+LOCAL_PROXIES = ("127.0.0.1", "::1")
+
+
+def _default_trusted_proxies(data: dict[str, Any]) -> tuple[str, ...]:
+    return LOCAL_PROXIES if data.get("app_env") is Environment.DEVELOPMENT else ()
 
 
 class GatewaySettings(CommonSettings):
@@ -33,9 +39,11 @@ class GatewaySettings(CommonSettings):
         default=256, gt=0, validation_alias="GATEWAY_UPSTREAM_CONNECTIONS"
     )
 
-    # Peers (a reverse proxy in front of the gateway) whose X-Forwarded-For is believed.
+    # Peers (a reverse proxy in front of the gateway) whose X-Forwarded-For is believed. In
+    # development, the machine itself (so `tracking-system demo` can pose as visitors from many
+    # countries); nobody otherwise. An explicit TRUSTED_PROXIES, even empty, always wins.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
-        default=(), validation_alias="TRUSTED_PROXIES"
+        default_factory=_default_trusted_proxies, validation_alias="TRUSTED_PROXIES"
     )
     # How long a verified token is trusted without asking the user service again.
     auth_cache_seconds: float = Field(
