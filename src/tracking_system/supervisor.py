@@ -288,6 +288,10 @@ async def run_up(config: UpConfig) -> int:
         starting.result()
         supervisor.say(f"Tracking System is running: {config.public_url}  (Ctrl-C to stop)")
         supervisor.say(f"health: {config.public_url}/api/v1/health")
+        supervisor.say(
+            "demo data: run `.venv/bin/tracking-system demo` in another terminal, then sign in"
+            " as demo@example.com / demo-password-123"
+        )
         died = await supervisor.wait_for_first_exit(stop)
         if died is None:
             supervisor.say("stopping (signal received)")
