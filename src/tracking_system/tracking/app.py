@@ -9,7 +9,7 @@ from tracking_system.common.indexes import ensure_event_index
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.pipeline import IngestPolicy
 from tracking_system.tracking.ingest.validation import Limits
-from tracking_system.tracking.routes import ingest, stats
+from tracking_system.tracking.routes import events, ingest, stats
 from tracking_system.tracking.settings import TrackingSettings, get_settings
 
 
@@ -31,6 +31,6 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
     return create_service_app(
         name="tracking",
         settings=settings,
-        routers=[ingest.router, stats.router],
+        routers=[ingest.router, stats.router, events.router],
         on_startup=[startup],
     )

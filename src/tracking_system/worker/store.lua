@@ -128,9 +128,12 @@ for i, m in ipairs(input.events) do
   if redis.call('EXISTS', m.k) == 1 then
     results[i] = 0
   else
-    if m.bot == 0 then rollup(m, A) end
     redis.call('HSET', m.k, unpack(m.f))
-    redis.call('PUBLISH', A.ch, m.live)
+    if m.bot == 0 then
+      -- Crawlers are stored and flagged, but left out of the numbers and the live feed.
+      rollup(m, A)
+      redis.call('PUBLISH', A.ch, m.live)
+    end
     results[i] = 1
   end
   acked[#acked + 1] = m.id

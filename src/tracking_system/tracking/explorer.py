@@ -1,0 +1,689 @@
+"""The raw-event explorer, export and live feed: queries over `Event:index`, scoped to one account.
+
+Order is (eventTime, id) descending: a total order, so cursor paging visits every event exactly
+once however many events share a millisecond and however many arrive between pages. A cursor is
+the position of the last item returned; the next page starts strictly after it. RediSearch sorts
+only by eventTime, so ties are resolved here: the boundary millisecond's ids are fetched whole
+and sorted by id.
+
+Export does not sort (that would hold every match in memory somewhere): it streams
+`FT.AGGREGATE ... WITHCURSOR` chunks in storage order (one script call per 1000 events returns
+their hashes as one JSON string), so memory stays flat for any size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import re
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from contextlib import aclosing, suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import anyio
+import orjson
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import ResponseError
+
+from tracking_system.common import keys
+from tracking_system.common.errors import InvalidInput, ServiceUnavailable
+from tracking_system.common.search import account_clause, tag_clause
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+MAX_VALUE_LENGTH = 2048
+MAX_FILTERS = 20
+EXPORT_CHUNK = 1000
+# Events sharing one millisecond are read in chunks of this many ids.
+TIE_CHUNK = 5000
+# A query that would run longer than this fails (503) instead of returning partial results.
+QUERY_TIMEOUT_MS = 10_000
+LIVE_PING_SECONDS = 15.0
+LIVE_RETRY_MS = 3000
+
+ExportFormat = Literal["csv", "ndjson"]
+
+# Dimensions a `filter=dimension:value` may name -> the TAG field of Event:index it matches.
+FILTER_FIELDS: dict[str, str] = {
+    "eventName": "eventName",
+    "page": "path",
+    "path": "path",
+    "userId": "userId",
+    "sessionId": "sessionId",
+    "referrerDomain": "referrerDomain",
+    "utmSource": "utmSource",
+    "utmMedium": "utmMedium",
+    "utmCampaign": "utmCampaign",
+    "browser": "browser",
+    "os": "os",
+    "device": "device",
+    "country": "country",
+    "bot": "bot",
+}
+
+# The item shape of the explorer, the export (CSV columns, in this order) and nothing else: the
+# account id, `_context` and the `ctx_*` copies never leave the service.
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "eventId",
+    "eventTime",
+    "eventName",
+    "page",
+    "path",
+    "userId",
+    "sessionId",
+    "referrer",
+    "referrerDomain",
+    "utmSource",
+    "utmMedium",
+    "utmCampaign",
+    "browser",
+    "os",
+    "device",
+    "country",
+    "bot",
+    "userAgent",
+    "createdAt",
+    "context",
+)
+_NUMERIC = frozenset({"eventTime", "createdAt"})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CURSOR = re.compile(r"(-?\d{1,18})\.([0-9A-Za-z]{1,64})")
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    """What the caller asked for; every value is untrusted and escaped when the query is built.
+
+    `tags` holds (TAG field, value) pairs that must all match; `start_ms` is inclusive and
+    `end_ms` exclusive (epoch milliseconds)."""
+
+    tags: tuple[tuple[str, str], ...] = ()
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+
+@dataclass
+class _Page:
+    items: list[dict[str, Any]] = field(default_factory=list)
+    more: bool = False
+
+
+# --- Parsing query parameters ------------------------------------------------------------------
+
+
+def page_path(page: str) -> str:
+    """The path a page URL (or path) is indexed under: what the worker stores as `path`."""
+    if page.startswith("/"):
+        return page.split("?", 1)[0].split("#", 1)[0] or "/"
+    try:
+        return urlsplit(page).path or "/"
+    except ValueError:
+        return "/"
+
+
+def parse_limit(raw: str | None) -> int:
+    """`limit`: 1..500, default 50."""
+    if raw is None or raw.strip() == "":
+        return DEFAULT_LIMIT
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise InvalidInput(errors={"limit": "Must be a whole number"}) from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise InvalidInput(errors={"limit": f"Must be between 1 and {MAX_LIMIT}"})
+    return value
+
+
+def _tag_value(name: str, dimension: str, value: str) -> tuple[str, str]:
+    if value == "":
+        raise InvalidInput(errors={name: f"A value for {dimension} is required"})
+    if len(value) > MAX_VALUE_LENGTH:
+        raise InvalidInput(errors={name: f"At most {MAX_VALUE_LENGTH} characters"})
+    if dimension == "bot":
+        flags = {"true": "1", "1": "1", "false": "0", "0": "0"}
+        if value.lower() not in flags:
+            raise InvalidInput(errors={name: "bot must be true or false"})
+        return "bot", flags[value.lower()]
+    if dimension == "page":
+        value = page_path(value)
+    return FILTER_FIELDS[dimension], value
+
+
+def tag_filters(
+    *,
+    event_name: str | None = None,
+    page: str | None = None,
+    user_id: str | None = None,
+    session_id: str | None = None,
+    filters: Sequence[str] = (),
+) -> tuple[tuple[str, str], ...]:
+    """The named filters and each `dimension:value` of `filter`, as (TAG field, value) pairs."""
+    out: list[tuple[str, str]] = []
+    named = {"eventName": event_name, "page": page, "userId": user_id, "sessionId": session_id}
+    for dimension, value in named.items():
+        if value is not None and value != "":
+            out.append(_tag_value(dimension, dimension, value))
+    if len(filters) > MAX_FILTERS:
+        raise InvalidInput(errors={"filter": f"At most {MAX_FILTERS} filters"})
+    for raw in filters:
+        dimension, sep, value = raw.partition(":")
+        if not sep or dimension not in FILTER_FIELDS:
+            allowed = ", ".join(FILTER_FIELDS)
+            raise InvalidInput(
+                errors={"filter": f"Use dimension:value with a dimension among {allowed}"}
+            )
+        out.append(_tag_value("filter", dimension, value))
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """An IANA zone, or 400 on `tz`."""
+    if not name or len(name) > 64:
+        raise InvalidInput(errors={"tz": "Unknown time zone"})
+    try:
+        return _zone(name)
+    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise InvalidInput(errors={"tz": "Unknown time zone"}) from None
+
+
+async def account_timezone(redis: aioredis.Redis, account_id: str) -> str:
+    """The account's time zone (UTC when unset)."""
+    found: Any = await redis.json().get(keys.user(account_id), "$.timezone")
+    if isinstance(found, list) and found and isinstance(found[0], str) and found[0]:
+        return found[0]
+    return "UTC"
+
+
+def _parse_day(name: str, raw: str) -> date:
+    if not _DATE.fullmatch(raw):
+        raise InvalidInput(errors={name: "Use a date as YYYY-MM-DD"})
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(errors={name: "Not a valid date"}) from None
+
+
+def _day_start_ms(day: date, zone: ZoneInfo) -> int:
+    # Midnight in the zone; where midnight does not exist (a DST jump at 00:00) zoneinfo's fold=0
+    # gives the first instant of the day.
+    return int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() * 1000)
+
+
+async def time_bounds(
+    *, redis: aioredis.Redis, account_id: str, tz: str | None, start: str | None, end: str | None
+) -> tuple[int | None, int | None]:
+    """`from`/`to` (inclusive days in `tz`, default the account's zone) as [start, end) in ms."""
+    start = start or None
+    end = end or None
+    zone_name = tz if tz not in (None, "") else None
+    if zone_name is not None:
+        zone = zone_of(zone_name)  # an invalid tz is an error even without dates
+    if start is None and end is None:
+        return None, None
+    if zone_name is None:
+        zone = zone_of(await account_timezone(redis, account_id))
+    first = _parse_day("from", start) if start is not None else None
+    last = _parse_day("to", end) if end is not None else None
+    if first is not None and last is not None and last < first:
+        raise InvalidInput(errors={"from": "Must not be after `to`"})
+    try:
+        start_ms = _day_start_ms(first, zone) if first is not None else None
+    except (OverflowError, ValueError, OSError):
+        raise InvalidInput(errors={"from": "Date out of range"}) from None
+    end_ms: int | None = None
+    if last is not None:
+        try:
+            end_ms = _day_start_ms(last + timedelta(days=1), zone)
+        except (OverflowError, ValueError, OSError):
+            end_ms = None  # past the last representable day: no upper bound
+    return start_ms, end_ms
+
+
+def encode_cursor(event_time: int, event_id: str) -> str:
+    """The opaque position after which the next page starts."""
+    raw = f"{event_time}.{event_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, str]:
+    """(eventTime, id) of a cursor, or 400 on `cursor`."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True)
+        raw = data.decode("ascii")
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidInput(errors={"cursor": "Invalid cursor"}) from None
+    match = _CURSOR.fullmatch(raw)
+    if match is None:
+        raise InvalidInput(errors={"cursor": "Invalid cursor"})
+    return int(match.group(1)), match.group(2)
+
+
+# --- Queries --------------------------------------------------------------------------------
+
+
+def build_query(account_id: str, filters: EventFilters, *, extra: Sequence[str] = ()) -> str:
+    """The account clause, every tag filter (escaped) and the time bounds."""
+    parts = [account_clause(account_id)]
+    parts += [tag_clause(name, value) for name, value in filters.tags]
+    if filters.start_ms is not None or filters.end_ms is not None:
+        low = "-inf" if filters.start_ms is None else str(filters.start_ms)
+        high = "+inf" if filters.end_ms is None else f"({filters.end_ms}"
+        parts.append(f"@eventTime:[{low} {high}]")
+    parts += extra
+    return " ".join(parts)
+
+
+def _check_warning(result: Any) -> None:
+    warnings = result.get("warning") if isinstance(result, dict) else None
+    if warnings and any("timeout" in str(w).lower() for w in warnings):
+        raise ServiceUnavailable("The query took too long; narrow the filters", retry_after=5)
+
+
+def search_rows(result: Any) -> tuple[int, list[tuple[str, dict[str, str]]]]:
+    """(total, [(key, fields)]) of an FT.SEARCH reply, RESP3 (dict) or RESP2 (flat list)."""
+    if isinstance(result, dict):
+        _check_warning(result)
+        rows = [
+            (
+                str(row["id"]),
+                {str(k): str(v) for k, v in (row.get("extra_attributes") or {}).items()},
+            )
+            for row in result.get("results", [])
+        ]
+        return int(result.get("total_results", 0)), rows
+    total = int(result[0])
+    rest = result[1:]
+    out: list[tuple[str, dict[str, str]]] = []
+    i = 0
+    while i < len(rest):
+        key = str(rest[i])
+        fields: dict[str, str] = {}
+        if i + 1 < len(rest) and isinstance(rest[i + 1], list):
+            flat = rest[i + 1]
+            fields = {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)}
+            i += 2
+        else:
+            i += 1
+        out.append((key, fields))
+    return total, out
+
+
+def aggregate_rows(result: Any) -> tuple[list[dict[str, str]], int]:
+    """(rows, cursor id) of an `FT.AGGREGATE ... WITHCURSOR` / `FT.CURSOR READ` reply."""
+    body, cursor_id = result[0], int(result[1])
+    if isinstance(body, dict):
+        _check_warning(body)
+        rows = [
+            {str(k): str(v) for k, v in (row.get("extra_attributes") or {}).items()}
+            for row in body.get("results", [])
+        ]
+        return rows, cursor_id
+    return [
+        {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)} for flat in body[1:]
+    ], cursor_id
+
+
+async def _search(redis: aioredis.Redis, query: str, *args: str) -> Any:
+    try:
+        return await redis.execute_command(  # type: ignore[no-untyped-call]
+            "FT.SEARCH", keys.EVENT_INDEX, query, *args,
+            "TIMEOUT", str(QUERY_TIMEOUT_MS), "DIALECT", "2",
+        )  # fmt: skip
+    except ResponseError as exc:
+        if "timeout" in str(exc).lower():
+            raise ServiceUnavailable("The query took too long; narrow the filters") from exc
+        raise
+
+
+def _event_id(key: str) -> str:
+    return key.removeprefix(keys.EVENT_PREFIX)
+
+
+def _number(value: str | None) -> int | float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return None
+
+
+def to_item(key: str, stored: dict[str, str]) -> dict[str, Any]:
+    """The public shape of a stored event hash: every column, null where the event has none."""
+    item: dict[str, Any] = {}
+    for column in COLUMNS:
+        if column == "id":
+            item["id"] = _event_id(key)
+        elif column == "context":
+            raw = stored.get("_context")
+            context: Any = None
+            if raw:
+                try:
+                    context = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    context = None
+            item["context"] = context
+        elif column == "bot":
+            item["bot"] = stored.get("bot") == "1"
+        elif column in _NUMERIC:
+            item[column] = _number(stored.get(column))
+        else:
+            value = stored.get(column)
+            item[column] = value if value not in (None, "") else None
+    return item
+
+
+async def _ids_at(redis: aioredis.Redis, query: str, event_time: int) -> list[str]:
+    """Every event id matching the query at exactly this millisecond, sorted descending."""
+    exact = f"{query} @eventTime:[{event_time} {event_time}]"
+    ids: list[str] = []
+    offset = 0
+    while True:
+        result = await _search(redis, exact, "NOCONTENT", "LIMIT", str(offset), str(TIE_CHUNK))
+        _, rows = search_rows(result)
+        ids += [_event_id(key) for key, _ in rows]
+        if len(rows) < TIE_CHUNK:
+            break
+        offset += TIE_CHUNK
+    ids.sort(reverse=True)
+    return ids
+
+
+# Reads many event hashes in one call and hands them back as one JSON string: parsing one string
+# is far cheaper than parsing thousands of reply elements in Python (the export's bottleneck).
+_LOAD_SCRIPT = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = redis.call('HGETALL', key)
+end
+return cjson.encode(out)
+"""
+
+
+async def _load(redis: aioredis.Redis, ids: Sequence[str], account_id: str) -> list[dict[str, Any]]:
+    """Full events by id, in that order; missing ones (deleted meanwhile) are skipped."""
+    if not ids:
+        return []
+    script = redis.register_script(_LOAD_SCRIPT)
+    raw = await script(keys=[keys.event(event_id) for event_id in ids])
+    items: list[dict[str, Any]] = []
+    for event_id, flat in zip(ids, orjson.loads(raw), strict=True):
+        if not isinstance(flat, list) or not flat:
+            continue  # cjson encodes an empty reply (a deleted key) as {}
+        fields = {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)}
+        if fields.get("internalUserId") == account_id:
+            items.append(to_item(keys.event(event_id), fields))
+    return items
+
+
+async def _older(redis: aioredis.Redis, query: str, account_id: str, need: int) -> _Page:
+    """The first `need` events of the query in (eventTime, id) descending order."""
+    result = await _search(
+        redis, query, "SORTBY", "eventTime", "DESC", "LIMIT", "0", str(need + 1),
+        "RETURN", "1", "eventTime",
+    )  # fmt: skip
+    _, rows = search_rows(result)
+    by_time = [(int(_number(fields.get("eventTime")) or 0), _event_id(key)) for key, fields in rows]
+    more = len(by_time) > need
+    if not more:
+        ids = [event_id for _, event_id in sorted(by_time, reverse=True)]
+    else:
+        # The window is sorted by time only: every millisecond above the last one it needs is
+        # whole, but that last one may hold more events than the window shows, so read its ids.
+        boundary = by_time[need - 1][0]
+        above = sorted((row for row in by_time if row[0] > boundary), reverse=True)
+        tied = await _ids_at(redis, query, boundary)
+        ids = [event_id for _, event_id in above] + tied[: need - len(above)]
+    return _Page(items=await _load(redis, ids, account_id), more=more)
+
+
+async def list_events(
+    *,
+    redis: aioredis.Redis,
+    account_id: str,
+    filters: EventFilters,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the account's matching events, newest first, and the next page's cursor."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(errors={"limit": f"Must be between 1 and {MAX_LIMIT}"})
+    query = build_query(account_id, filters)
+    items: list[dict[str, Any]] = []
+    more = False
+    older_query = query
+    if cursor:
+        last_time, last_id = decode_cursor(cursor)
+        # The rest of the cursor's own millisecond first, then strictly older events.
+        tied = [i for i in await _ids_at(redis, query, last_time) if i < last_id]
+        items = await _load(redis, tied[:limit], account_id)
+        more = len(tied) > limit
+        older_query = f"{query} @eventTime:[-inf ({last_time}]"
+    if not more and len(items) < limit:
+        page = await _older(redis, older_query, account_id, limit - len(items))
+        items += page.items
+        more = page.more
+    elif not more:
+        total, _ = search_rows(await _search(redis, older_query, "LIMIT", "0", "0"))
+        more = total > 0
+    next_cursor = None
+    if more and items:
+        last = items[-1]
+        next_cursor = encode_cursor(int(last["eventTime"] or 0), str(last["id"]))
+    return items, next_cursor
+
+
+# --- Export ---------------------------------------------------------------------------------
+
+
+# One export chunk in one call: read the next ids from the aggregate cursor (opening it on the
+# first call) and return them with their hashes as one JSON string. Reply parsing in Python costs
+# ~7 elements per row for the cursor and ~30 per hash; one string per chunk costs almost nothing.
+# ARGV: cursor id ('0' to open), index, query, chunk size, timeout ms.
+_EXPORT_SCRIPT = """
+local reply
+if ARGV[1] == '0' then
+  reply = redis.call('FT.AGGREGATE', ARGV[2], ARGV[3], 'LOAD', '1', '@__key', 'WITHCURSOR',
+    'COUNT', ARGV[4], 'MAXIDLE', '300000', 'TIMEOUT', ARGV[5], 'DIALECT', '2')
+else
+  reply = redis.call('FT.CURSOR', 'READ', ARGV[2], ARGV[1], 'COUNT', ARGV[4])
+end
+local rows, out = reply[1], {}
+for i = 2, #rows do
+  local row = rows[i]
+  for j = 1, #row, 2 do
+    if row[j] == '__key' then
+      out[#out + 1] = {row[j + 1], redis.call('HGETALL', row[j + 1])}
+    end
+  end
+end
+return {reply[2], cjson.encode(out)}
+"""
+
+
+async def _aggregate_chunks(redis: aioredis.Redis, query: str) -> AsyncGenerator[list[str], None]:
+    """The ids of every match of the query, in chunks read through an aggregate cursor."""
+    result = await redis.execute_command(  # type: ignore[no-untyped-call]
+        "FT.AGGREGATE", keys.EVENT_INDEX, query, "LOAD", "1", "@__key",
+        "WITHCURSOR", "COUNT", str(EXPORT_CHUNK), "MAXIDLE", "300000",
+        "TIMEOUT", str(QUERY_TIMEOUT_MS), "DIALECT", "2",
+    )  # fmt: skip
+    rows, cursor_id = aggregate_rows(result)
+    try:
+        while True:
+            ids = [_event_id(row["__key"]) for row in rows if row.get("__key")]
+            if ids:
+                yield ids
+            if cursor_id == 0:
+                return
+            result = await redis.execute_command(  # type: ignore[no-untyped-call]
+                "FT.CURSOR", "READ", keys.EVENT_INDEX, str(cursor_id), "COUNT", str(EXPORT_CHUNK)
+            )
+            rows, cursor_id = aggregate_rows(result)
+    finally:
+        await _drop_cursor(redis, cursor_id)
+
+
+async def _drop_cursor(redis: aioredis.Redis, cursor_id: int) -> None:
+    """Free a server-side cursor the client abandoned (best effort: it expires anyway)."""
+    if cursor_id:
+        with anyio.move_on_after(2, shield=True), suppress(Exception):
+            await redis.execute_command(  # type: ignore[no-untyped-call]
+                "FT.CURSOR", "DEL", keys.EVENT_INDEX, str(cursor_id)
+            )
+
+
+def _from_script(raw: Any, account_id: str) -> list[dict[str, Any]]:
+    rows = orjson.loads(raw)
+    items: list[dict[str, Any]] = []
+    for row in rows if isinstance(rows, list) else ():  # cjson encodes an empty table as {}
+        key, flat = row
+        if not isinstance(flat, list):
+            continue  # deleted meanwhile
+        fields = {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)}
+        if fields.get("internalUserId") == account_id:
+            items.append(to_item(str(key), fields))
+    return items
+
+
+async def export_chunks(
+    redis: aioredis.Redis, query: str, account_id: str, *, use_script: bool = True
+) -> AsyncGenerator[list[dict[str, Any]], None]:
+    """Every event matching the query, in chunks of items (storage order, never all at once).
+
+    Uses the export script; where the server refuses FT.* inside scripts, reads the cursor and
+    loads the hashes from here instead (slower, same result)."""
+    cursor_id = 0
+    if use_script:
+        script = redis.register_script(_EXPORT_SCRIPT)
+        args = [keys.EVENT_INDEX, query, str(EXPORT_CHUNK), str(QUERY_TIMEOUT_MS)]
+        try:
+            reply = await script(keys=[], args=["0", *args])
+        except ResponseError as exc:
+            log.info("export_script_unavailable", error=str(exc))
+            use_script = False
+    if not use_script:
+        async with aclosing(_aggregate_chunks(redis, query)) as chunks:
+            async for ids in chunks:
+                yield await _load(redis, ids, account_id)
+        return
+    try:
+        while True:
+            cursor_id = int(reply[0])
+            items = _from_script(reply[1], account_id)
+            if items:
+                yield items
+            if cursor_id == 0:
+                return
+            reply = await script(keys=[], args=[str(cursor_id), *args])
+    finally:
+        await _drop_cursor(redis, cursor_id)
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return value
+
+
+async def export_events(
+    *,
+    redis: aioredis.Redis,
+    account_id: str,
+    filters: EventFilters,
+    fmt: ExportFormat,
+) -> AsyncGenerator[bytes, None]:
+    """Every matching event of the account as CSV (header row first) or NDJSON, chunk by chunk."""
+    query = build_query(account_id, filters)
+    header = b""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(COLUMNS)
+        header = buffer.getvalue().encode()
+    # The header goes out with the first chunk, so a failing query fails before any byte is sent.
+    async with aclosing(export_chunks(redis, query, account_id)) as chunks:
+        async for items in chunks:
+            if fmt == "csv":
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerows([_csv_cell(item[c]) for c in COLUMNS] for item in items)
+                yield header + buffer.getvalue().encode()
+            else:
+                yield header + b"".join(orjson.dumps(item) + b"\n" for item in items)
+            header = b""
+    if header:
+        yield header
+
+
+# --- Live -----------------------------------------------------------------------------------
+
+
+async def live_events(
+    *,
+    redis: aioredis.Redis,
+    account_id: str,
+    is_disconnected: Callable[[], Awaitable[bool]],
+    ping_seconds: float = LIVE_PING_SECONDS,
+) -> AsyncGenerator[bytes, None]:
+    """Server-Sent Events: the account's newly stored events as they are published.
+
+    Subscribes before yielding anything, so an event stored after the client has seen the first
+    bytes is delivered. The subscription ends with the stream (client gone or cancelled)."""
+    pubsub = redis.pubsub()
+    try:
+        channel = keys.live_channel(account_id)
+        await pubsub.subscribe(channel)
+        with anyio.move_on_after(5):
+            while True:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None and message.get("type") == "subscribe":
+                    break
+        yield f"retry: {LIVE_RETRY_MS}\n\n".encode()
+        last_sent = anyio.current_time()
+        while True:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is not None and message.get("type") == "message":
+                data = message["data"]
+                text = data if isinstance(data, str) else bytes(data).decode()
+                # The worker publishes one-line JSON; keep the SSE framing safe regardless.
+                yield (
+                    b"".join(
+                        b"data: " + line.encode() + b"\n" for line in text.splitlines() or [""]
+                    )
+                    + b"\n"
+                )
+                last_sent = anyio.current_time()
+            elif anyio.current_time() - last_sent >= ping_seconds:
+                yield b": ping\n\n"
+                last_sent = anyio.current_time()
+            if await is_disconnected():
+                return
+    finally:
+        with anyio.move_on_after(2, shield=True):
+            with suppress(Exception):  # closing the connection ends the subscription anyway
+                await pubsub.unsubscribe()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -1,0 +1,156 @@
+"""GET /api/v1/events (explorer), /api/v1/events/export and /api/v1/events/live (SSE).
+
+Thin routes: parameters in, `tracking.explorer` does the work. The ingestion POST on the same
+path lives in routes/ingest.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from tracking_system.common.errors import InvalidInput, envelope
+from tracking_system.common.responses import JsonResponse
+from tracking_system.tracking import explorer
+from tracking_system.tracking.deps import CurrentAccount, RedisDep
+
+router = APIRouter(tags=["events"])
+
+OptionalText = Annotated[str | None, Query(max_length=4096)]
+EXPORT_MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
+
+
+async def _filters(
+    *,
+    redis: RedisDep,
+    account: str,
+    event_name: str | None,
+    page: str | None,
+    user_id: str | None,
+    session_id: str | None,
+    start: str | None,
+    end: str | None,
+    tz: str | None,
+    filters: list[str] | None,
+) -> explorer.EventFilters:
+    tags = explorer.tag_filters(
+        event_name=event_name,
+        page=page,
+        user_id=user_id,
+        session_id=session_id,
+        filters=filters or (),
+    )
+    start_ms, end_ms = await explorer.time_bounds(
+        redis=redis, account_id=account, tz=tz, start=start, end=end
+    )
+    return explorer.EventFilters(tags=tags, start_ms=start_ms, end_ms=end_ms)
+
+
+@router.get("/api/v1/events", summary="The account's events, newest first, cursor-paged")
+async def list_events(
+    redis: RedisDep,
+    account: CurrentAccount,
+    event_name: Annotated[str | None, Query(alias="eventName", max_length=4096)] = None,
+    page: OptionalText = None,
+    user_id: Annotated[str | None, Query(alias="userId", max_length=4096)] = None,
+    session_id: Annotated[str | None, Query(alias="sessionId", max_length=4096)] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=64)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    tz: Annotated[str | None, Query(max_length=128)] = None,
+    filters: Annotated[list[str] | None, Query(alias="filter")] = None,
+    limit: Annotated[str | None, Query(max_length=32)] = None,
+    cursor: Annotated[str | None, Query(max_length=256)] = None,
+) -> Response:
+    """`{items, nextCursor}`; pass nextCursor back as `cursor` (null after the last page)."""
+    size = explorer.parse_limit(limit)
+    selected = await _filters(
+        redis=redis,
+        account=account,
+        event_name=event_name,
+        page=page,
+        user_id=user_id,
+        session_id=session_id,
+        start=start,
+        end=end,
+        tz=tz,
+        filters=filters,
+    )
+    items, next_cursor = await explorer.list_events(
+        redis=redis, account_id=account, filters=selected, limit=size, cursor=cursor or None
+    )
+    return JsonResponse(envelope({"items": items, "nextCursor": next_cursor}))
+
+
+@router.get("/api/v1/events/export", summary="Every matching event as CSV or NDJSON, streamed")
+async def export_events(
+    redis: RedisDep,
+    account: CurrentAccount,
+    fmt: Annotated[str | None, Query(alias="format", max_length=16)] = None,
+    event_name: Annotated[str | None, Query(alias="eventName", max_length=4096)] = None,
+    page: OptionalText = None,
+    user_id: Annotated[str | None, Query(alias="userId", max_length=4096)] = None,
+    session_id: Annotated[str | None, Query(alias="sessionId", max_length=4096)] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=64)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    tz: Annotated[str | None, Query(max_length=128)] = None,
+    filters: Annotated[list[str] | None, Query(alias="filter")] = None,
+) -> Response:
+    """An attachment (events.csv or events.ndjson); same filters as the explorer."""
+    chosen = (fmt or "csv").lower()
+    if chosen == "csv":
+        export_format: explorer.ExportFormat = "csv"
+    elif chosen == "ndjson":
+        export_format = "ndjson"
+    else:
+        raise InvalidInput(errors={"format": "Use csv or ndjson"})
+    selected = await _filters(
+        redis=redis,
+        account=account,
+        event_name=event_name,
+        page=page,
+        user_id=user_id,
+        session_id=session_id,
+        start=start,
+        end=end,
+        tz=tz,
+        filters=filters,
+    )
+    stream = explorer.export_events(
+        redis=redis, account_id=account, filters=selected, fmt=export_format
+    )
+    # Run the query before answering, so a failure is an error envelope, not a cut-off file.
+    try:
+        first = await anext(stream)
+    except StopAsyncIteration:
+        first = b""
+
+    async def body() -> AsyncIterator[bytes]:
+        async with aclosing(stream):
+            if first:
+                yield first
+            async for chunk in stream:
+                yield chunk
+
+    return StreamingResponse(
+        body(),
+        media_type=EXPORT_MEDIA_TYPES[export_format],
+        headers={
+            "Content-Disposition": f'attachment; filename="events.{export_format}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/api/v1/events/live", summary="Server-Sent Events: each newly stored event")
+async def live_events(request: Request, redis: RedisDep, account: CurrentAccount) -> Response:
+    """One `data: <json>` message per stored event of the account; `: ping` every 15 s."""
+    return StreamingResponse(
+        explorer.live_events(
+            redis=redis, account_id=account, is_disconnected=request.is_disconnected
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,139 @@
+"""GET /api/v1/events/live (Server-Sent Events) through the real gateway."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from tests.support.accounts import Account, register
+from tests.support.events import make_event, send
+from tests.support.system import System
+from tracking_system.common import keys
+from tracking_system.tracking.explorer import live_events
+
+SSE_TIMEOUT = httpx.Timeout(10.0)
+
+
+def _open(client: httpx.Client, account: Account) -> Any:
+    return client.stream(
+        "GET",
+        "/api/v1/events/live",
+        headers={**account.auth(), "Accept": "text/event-stream"},
+        timeout=SSE_TIMEOUT,
+    )
+
+
+def _until_ready(lines: Iterator[str]) -> None:
+    """Read up to the `retry:` field the server sends once it is subscribed."""
+    for line in lines:
+        if line.startswith("retry:"):
+            assert line == "retry: 3000"
+            return
+    raise AssertionError("stream ended before it was ready")
+
+
+def _next_data(lines: Iterator[str]) -> dict[str, Any]:
+    for line in lines:
+        if line.startswith("data: "):
+            data: dict[str, Any] = orjson.loads(line.removeprefix("data: "))
+            return data
+    raise AssertionError("stream ended without a data line")
+
+
+def _subscribers(redis_sync: redis.Redis, account: Account) -> int:
+    channel = keys.live_channel(account.user["id"])
+    counts: Any = redis_sync.pubsub_numsub(channel)
+    return int(dict(counts).get(channel, 0))
+
+
+def test_an_event_sent_after_connecting_arrives(
+    system: System, api: httpx.Client, redis_sync: redis.Redis
+) -> None:
+    account = register(api)
+    with httpx.Client(base_url=system.gateway_url) as client, _open(client, account) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        # The service sends no-cache; the gateway makes every API answer no-store.
+        assert response.headers["cache-control"] in ("no-cache", "no-store")
+        assert response.headers["x-accel-buffering"] == "no"
+        lines = response.iter_lines()
+        _until_ready(lines)
+        assert _subscribers(redis_sync, account) == 1
+        event = make_event(eventName="Live Click", userId="live-user")
+        assert send(api, account.user["apiKey"], [event]).status_code == 202
+        data = _next_data(lines)
+    assert data["eventName"] == "Live Click"
+    assert data["userId"] == "live-user"
+    assert data["eventTime"] == event["eventTime"]
+    assert data["path"] == "/pricing"
+    assert "internalUserId" not in data
+    assert redis_sync.hget(f"Event:{data['id']}", "eventName") == "Live Click"
+
+
+def test_a_feed_carries_only_its_own_accounts_events(system: System, api: httpx.Client) -> None:
+    alice, bob = register(api), register(api)
+    with (
+        httpx.Client(base_url=system.gateway_url) as client,
+        _open(client, alice) as alice_stream,
+        _open(client, bob) as bob_stream,
+    ):
+        alice_lines, bob_lines = alice_stream.iter_lines(), bob_stream.iter_lines()
+        _until_ready(alice_lines)
+        _until_ready(bob_lines)
+        assert (
+            send(api, alice.user["apiKey"], [make_event(eventName="for-alice")]).status_code == 202
+        )
+        assert _next_data(alice_lines)["eventName"] == "for-alice"
+        # Alice's event was stored and published before Bob's is sent: were Bob subscribed to
+        # it, it would come first.
+        assert send(api, bob.user["apiKey"], [make_event(eventName="for-bob")]).status_code == 202
+        assert _next_data(bob_lines)["eventName"] == "for-bob"
+
+
+def test_the_subscription_ends_when_the_client_leaves(
+    system: System, api: httpx.Client, redis_sync: redis.Redis
+) -> None:
+    account = register(api)
+    with httpx.Client(base_url=system.gateway_url) as client, _open(client, account) as response:
+        lines = response.iter_lines()  # kept: a dropped line iterator closes the connection
+        _until_ready(lines)
+        assert _subscribers(redis_sync, account) == 1
+    deadline = time.monotonic() + 10
+    while _subscribers(redis_sync, account) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _subscribers(redis_sync, account) == 0
+
+
+def test_requires_sign_in(api: httpx.Client) -> None:
+    assert api.get("/api/v1/events/live").status_code == 401
+
+
+@pytest.mark.anyio
+async def test_the_stream_pings_while_idle_and_relays_messages(system: System) -> None:
+    client = aioredis.Redis.from_url(system.redis_url, decode_responses=True)
+
+    async def connected() -> bool:
+        return False
+
+    stream = live_events(
+        redis=client, account_id="ping-test", is_disconnected=connected, ping_seconds=0.3
+    )
+    try:
+        assert await anext(stream) == b"retry: 3000\n\n"
+        assert await anext(stream) == b": ping\n\n"
+        await client.publish(keys.live_channel("ping-test"), '{"eventName": "x"}')
+        await client.publish(keys.live_channel("other-account"), '{"eventName": "y"}')
+        assert await anext(stream) == b'data: {"eventName": "x"}\n\n'
+        assert await anext(stream) == b": ping\n\n"
+    finally:
+        await stream.aclose()
+    numsub: Any = await client.pubsub_numsub(keys.live_channel("ping-test"))
+    assert dict(numsub)[keys.live_channel("ping-test")] == 0
+    await client.aclose()
