@@ -4,6 +4,7 @@ spinner), keep range and filters in the URL, and work in a phone-width window.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -96,7 +97,7 @@ def test_dashboard_settles_and_keeps_range_and_filters_in_the_url(
 
 
 def test_setup_page_shows_the_script_tag_with_the_key(
-    system: System, page: Page, api: httpx.Client, problems: list[str]
+    system: System, page: Page, api: httpx.Client, problems: list[str], site: tuple[str, Path]
 ) -> None:
     base = system.gateway_url
     account = register(api)
@@ -107,11 +108,20 @@ def test_setup_page_shows_the_script_tag_with_the_key(
     )
     expect(page.get_by_text("window.__trk.identify('user-123')")).to_be_visible()
     expect(page.get_by_text("window.__trk.track('signup', {plan: 'pro'})")).to_be_visible()
-    expect(page.get_by_test_id("first-event")).to_be_visible()
+    first_event = page.get_by_test_id("first-event")
+    expect(first_event).to_have_attribute("data-state", "waiting")
+
+    # A site that pastes the script tag: its page view turns the check green.
+    shop_url, shop_dir = site
+    tag = page.get_by_test_id("script-tag").inner_text()
+    (shop_dir / "index.html").write_text(f"<!doctype html><title>Shop</title>{tag}<h1>Shop</h1>")
+    shop = page.context.new_page()
+    shop.goto(shop_url + "/index.html")
+    expect(first_event).to_have_attribute("data-state", "received", timeout=20_000)
+    shop.close()
 
     page.get_by_role("button", name="Send a test event").click()
-    # Accepted, or a clear error while ingestion is not deployed: never stuck.
-    expect(page.get_by_test_id("test-event-result")).to_be_visible(timeout=10_000)
+    expect(page.get_by_test_id("test-event-result")).to_contain_text("accepted", timeout=10_000)
     screenshot(page, "setup")
     assert problems == []
 
