@@ -27,7 +27,10 @@ class WrkResult:
 
 
 def _ms(text: str) -> float:
-    value = float(re.findall(r"[\d.]+", text)[0])
+    numbers = re.findall(r"[\d.]+", text)
+    if not numbers:
+        raise RuntimeError(f"unexpected wrk latency {text!r}")
+    value = float(numbers[0])
     if text.endswith("us"):
         return value / 1000
     if text.endswith("ms"):

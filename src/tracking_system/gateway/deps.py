@@ -12,19 +12,19 @@ from tracking_system.gateway.auth import Authenticator
 from tracking_system.gateway.settings import GatewaySettings
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     """The gateway's settings."""
     settings: GatewaySettings = request.app.state.settings
     return settings
 
 
-def get_http(request: Request) -> aiohttp.ClientSession:
+async def get_http(request: Request) -> aiohttp.ClientSession:
     """The pooled client the gateway uses to call the services."""
     session: aiohttp.ClientSession = request.app.state.http
     return session
 
 
-def get_authenticator(request: Request) -> Authenticator:
+async def get_authenticator(request: Request) -> Authenticator:
     """The token verifier with its short cache."""
     auth: Authenticator = request.app.state.auth
     return auth

@@ -14,25 +14,25 @@ from tracking_system.tracking.ingest.pipeline import IngestPolicy
 from tracking_system.tracking.settings import TrackingSettings
 
 
-def get_settings(request: Request) -> TrackingSettings:
+async def get_settings(request: Request) -> TrackingSettings:
     """The service's settings."""
     settings: TrackingSettings = request.app.state.settings
     return settings
 
 
-def get_resolver(request: Request) -> ApiKeyResolver:
+async def get_resolver(request: Request) -> ApiKeyResolver:
     """The API key cache."""
     resolver: ApiKeyResolver = request.app.state.resolver
     return resolver
 
 
-def get_policy(request: Request) -> IngestPolicy:
+async def get_policy(request: Request) -> IngestPolicy:
     """Ingestion limits."""
     policy: IngestPolicy = request.app.state.ingest_policy
     return policy
 
 
-def current_account(
+async def current_account(
     account_id: Annotated[str | None, Header(alias=ACCOUNT_ID_HEADER)] = None,
 ) -> str:
     """The account the gateway authenticated."""
@@ -41,7 +41,7 @@ def current_account(
     return account_id
 
 
-def client_ip(ip: Annotated[str | None, Header(alias=CLIENT_IP_HEADER)] = None) -> str:
+async def client_ip(ip: Annotated[str | None, Header(alias=CLIENT_IP_HEADER)] = None) -> str:
     """The sender's address as the gateway saw it."""
     return ip or ""
 

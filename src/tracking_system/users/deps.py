@@ -14,24 +14,24 @@ from tracking_system.users.settings import UsersSettings
 from tracking_system.users.tokens import TokenTtl
 
 
-def get_settings(request: Request) -> UsersSettings:
+async def get_settings(request: Request) -> UsersSettings:
     """The service's settings."""
     settings: UsersSettings = request.app.state.settings
     return settings
 
 
-def get_hashing(request: Request) -> PasswordHashing:
+async def get_hashing(request: Request) -> PasswordHashing:
     """The bounded argon2id pool."""
     hashing: PasswordHashing = request.app.state.hashing
     return hashing
 
 
-def get_ttl(settings: Annotated[UsersSettings, Depends(get_settings)]) -> TokenTtl:
+async def get_ttl(settings: Annotated[UsersSettings, Depends(get_settings)]) -> TokenTtl:
     """Token lifetimes."""
     return TokenTtl(settings.access_token_ttl_seconds, settings.refresh_token_ttl_seconds)
 
 
-def current_account(
+async def current_account(
     account_id: Annotated[str | None, Header(alias=ACCOUNT_ID_HEADER)] = None,
 ) -> str:
     """The account the gateway authenticated (it strips this header from clients)."""
@@ -40,12 +40,14 @@ def current_account(
     return account_id
 
 
-def client_ip(ip: Annotated[str | None, Header(alias=CLIENT_IP_HEADER)] = None) -> str:
+async def client_ip(ip: Annotated[str | None, Header(alias=CLIENT_IP_HEADER)] = None) -> str:
     """The caller's address as the gateway saw it."""
     return ip or "unknown"
 
 
-def authorization(value: Annotated[str | None, Header(alias="authorization")] = None) -> str | None:
+async def authorization(
+    value: Annotated[str | None, Header(alias="authorization")] = None,
+) -> str | None:
     """The raw Authorization header, to find the caller's own session."""
     return value
 

@@ -16,8 +16,9 @@ from tracking_system.common.internal import (
     REQUEST_ID_HEADER,
 )
 from tracking_system.gateway import proxy
-from tracking_system.gateway.deps import AuthDep, HttpDep, SettingsDep
+from tracking_system.gateway.auth import Authenticator
 from tracking_system.gateway.routing import USERS, resolve
+from tracking_system.gateway.settings import GatewaySettings
 
 router = APIRouter()
 
@@ -37,10 +38,13 @@ def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str:
 
 
 @router.api_route("/api/v1/{path:path}", methods=METHODS, include_in_schema=False)
-async def forward_api(
-    request: Request, settings: SettingsDep, http: HttpDep, auth: AuthDep
-) -> Response:
+async def forward_api(request: Request) -> Response:
     """Authenticate when the route needs it, then forward to the owning service."""
+    # Every API request passes here: app state is read directly, not through dependencies.
+    state = request.app.state
+    settings: GatewaySettings = state.settings
+    http: aiohttp.ClientSession = state.http
+    auth: Authenticator = state.auth
     route = resolve(request.method, request.url.path)
     if route is None:
         raise NotFound("No such API route")
