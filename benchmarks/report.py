@@ -43,3 +43,38 @@ def save_results(name: str, data: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(data, indent=2, default=str))
     return path
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    color: str = "#228be6"
+
+
+def bar_chart_svg(title: str, bars: list[Bar], unit: str, width: int = 640) -> str:
+    """A horizontal bar chart as a standalone SVG (no plotting library needed)."""
+    row, left, top = 34, 260, 40
+    height = top + row * len(bars) + 20
+    peak = max((b.value for b in bars), default=1) or 1
+    span = width - left - 90
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="system-ui, sans-serif" font-size="13">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="10" y="24" font-size="15" font-weight="600">{_xml(title)}</text>',
+    ]
+    for i, bar in enumerate(bars):
+        y = top + i * row
+        w = max(1.0, bar.value / peak * span)
+        parts += [
+            f'<text x="{left - 8}" y="{y + 17}" text-anchor="end">{_xml(bar.label)}</text>',
+            f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="20" rx="3" fill="{bar.color}"/>',
+            f'<text x="{left + w + 6:.1f}" y="{y + 19}">{bar.value:,.1f} {_xml(unit)}</text>',
+        ]
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
