@@ -8,7 +8,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import redis.asyncio as aioredis
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
+
+from tracking_system.common.errors import NotAuthenticated
+from tracking_system.common.internal import ACCOUNT_ID_HEADER, CLIENT_IP_HEADER
 
 
 async def get_redis(request: Request) -> aioredis.Redis:
@@ -18,3 +21,21 @@ async def get_redis(request: Request) -> aioredis.Redis:
 
 
 RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
+
+
+async def current_account(
+    account_id: Annotated[str | None, Header(alias=ACCOUNT_ID_HEADER)] = None,
+) -> str:
+    """The account the gateway authenticated (it strips this header from every client)."""
+    if not account_id:
+        raise NotAuthenticated("Sign in to continue")
+    return account_id
+
+
+async def client_ip(ip: Annotated[str | None, Header(alias=CLIENT_IP_HEADER)] = None) -> str:
+    """The caller's address as the gateway saw it ("" when unknown)."""
+    return ip or ""
+
+
+CurrentAccount = Annotated[str, Depends(current_account)]
+ClientIp = Annotated[str, Depends(client_ip)]

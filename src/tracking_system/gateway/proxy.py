@@ -9,7 +9,6 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tracking_system.common.errors import PayloadTooLarge
 from tracking_system.common.internal import is_reserved_header
 
 HOP_BY_HOP = frozenset(
@@ -38,21 +37,6 @@ def upstream_headers(request: Request, trusted: Mapping[str, str]) -> dict[str, 
     }
     headers.update(trusted)
     return headers
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing more than `limit` bytes before reading it all."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"Request body larger than {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"Request body larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _response_headers(upstream: aiohttp.ClientResponse) -> dict[str, str]:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -36,6 +35,7 @@ from redis.exceptions import ResponseError
 from tracking_system.common import keys
 from tracking_system.common.errors import InvalidInput, ServiceUnavailable
 from tracking_system.common.search import account_clause, tag_clause
+from tracking_system.common.urls import page_path
 
 log = structlog.get_logger(__name__)
 
@@ -120,16 +120,6 @@ class _Page:
 
 
 # --- Parsing query parameters ------------------------------------------------------------------
-
-
-def page_path(page: str) -> str:
-    """The path a page URL (or path) is indexed under: what the worker stores as `path`."""
-    if page.startswith("/"):
-        return page.split("?", 1)[0].split("#", 1)[0] or "/"
-    try:
-        return urlsplit(page).path or "/"
-    except ValueError:
-        return "/"
 
 
 def parse_limit(raw: str | None) -> int:

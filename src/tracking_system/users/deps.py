@@ -6,9 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from tracking_system.common.deps import RedisDep
-from tracking_system.common.errors import NotAuthenticated
-from tracking_system.common.internal import ACCOUNT_ID_HEADER, CLIENT_IP_HEADER
+from tracking_system.common.deps import ClientIp, CurrentAccount, RedisDep
 from tracking_system.users.passwords import PasswordHashing
 from tracking_system.users.settings import UsersSettings
 from tracking_system.users.tokens import TokenTtl
@@ -31,20 +29,6 @@ async def get_ttl(settings: Annotated[UsersSettings, Depends(get_settings)]) -> 
     return TokenTtl(settings.access_token_ttl_seconds, settings.refresh_token_ttl_seconds)
 
 
-async def current_account(
-    account_id: Annotated[str | None, Header(alias=ACCOUNT_ID_HEADER)] = None,
-) -> str:
-    """The account the gateway authenticated (it strips this header from clients)."""
-    if not account_id:
-        raise NotAuthenticated("Sign in to continue")
-    return account_id
-
-
-async def client_ip(ip: Annotated[str | None, Header(alias=CLIENT_IP_HEADER)] = None) -> str:
-    """The caller's address as the gateway saw it."""
-    return ip or "unknown"
-
-
 async def authorization(
     value: Annotated[str | None, Header(alias="authorization")] = None,
 ) -> str | None:
@@ -55,8 +39,6 @@ async def authorization(
 SettingsDep = Annotated[UsersSettings, Depends(get_settings)]
 HashingDep = Annotated[PasswordHashing, Depends(get_hashing)]
 TtlDep = Annotated[TokenTtl, Depends(get_ttl)]
-CurrentAccount = Annotated[str, Depends(current_account)]
-ClientIp = Annotated[str, Depends(client_ip)]
 AuthorizationDep = Annotated[str | None, Depends(authorization)]
 
 __all__ = [

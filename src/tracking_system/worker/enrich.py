@@ -60,16 +60,6 @@ def _host(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def page_path(page: str) -> str:
-    """The path of a page URL (or of a path), without query and fragment."""
-    if page.startswith("/"):
-        return page.split("?", 1)[0].split("#", 1)[0] or "/"
-    try:
-        return urlsplit(page).path or "/"
-    except ValueError:
-        return "/"
-
-
 def referrer_domain(referrer: str | None, page: str) -> str:
     """The referring site's host without `www.`; empty for direct visits and internal links."""
     if not referrer:

@@ -15,9 +15,9 @@ import redis.asyncio as aioredis
 from ulid import ULID
 
 from tracking_system.common import keys, rollups
+from tracking_system.common.urls import page_path
 from tracking_system.worker.enrich import (
     country_of,
-    page_path,
     parse_agent,
     referrer_domain,
     utm_fields,

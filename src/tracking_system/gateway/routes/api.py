@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from tracking_system.common.errors import NotFound, ServiceUnavailable
+from tracking_system.common.http import read_body
 from tracking_system.common.internal import (
     ACCOUNT_ID_HEADER,
     CLIENT_IP_HEADER,
@@ -55,7 +56,7 @@ async def forward_api(request: Request) -> Response:
     }
     if route.auth:
         trusted[ACCOUNT_ID_HEADER] = await auth.account_id(request.headers.get("authorization"))
-    body = await proxy.read_body(request, settings.max_body_bytes)
+    body = await read_body(request, settings.max_body_bytes)
     base_url = settings.users_url if route.service == USERS else settings.tracking_url
     try:
         return await proxy.forward(

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from tracking_system.common.errors import InvalidInput, envelope
@@ -23,19 +23,19 @@ OptionalText = Annotated[str | None, Query(max_length=4096)]
 EXPORT_MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 
 
-async def _filters(
-    *,
+async def event_filters(
     redis: RedisDep,
-    account: str,
-    event_name: str | None,
-    page: str | None,
-    user_id: str | None,
-    session_id: str | None,
-    start: str | None,
-    end: str | None,
-    tz: str | None,
-    filters: list[str] | None,
+    account: CurrentAccount,
+    event_name: Annotated[str | None, Query(alias="eventName", max_length=4096)] = None,
+    page: OptionalText = None,
+    user_id: Annotated[str | None, Query(alias="userId", max_length=4096)] = None,
+    session_id: Annotated[str | None, Query(alias="sessionId", max_length=4096)] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=64)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    tz: Annotated[str | None, Query(max_length=128)] = None,
+    filters: Annotated[list[str] | None, Query(alias="filter")] = None,
 ) -> explorer.EventFilters:
+    """The filters the explorer and the export share."""
     tags = explorer.tag_filters(
         event_name=event_name,
         page=page,
@@ -49,37 +49,24 @@ async def _filters(
     return explorer.EventFilters(tags=tags, start_ms=start_ms, end_ms=end_ms)
 
 
+FiltersDep = Annotated[explorer.EventFilters, Depends(event_filters)]
+
+
 @router.get("/api/v1/events", summary="The account's events, newest first, cursor-paged")
 async def list_events(
     redis: RedisDep,
     account: CurrentAccount,
-    event_name: Annotated[str | None, Query(alias="eventName", max_length=4096)] = None,
-    page: OptionalText = None,
-    user_id: Annotated[str | None, Query(alias="userId", max_length=4096)] = None,
-    session_id: Annotated[str | None, Query(alias="sessionId", max_length=4096)] = None,
-    start: Annotated[str | None, Query(alias="from", max_length=64)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=64)] = None,
-    tz: Annotated[str | None, Query(max_length=128)] = None,
-    filters: Annotated[list[str] | None, Query(alias="filter")] = None,
+    selected: FiltersDep,
     limit: Annotated[str | None, Query(max_length=32)] = None,
     cursor: Annotated[str | None, Query(max_length=256)] = None,
 ) -> Response:
     """`{items, nextCursor}`; pass nextCursor back as `cursor` (null after the last page)."""
-    size = explorer.parse_limit(limit)
-    selected = await _filters(
-        redis=redis,
-        account=account,
-        event_name=event_name,
-        page=page,
-        user_id=user_id,
-        session_id=session_id,
-        start=start,
-        end=end,
-        tz=tz,
-        filters=filters,
-    )
     items, next_cursor = await explorer.list_events(
-        redis=redis, account_id=account, filters=selected, limit=size, cursor=cursor or None
+        redis=redis,
+        account_id=account,
+        filters=selected,
+        limit=explorer.parse_limit(limit),
+        cursor=cursor or None,
     )
     return JsonResponse(envelope({"items": items, "nextCursor": next_cursor}))
 
@@ -88,15 +75,8 @@ async def list_events(
 async def export_events(
     redis: RedisDep,
     account: CurrentAccount,
+    selected: FiltersDep,
     fmt: Annotated[str | None, Query(alias="format", max_length=16)] = None,
-    event_name: Annotated[str | None, Query(alias="eventName", max_length=4096)] = None,
-    page: OptionalText = None,
-    user_id: Annotated[str | None, Query(alias="userId", max_length=4096)] = None,
-    session_id: Annotated[str | None, Query(alias="sessionId", max_length=4096)] = None,
-    start: Annotated[str | None, Query(alias="from", max_length=64)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=64)] = None,
-    tz: Annotated[str | None, Query(max_length=128)] = None,
-    filters: Annotated[list[str] | None, Query(alias="filter")] = None,
 ) -> Response:
     """An attachment (events.csv or events.ndjson); same filters as the explorer."""
     chosen = (fmt or "csv").lower()
@@ -106,18 +86,6 @@ async def export_events(
         export_format = "ndjson"
     else:
         raise InvalidInput(errors={"format": "Use csv or ndjson"})
-    selected = await _filters(
-        redis=redis,
-        account=account,
-        event_name=event_name,
-        page=page,
-        user_id=user_id,
-        session_id=session_id,
-        start=start,
-        end=end,
-        tz=tz,
-        filters=filters,
-    )
     stream = explorer.export_events(
         redis=redis, account_id=account, filters=selected, fmt=export_format
     )

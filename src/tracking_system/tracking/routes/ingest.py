@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from tracking_system.common.errors import InvalidInput, PayloadTooLarge, envelope
+from tracking_system.common.errors import InvalidInput, envelope
+from tracking_system.common.http import read_body
 from tracking_system.common.internal import CLIENT_IP_HEADER
 from tracking_system.common.responses import JsonResponse
 from tracking_system.tracking import metrics
@@ -15,20 +16,6 @@ from tracking_system.tracking.ingest.schema import ingest_request_body
 router = APIRouter(tags=["ingestion"])
 
 ACCEPTED_TYPES = ("application/json", "text/plain", "")
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"Body larger than {limit // 1024} KB")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"Body larger than {limit // 1024} KB")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @router.post(
@@ -56,7 +43,7 @@ async def ingest_events(request: Request) -> Response:
             raise InvalidInput(
                 errors={"body": "Content-Type must be application/json or text/plain"}
             )
-        body = await _read_capped(request, policy.limits.max_body_bytes)
+        body = await read_body(request, policy.limits.max_body_bytes)
         result = await ingest(
             redis=redis,
             resolver=resolver,
