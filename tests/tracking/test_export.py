@@ -22,7 +22,8 @@ from tests.support.events import CHROME, make_event, now_ms, send, stored_count,
 from tests.support.system import System
 from tracking_system.common import keys
 from tracking_system.common.search import account_clause
-from tracking_system.tracking.explorer import COLUMNS, export_chunks
+from tracking_system.tracking.explorer import COLUMNS
+from tracking_system.tracking.export import export_chunks
 
 
 def _send_stored(

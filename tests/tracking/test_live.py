@@ -16,7 +16,7 @@ from tests.support.accounts import Account, register
 from tests.support.events import make_event, send
 from tests.support.system import System
 from tracking_system.common import keys
-from tracking_system.tracking.explorer import live_events
+from tracking_system.tracking.live import live_events
 
 SSE_TIMEOUT = httpx.Timeout(10.0)
 

@@ -1,4 +1,4 @@
-"""The raw-event explorer, export and live feed: queries over `Event:index`, scoped to one account.
+"""The raw-event explorer: queries over `Event:index`, scoped to one account.
 
 Order is (eventTime, id) descending: a total order, so cursor paging visits every event exactly
 once however many events share a millisecond and however many arrive between pages. A cursor is
@@ -6,27 +6,21 @@ the position of the last item returned; the next page starts strictly after it. 
 only by eventTime, so ties are resolved here: the boundary millisecond's ids are fetched whole
 and sorted by id.
 
-Export does not sort (that would hold every match in memory somewhere): it streams
-`FT.AGGREGATE ... WITHCURSOR` chunks in storage order (one script call per 1000 events returns
-their hashes as one JSON string), so memory stays flat for any size.
+Export (tracking/export.py) and the live feed (tracking/live.py) build on the same queries.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 import re
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from contextlib import aclosing, suppress
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio
 import orjson
 import redis.asyncio as aioredis
 import structlog
@@ -36,6 +30,8 @@ from tracking_system.common import keys
 from tracking_system.common.errors import InvalidInput, ServiceUnavailable
 from tracking_system.common.search import account_clause, tag_clause
 from tracking_system.common.urls import page_path
+from tracking_system.tracking.accounts import account_zone
+from tracking_system.tracking.stats.params import day_start_ms
 
 log = structlog.get_logger(__name__)
 
@@ -43,15 +39,10 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_VALUE_LENGTH = 2048
 MAX_FILTERS = 20
-EXPORT_CHUNK = 1000
 # Events sharing one millisecond are read in chunks of this many ids.
 TIE_CHUNK = 5000
 # A query that would run longer than this fails (503) instead of returning partial results.
 QUERY_TIMEOUT_MS = 10_000
-LIVE_PING_SECONDS = 15.0
-LIVE_RETRY_MS = 3000
-
-ExportFormat = Literal["csv", "ndjson"]
 
 # Dimensions a `filter=dimension:value` may name -> the TAG field of Event:index it matches.
 FILTER_FIELDS: dict[str, str] = {
@@ -192,14 +183,6 @@ def zone_of(name: str) -> ZoneInfo:
         raise InvalidInput(errors={"tz": "Unknown time zone"}) from None
 
 
-async def account_timezone(redis: aioredis.Redis, account_id: str) -> str:
-    """The account's time zone (UTC when unset)."""
-    found: Any = await redis.json().get(keys.user(account_id), "$.timezone")
-    if isinstance(found, list) and found and isinstance(found[0], str) and found[0]:
-        return found[0]
-    return "UTC"
-
-
 def _parse_day(name: str, raw: str) -> date:
     if not _DATE.fullmatch(raw):
         raise InvalidInput(errors={name: "Use a date as YYYY-MM-DD"})
@@ -207,12 +190,6 @@ def _parse_day(name: str, raw: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(errors={name: "Not a valid date"}) from None
-
-
-def _day_start_ms(day: date, zone: ZoneInfo) -> int:
-    # Midnight in the zone; where midnight does not exist (a DST jump at 00:00) zoneinfo's fold=0
-    # gives the first instant of the day.
-    return int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() * 1000)
 
 
 async def time_bounds(
@@ -227,19 +204,19 @@ async def time_bounds(
     if start is None and end is None:
         return None, None
     if zone_name is None:
-        zone = zone_of(await account_timezone(redis, account_id))
+        zone = zone_of(await account_zone(redis, account_id))
     first = _parse_day("from", start) if start is not None else None
     last = _parse_day("to", end) if end is not None else None
     if first is not None and last is not None and last < first:
         raise InvalidInput(errors={"from": "Must not be after `to`"})
     try:
-        start_ms = _day_start_ms(first, zone) if first is not None else None
+        start_ms = day_start_ms(first, zone) if first is not None else None
     except (OverflowError, ValueError, OSError):
         raise InvalidInput(errors={"from": "Date out of range"}) from None
     end_ms: int | None = None
     if last is not None:
         try:
-            end_ms = _day_start_ms(last + timedelta(days=1), zone)
+            end_ms = day_start_ms(last + timedelta(days=1), zone)
         except (OverflowError, ValueError, OSError):
             end_ms = None  # past the last representable day: no upper bound
     return start_ms, end_ms
@@ -342,7 +319,7 @@ async def _search(redis: aioredis.Redis, query: str, *args: str) -> Any:
         raise
 
 
-def _event_id(key: str) -> str:
+def event_id_of(key: str) -> str:
     return key.removeprefix(keys.EVENT_PREFIX)
 
 
@@ -363,7 +340,7 @@ def to_item(key: str, stored: dict[str, str]) -> dict[str, Any]:
     item: dict[str, Any] = {}
     for column in COLUMNS:
         if column == "id":
-            item["id"] = _event_id(key)
+            item["id"] = event_id_of(key)
         elif column == "context":
             raw = stored.get("_context")
             context: Any = None
@@ -391,7 +368,7 @@ async def _ids_at(redis: aioredis.Redis, query: str, event_time: int) -> list[st
     while True:
         result = await _search(redis, exact, "NOCONTENT", "LIMIT", str(offset), str(TIE_CHUNK))
         _, rows = search_rows(result)
-        ids += [_event_id(key) for key, _ in rows]
+        ids += [event_id_of(key) for key, _ in rows]
         if len(rows) < TIE_CHUNK:
             break
         offset += TIE_CHUNK
@@ -410,7 +387,9 @@ return cjson.encode(out)
 """
 
 
-async def _load(redis: aioredis.Redis, ids: Sequence[str], account_id: str) -> list[dict[str, Any]]:
+async def load_items(
+    redis: aioredis.Redis, ids: Sequence[str], account_id: str
+) -> list[dict[str, Any]]:
     """Full events by id, in that order; missing ones (deleted meanwhile) are skipped."""
     if not ids:
         return []
@@ -433,7 +412,9 @@ async def _older(redis: aioredis.Redis, query: str, account_id: str, need: int) 
         "RETURN", "1", "eventTime",
     )  # fmt: skip
     _, rows = search_rows(result)
-    by_time = [(int(_number(fields.get("eventTime")) or 0), _event_id(key)) for key, fields in rows]
+    by_time = [
+        (int(_number(fields.get("eventTime")) or 0), event_id_of(key)) for key, fields in rows
+    ]
     more = len(by_time) > need
     if not more:
         ids = [event_id for _, event_id in sorted(by_time, reverse=True)]
@@ -444,7 +425,7 @@ async def _older(redis: aioredis.Redis, query: str, account_id: str, need: int) 
         above = sorted((row for row in by_time if row[0] > boundary), reverse=True)
         tied = await _ids_at(redis, query, boundary)
         ids = [event_id for _, event_id in above] + tied[: need - len(above)]
-    return _Page(items=await _load(redis, ids, account_id), more=more)
+    return _Page(items=await load_items(redis, ids, account_id), more=more)
 
 
 async def list_events(
@@ -466,7 +447,7 @@ async def list_events(
         last_time, last_id = decode_cursor(cursor)
         # The rest of the cursor's own millisecond first, then strictly older events.
         tied = [i for i in await _ids_at(redis, query, last_time) if i < last_id]
-        items = await _load(redis, tied[:limit], account_id)
+        items = await load_items(redis, tied[:limit], account_id)
         more = len(tied) > limit
         older_query = f"{query} @eventTime:[-inf ({last_time}]"
     if not more and len(items) < limit:
@@ -481,199 +462,3 @@ async def list_events(
         last = items[-1]
         next_cursor = encode_cursor(int(last["eventTime"] or 0), str(last["id"]))
     return items, next_cursor
-
-
-# --- Export ---------------------------------------------------------------------------------
-
-
-# One export chunk in one call: read the next ids from the aggregate cursor (opening it on the
-# first call) and return them with their hashes as one JSON string. Reply parsing in Python costs
-# ~7 elements per row for the cursor and ~30 per hash; one string per chunk costs almost nothing.
-# ARGV: cursor id ('0' to open), index, query, chunk size, timeout ms.
-_EXPORT_SCRIPT = """
-local reply
-if ARGV[1] == '0' then
-  reply = redis.call('FT.AGGREGATE', ARGV[2], ARGV[3], 'LOAD', '1', '@__key', 'WITHCURSOR',
-    'COUNT', ARGV[4], 'MAXIDLE', '300000', 'TIMEOUT', ARGV[5], 'DIALECT', '2')
-else
-  reply = redis.call('FT.CURSOR', 'READ', ARGV[2], ARGV[1], 'COUNT', ARGV[4])
-end
-local rows, out = reply[1], {}
-for i = 2, #rows do
-  local row = rows[i]
-  for j = 1, #row, 2 do
-    if row[j] == '__key' then
-      out[#out + 1] = {row[j + 1], redis.call('HGETALL', row[j + 1])}
-    end
-  end
-end
-return {reply[2], cjson.encode(out)}
-"""
-
-
-async def _aggregate_chunks(redis: aioredis.Redis, query: str) -> AsyncGenerator[list[str], None]:
-    """The ids of every match of the query, in chunks read through an aggregate cursor."""
-    result = await redis.execute_command(  # type: ignore[no-untyped-call]
-        "FT.AGGREGATE", keys.EVENT_INDEX, query, "LOAD", "1", "@__key",
-        "WITHCURSOR", "COUNT", str(EXPORT_CHUNK), "MAXIDLE", "300000",
-        "TIMEOUT", str(QUERY_TIMEOUT_MS), "DIALECT", "2",
-    )  # fmt: skip
-    rows, cursor_id = aggregate_rows(result)
-    try:
-        while True:
-            ids = [_event_id(row["__key"]) for row in rows if row.get("__key")]
-            if ids:
-                yield ids
-            if cursor_id == 0:
-                return
-            result = await redis.execute_command(  # type: ignore[no-untyped-call]
-                "FT.CURSOR", "READ", keys.EVENT_INDEX, str(cursor_id), "COUNT", str(EXPORT_CHUNK)
-            )
-            rows, cursor_id = aggregate_rows(result)
-    finally:
-        await _drop_cursor(redis, cursor_id)
-
-
-async def _drop_cursor(redis: aioredis.Redis, cursor_id: int) -> None:
-    """Free a server-side cursor the client abandoned (best effort: it expires anyway)."""
-    if cursor_id:
-        with anyio.move_on_after(2, shield=True), suppress(Exception):
-            await redis.execute_command(  # type: ignore[no-untyped-call]
-                "FT.CURSOR", "DEL", keys.EVENT_INDEX, str(cursor_id)
-            )
-
-
-def _from_script(raw: Any, account_id: str) -> list[dict[str, Any]]:
-    rows = orjson.loads(raw)
-    items: list[dict[str, Any]] = []
-    for row in rows if isinstance(rows, list) else ():  # cjson encodes an empty table as {}
-        key, flat = row
-        if not isinstance(flat, list):
-            continue  # deleted meanwhile
-        fields = {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)}
-        if fields.get("internalUserId") == account_id:
-            items.append(to_item(str(key), fields))
-    return items
-
-
-async def export_chunks(
-    redis: aioredis.Redis, query: str, account_id: str, *, use_script: bool = True
-) -> AsyncGenerator[list[dict[str, Any]], None]:
-    """Every event matching the query, in chunks of items (storage order, never all at once).
-
-    Uses the export script; where the server refuses FT.* inside scripts, reads the cursor and
-    loads the hashes from here instead (slower, same result)."""
-    cursor_id = 0
-    if use_script:
-        script = redis.register_script(_EXPORT_SCRIPT)
-        args = [keys.EVENT_INDEX, query, str(EXPORT_CHUNK), str(QUERY_TIMEOUT_MS)]
-        try:
-            reply = await script(keys=[], args=["0", *args])
-        except ResponseError as exc:
-            log.info("export_script_unavailable", error=str(exc))
-            use_script = False
-    if not use_script:
-        async with aclosing(_aggregate_chunks(redis, query)) as chunks:
-            async for ids in chunks:
-                yield await _load(redis, ids, account_id)
-        return
-    try:
-        while True:
-            cursor_id = int(reply[0])
-            items = _from_script(reply[1], account_id)
-            if items:
-                yield items
-            if cursor_id == 0:
-                return
-            reply = await script(keys=[], args=[str(cursor_id), *args])
-    finally:
-        await _drop_cursor(redis, cursor_id)
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
-    return value
-
-
-async def export_events(
-    *,
-    redis: aioredis.Redis,
-    account_id: str,
-    filters: EventFilters,
-    fmt: ExportFormat,
-) -> AsyncGenerator[bytes, None]:
-    """Every matching event of the account as CSV (header row first) or NDJSON, chunk by chunk."""
-    query = build_query(account_id, filters)
-    header = b""
-    if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerow(COLUMNS)
-        header = buffer.getvalue().encode()
-    # The header goes out with the first chunk, so a failing query fails before any byte is sent.
-    async with aclosing(export_chunks(redis, query, account_id)) as chunks:
-        async for items in chunks:
-            if fmt == "csv":
-                buffer = io.StringIO()
-                writer = csv.writer(buffer)
-                writer.writerows([_csv_cell(item[c]) for c in COLUMNS] for item in items)
-                yield header + buffer.getvalue().encode()
-            else:
-                yield header + b"".join(orjson.dumps(item) + b"\n" for item in items)
-            header = b""
-    if header:
-        yield header
-
-
-# --- Live -----------------------------------------------------------------------------------
-
-
-async def live_events(
-    *,
-    redis: aioredis.Redis,
-    account_id: str,
-    is_disconnected: Callable[[], Awaitable[bool]],
-    ping_seconds: float = LIVE_PING_SECONDS,
-) -> AsyncGenerator[bytes, None]:
-    """Server-Sent Events: the account's newly stored events as they are published.
-
-    Subscribes before yielding anything, so an event stored after the client has seen the first
-    bytes is delivered. The subscription ends with the stream (client gone or cancelled)."""
-    pubsub = redis.pubsub()
-    try:
-        channel = keys.live_channel(account_id)
-        await pubsub.subscribe(channel)
-        with anyio.move_on_after(5):
-            while True:
-                message = await pubsub.get_message(timeout=1.0)
-                if message is not None and message.get("type") == "subscribe":
-                    break
-        yield f"retry: {LIVE_RETRY_MS}\n\n".encode()
-        last_sent = anyio.current_time()
-        while True:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            if message is not None and message.get("type") == "message":
-                data = message["data"]
-                text = data if isinstance(data, str) else bytes(data).decode()
-                # The worker publishes one-line JSON; keep the SSE framing safe regardless.
-                yield (
-                    b"".join(
-                        b"data: " + line.encode() + b"\n" for line in text.splitlines() or [""]
-                    )
-                    + b"\n"
-                )
-                last_sent = anyio.current_time()
-            elif anyio.current_time() - last_sent >= ping_seconds:
-                yield b": ping\n\n"
-                last_sent = anyio.current_time()
-            if await is_disconnected():
-                return
-    finally:
-        with anyio.move_on_after(2, shield=True):
-            with suppress(Exception):  # closing the connection ends the subscription anyway
-                await pubsub.unsubscribe()
-            await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from tracking_system.common.errors import InvalidInput, envelope
 from tracking_system.common.responses import JsonResponse
-from tracking_system.tracking import explorer
+from tracking_system.tracking import explorer, export, live
 from tracking_system.tracking.deps import CurrentAccount, RedisDep
 
 router = APIRouter(tags=["events"])
@@ -81,12 +81,12 @@ async def export_events(
     """An attachment (events.csv or events.ndjson); same filters as the explorer."""
     chosen = (fmt or "csv").lower()
     if chosen == "csv":
-        export_format: explorer.ExportFormat = "csv"
+        export_format: export.ExportFormat = "csv"
     elif chosen == "ndjson":
         export_format = "ndjson"
     else:
         raise InvalidInput(errors={"format": "Use csv or ndjson"})
-    stream = explorer.export_events(
+    stream = export.export_events(
         redis=redis, account_id=account, filters=selected, fmt=export_format
     )
     # Run the query before answering, so a failure is an error envelope, not a cut-off file.
@@ -116,9 +116,7 @@ async def export_events(
 async def live_events(request: Request, redis: RedisDep, account: CurrentAccount) -> Response:
     """One `data: <json>` message per stored event of the account; `: ping` every 15 s."""
     return StreamingResponse(
-        explorer.live_events(
-            redis=redis, account_id=account, is_disconnected=request.is_disconnected
-        ),
+        live.live_events(redis=redis, account_id=account, is_disconnected=request.is_disconnected),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

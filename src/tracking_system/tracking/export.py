@@ -1,0 +1,178 @@
+"""Export: every matching event, streamed as CSV or NDJSON.
+
+It does not sort (that would hold every match in memory somewhere): it streams
+`FT.AGGREGATE ... WITHCURSOR` chunks in storage order (one script call per 1000 events returns
+their hashes as one JSON string), so memory stays flat for any size."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncGenerator
+from contextlib import aclosing, suppress
+from typing import Any, Literal
+
+import anyio
+import orjson
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import ResponseError
+
+from tracking_system.common import keys
+from tracking_system.tracking.explorer import (
+    COLUMNS,
+    QUERY_TIMEOUT_MS,
+    EventFilters,
+    aggregate_rows,
+    build_query,
+    event_id_of,
+    load_items,
+    to_item,
+)
+
+log = structlog.get_logger(__name__)
+
+EXPORT_CHUNK = 1000
+ExportFormat = Literal["csv", "ndjson"]
+
+# One export chunk in one call: read the next ids from the aggregate cursor (opening it on the
+# first call) and return them with their hashes as one JSON string. Reply parsing in Python costs
+# ~7 elements per row for the cursor and ~30 per hash; one string per chunk costs almost nothing.
+# ARGV: cursor id ('0' to open), index, query, chunk size, timeout ms.
+_EXPORT_SCRIPT = """
+local reply
+if ARGV[1] == '0' then
+  reply = redis.call('FT.AGGREGATE', ARGV[2], ARGV[3], 'LOAD', '1', '@__key', 'WITHCURSOR',
+    'COUNT', ARGV[4], 'MAXIDLE', '300000', 'TIMEOUT', ARGV[5], 'DIALECT', '2')
+else
+  reply = redis.call('FT.CURSOR', 'READ', ARGV[2], ARGV[1], 'COUNT', ARGV[4])
+end
+local rows, out = reply[1], {}
+for i = 2, #rows do
+  local row = rows[i]
+  for j = 1, #row, 2 do
+    if row[j] == '__key' then
+      out[#out + 1] = {row[j + 1], redis.call('HGETALL', row[j + 1])}
+    end
+  end
+end
+return {reply[2], cjson.encode(out)}
+"""
+
+
+async def _aggregate_chunks(redis: aioredis.Redis, query: str) -> AsyncGenerator[list[str], None]:
+    """The ids of every match of the query, in chunks read through an aggregate cursor."""
+    result = await redis.execute_command(  # type: ignore[no-untyped-call]
+        "FT.AGGREGATE", keys.EVENT_INDEX, query, "LOAD", "1", "@__key",
+        "WITHCURSOR", "COUNT", str(EXPORT_CHUNK), "MAXIDLE", "300000",
+        "TIMEOUT", str(QUERY_TIMEOUT_MS), "DIALECT", "2",
+    )  # fmt: skip
+    rows, cursor_id = aggregate_rows(result)
+    try:
+        while True:
+            ids = [event_id_of(row["__key"]) for row in rows if row.get("__key")]
+            if ids:
+                yield ids
+            if cursor_id == 0:
+                return
+            result = await redis.execute_command(  # type: ignore[no-untyped-call]
+                "FT.CURSOR", "READ", keys.EVENT_INDEX, str(cursor_id), "COUNT", str(EXPORT_CHUNK)
+            )
+            rows, cursor_id = aggregate_rows(result)
+    finally:
+        await _drop_cursor(redis, cursor_id)
+
+
+async def _drop_cursor(redis: aioredis.Redis, cursor_id: int) -> None:
+    """Free a server-side cursor the client abandoned (best effort: it expires anyway)."""
+    if cursor_id:
+        with anyio.move_on_after(2, shield=True), suppress(Exception):
+            await redis.execute_command(  # type: ignore[no-untyped-call]
+                "FT.CURSOR", "DEL", keys.EVENT_INDEX, str(cursor_id)
+            )
+
+
+def _from_script(raw: Any, account_id: str) -> list[dict[str, Any]]:
+    rows = orjson.loads(raw)
+    items: list[dict[str, Any]] = []
+    for row in rows if isinstance(rows, list) else ():  # cjson encodes an empty table as {}
+        key, flat = row
+        if not isinstance(flat, list):
+            continue  # deleted meanwhile
+        fields = {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)}
+        if fields.get("internalUserId") == account_id:
+            items.append(to_item(str(key), fields))
+    return items
+
+
+async def export_chunks(
+    redis: aioredis.Redis, query: str, account_id: str, *, use_script: bool = True
+) -> AsyncGenerator[list[dict[str, Any]], None]:
+    """Every event matching the query, in chunks of items (storage order, never all at once).
+
+    Uses the export script; where the server refuses FT.* inside scripts, reads the cursor and
+    loads the hashes from here instead (slower, same result)."""
+    cursor_id = 0
+    if use_script:
+        script = redis.register_script(_EXPORT_SCRIPT)
+        args = [keys.EVENT_INDEX, query, str(EXPORT_CHUNK), str(QUERY_TIMEOUT_MS)]
+        try:
+            reply = await script(keys=[], args=["0", *args])
+        except ResponseError as exc:
+            log.info("export_script_unavailable", error=str(exc))
+            use_script = False
+    if not use_script:
+        async with aclosing(_aggregate_chunks(redis, query)) as chunks:
+            async for ids in chunks:
+                yield await load_items(redis, ids, account_id)
+        return
+    try:
+        while True:
+            cursor_id = int(reply[0])
+            items = _from_script(reply[1], account_id)
+            if items:
+                yield items
+            if cursor_id == 0:
+                return
+            reply = await script(keys=[], args=[str(cursor_id), *args])
+    finally:
+        await _drop_cursor(redis, cursor_id)
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return value
+
+
+async def export_events(
+    *,
+    redis: aioredis.Redis,
+    account_id: str,
+    filters: EventFilters,
+    fmt: ExportFormat,
+) -> AsyncGenerator[bytes, None]:
+    """Every matching event of the account as CSV (header row first) or NDJSON, chunk by chunk."""
+    query = build_query(account_id, filters)
+    header = b""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(COLUMNS)
+        header = buffer.getvalue().encode()
+    # The header goes out with the first chunk, so a failing query fails before any byte is sent.
+    async with aclosing(export_chunks(redis, query, account_id)) as chunks:
+        async for items in chunks:
+            if fmt == "csv":
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerows([_csv_cell(item[c]) for c in COLUMNS] for item in items)
+                yield header + buffer.getvalue().encode()
+            else:
+                yield header + b"".join(orjson.dumps(item) + b"\n" for item in items)
+            header = b""
+    if header:
+        yield header
