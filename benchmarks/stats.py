@@ -246,6 +246,32 @@ def time_chdb(rows_dir: Path, account_id: str) -> tuple[Timings, Timings, dict[s
     return Timings(per, sets), Timings({"filtered": filtered}, filtered), answers
 
 
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure_export(system: System, account: Account) -> tuple[int, float, float]:
+    """Stream the whole account as NDJSON through the gateway; (lines, seconds, peak RSS growth
+    of the tracking process in MB)."""
+    pid = system.processes["tracking"].pid
+    before = peak = _rss_mb(pid)
+    lines = 0
+    started = time.perf_counter()
+    api = httpx.Client(base_url=system.gateway_url, headers=account.auth(), timeout=600)
+    with api, api.stream("GET", "/api/v1/events/export", params={"format": "ndjson"}) as resp:
+        resp.raise_for_status()
+        for chunk in resp.iter_bytes():
+            lines += chunk.count(b"\n")
+            if lines % 50_000 < chunk.count(b"\n") + 1:
+                peak = max(peak, _rss_mb(pid))
+                print(f"\r  export: {lines:>10,} events", end="", flush=True)
+    print()
+    return lines, time.perf_counter() - started, max(peak, _rss_mb(pid)) - before
+
+
 # --- the run ----------------------------------------------------------------------------------
 
 
@@ -281,6 +307,7 @@ def run_size(events: int) -> dict[str, Any]:
             for path in noise_dir.glob("*.ndjson"):
                 path.rename(rows_dir / path.name)
             redis_set, redis_filtered, redis_answers = time_gateway(system, account)
+            exported, export_seconds, rss_growth = measure_export(system, account)
             ch_set, ch_filtered, ch_answers = time_chdb(rows_dir, account.user["id"])
         finally:
             system.stop_all()
@@ -294,6 +321,9 @@ def run_size(events: int) -> dict[str, Any]:
         "redis_filtered": redis_filtered,
         "chdb": ch_set,
         "chdb_filtered": ch_filtered,
+        "exported": exported,
+        "export_seconds": export_seconds,
+        "export_rss_growth_mb": rss_growth,
         "lifetime_redis": redis_answers["overview"]["eventsRecorded"]["lifetime"],
         "lifetime_chdb": int(ch_answers["overview"].decode().split(",")[2]),
     }
