@@ -19,7 +19,6 @@ from tracking_system.tracking.stats.params import (
     parse_limit,
     parse_period,
     parse_zone,
-    today_in,
 )
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
@@ -88,12 +87,8 @@ async def daily(
     s: ScopeDep, redis: RedisDep, days: Annotated[int | None, Query()] = None
 ) -> dict[str, Any]:
     """`days` days ending today (or from/to), oldest first, zero-filled."""
-    n = parse_days(days)
-    period = s.period() if s.has_range else Period(s.tz, today_in(s.tz), today_in(s.tz))
-    if not s.has_range:
-        from datetime import timedelta
-
-        period = Period(s.tz, period.last - timedelta(days=n - 1), period.last)
+    # Without from/to, `days` days ending today; with them, exactly that range.
+    period = s.period(default_days=parse_days(days))
     rows = await queries.get_daily(redis=redis, account_id=s.account_id, period=period,
                                    filters=s.filters, source=s.source)  # fmt: skip
     return envelope(rows)
