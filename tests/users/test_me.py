@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from tests.support.accounts import PASSWORD, fresh_ip, register
+from tests.support.events import make_event, send
 from tracking_system.common import keys
 
 
@@ -124,3 +125,13 @@ def test_api_key_rotation_replaces_the_key(api: httpx.Client, redis_sync: redis.
     assert redis_sync.get(keys.api_key(new_key)) == account.user["id"]
     me = api.get("/api/v1/users/me", headers=account.auth()).json()["data"]
     assert me["apiKey"] == new_key
+
+
+def test_rotated_key_stops_being_accepted_within_a_second(api: httpx.Client) -> None:
+    account = register(api)
+    old_key = account.user["apiKey"]
+    assert send(api, old_key, [make_event()]).status_code == 202  # now in the tracking cache
+    new_key = api.post("/api/v1/users/me/api-key", headers=account.auth()).json()["data"]["apiKey"]
+    time.sleep(1.1)  # API_KEY_CACHE_SECONDS
+    assert send(api, old_key, [make_event()]).status_code == 401
+    assert send(api, new_key, [make_event()]).status_code == 202
