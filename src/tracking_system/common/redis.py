@@ -28,18 +28,23 @@ def _retry() -> Retry:
     return Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3)
 
 
-def create_client(url: str, *, max_connections: int = 64) -> aioredis.Redis:
-    """An asyncio Redis client that reconnects by itself after the server restarts."""
-    return aioredis.Redis.from_url(
+def create_client(url: str, *, max_connections: int = 128) -> aioredis.Redis:
+    """An asyncio Redis client that reconnects by itself after the server restarts.
+
+    Its pool blocks (up to 10 s) when every connection is busy, rather than failing the request:
+    long-lived live-feed subscriptions share it with everything else."""
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
-        decode_responses=True,
         max_connections=max_connections,
+        timeout=10,
+        decode_responses=True,
         health_check_interval=10,
         socket_connect_timeout=2,
         socket_keepalive=True,
         retry=_retry(),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 async def missing_capabilities(client: aioredis.Redis) -> list[str]:

@@ -4,8 +4,9 @@ definitions of DESIGN.md, so the numbers agree whichever path answers."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -15,6 +16,7 @@ from tracking_system.tracking.stats import raw, rollup
 from tracking_system.tracking.stats.params import Period, day_start_ms, today_in
 
 Filters = list[tuple[str, str]]
+RAW_CONCURRENCY = 4
 
 
 async def _use_rollups(
@@ -33,12 +35,16 @@ async def get_overview(
     month = Period(tz, today.replace(day=1), today)
     day = Period(tz, today, today)
     if await _use_rollups(redis, account_id, tz, [], source):
-        month_totals = await rollup.totals(redis, account_id=account_id, tz=tz, days=month.days)
-        day_totals = await rollup.totals(redis, account_id=account_id, tz=tz, days=day.days)
-        lifetime = int(await redis.hget(rollups.lifetime_totals(account_id), "e") or 0)
+        month_totals, day_totals, lifetime_raw = await asyncio.gather(
+            rollup.totals(redis, account_id=account_id, tz=tz, days=month.days),
+            rollup.totals(redis, account_id=account_id, tz=tz, days=day.days),
+            redis.hget(rollups.lifetime_totals(account_id), "e"),
+        )
+        lifetime = int(lifetime_raw or 0)
     else:
-        month_totals = await _raw_totals(redis, account_id, month, [])
-        day_totals = await _raw_totals(redis, account_id, day, [])
+        month_totals, day_totals = await asyncio.gather(
+            _raw_totals(redis, account_id, month, []), _raw_totals(redis, account_id, day, [])
+        )
         lifetime = (await raw.totals(redis, account_id=account_id, start_ms=0,
                                      end_ms=2**48, filters=[]))["events"]  # fmt: skip
     return {
@@ -59,15 +65,21 @@ async def get_daily(*, redis: aioredis.Redis, account_id: str, period: Period,
     """One row per local day, oldest first, zero-filled."""
     if await _use_rollups(redis, account_id, period.tz, filters, source):
         return await rollup.daily(redis, account_id=account_id, tz=period.tz, days=period.days)
-    out = []
-    for day in period.days:
-        start = day_start_ms(day, period.zone)
-        end = day_start_ms(day + timedelta(days=1), period.zone)
-        t = await raw.totals(redis, account_id=account_id, start_ms=start, end_ms=end,
-                             filters=filters)  # fmt: skip
-        out.append({"day": day.isoformat(), "events": t["events"], "pageviews": t["pageviews"],
-                    "users": t["users"], "sessions": t["sessions"]})  # fmt: skip
-    return out
+    # One exact query per local day (its bounds come from zoneinfo, so DST days are right), a
+    # few at a time: the connection pool is shared with every other request.
+    slots = asyncio.Semaphore(RAW_CONCURRENCY)
+
+    async def day_totals(day: date) -> dict[str, int]:
+        async with slots:
+            return await raw.totals(
+                redis, account_id=account_id, start_ms=day_start_ms(day, period.zone),
+                end_ms=day_start_ms(day + timedelta(days=1), period.zone), filters=filters,
+            )  # fmt: skip
+
+    totals = await asyncio.gather(*(day_totals(day) for day in period.days))
+    return [{"day": day.isoformat(), "events": t["events"], "pageviews": t["pageviews"],
+             "users": t["users"], "sessions": t["sessions"]}
+            for day, t in zip(period.days, totals, strict=True)]  # fmt: skip
 
 
 async def _table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
@@ -78,12 +90,10 @@ async def _table(*, redis: aioredis.Redis, account_id: str, period: Period | Non
         ranked = await rollup.top(redis, keys=[rollups.lifetime_top(account_id, dimension)],
                                   limit=limit)  # fmt: skip
         values = [v for v, _ in ranked]
-        users = await rollup.distinct_per_value(redis, hll_keys={
-            v: [rollups.lifetime_value_hll(account_id, dimension, v, "u")]
-            for v in values})  # fmt: skip
-        sessions = await rollup.distinct_per_value(redis, hll_keys={
-            v: [rollups.lifetime_value_hll(account_id, dimension, v, "s")]
-            for v in values})  # fmt: skip
+        users, sessions = await asyncio.gather(*(
+            rollup.distinct_per_value(redis, hll_keys={
+                v: [rollups.lifetime_value_hll(account_id, dimension, v, kind)] for v in values})
+            for kind in ("u", "s")))  # fmt: skip
         return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
                 for v, c in ranked]  # fmt: skip
     if period is not None and await _use_rollups(redis, account_id, tz, filters, source):
@@ -92,12 +102,11 @@ async def _table(*, redis: aioredis.Redis, account_id: str, period: Period | Non
             redis, keys=[rollups.day_top(account_id, tz, d, dimension) for d in days], limit=limit
         )
         values = [v for v, _ in ranked]
-        users = await rollup.distinct_per_value(redis, hll_keys={
-            v: [rollups.day_value_hll(account_id, tz, d, dimension, v, "u") for d in days]
-            for v in values})  # fmt: skip
-        sessions = await rollup.distinct_per_value(redis, hll_keys={
-            v: [rollups.day_value_hll(account_id, tz, d, dimension, v, "s") for d in days]
-            for v in values})  # fmt: skip
+        users, sessions = await asyncio.gather(*(
+            rollup.distinct_per_value(redis, hll_keys={
+                v: [rollups.day_value_hll(account_id, tz, d, dimension, v, kind) for d in days]
+                for v in values})
+            for kind in ("u", "s")))  # fmt: skip
         return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
                 for v, c in ranked]  # fmt: skip
     start, end = (period.start_ms(), period.end_ms()) if period else (0, 2**48)
@@ -131,9 +140,11 @@ async def _summary_numbers(redis: aioredis.Redis, account_id: str, period: Perio
         t = await rollup.totals(redis, account_id=account_id, tz=period.tz, days=period.days)
         s = {"started": t["started"], "bounces": t["bounces"], "dur": t["dur"]}
     else:
-        t = await _raw_totals(redis, account_id, period, filters)
-        s = await raw.session_totals(redis, account_id=account_id, start_ms=period.start_ms(),
-                                     end_ms=period.end_ms(), filters=filters)  # fmt: skip
+        t, s = await asyncio.gather(
+            _raw_totals(redis, account_id, period, filters),
+            raw.session_totals(redis, account_id=account_id, start_ms=period.start_ms(),
+                               end_ms=period.end_ms(), filters=filters),
+        )  # fmt: skip
     started = s["started"]
     return {
         "visitors": t["users"],
@@ -149,8 +160,10 @@ async def _summary_numbers(redis: aioredis.Redis, account_id: str, period: Perio
 async def get_summary(*, redis: aioredis.Redis, account_id: str, period: Period,
                       filters: Filters, source: str = "auto") -> dict[str, Any]:  # fmt: skip
     """Summary cards for the period and for the period just before it."""
-    current = await _summary_numbers(redis, account_id, period, filters, source)
-    previous = await _summary_numbers(redis, account_id, period.previous(), filters, source)
+    current, previous = await asyncio.gather(
+        _summary_numbers(redis, account_id, period, filters, source),
+        _summary_numbers(redis, account_id, period.previous(), filters, source),
+    )
     return {**current, "previous": previous}
 
 
