@@ -269,9 +269,15 @@ def table(f: IngestFigures) -> Table:
          f"p50 {f.e2e_p50_ms:,.0f} ms, p95 {f.e2e_p95_ms:,.0f} ms, n={f.e2e_events}",
          "target p99 < 2,000 ms"),
     ]  # fmt: skip
-    errors = sum(r.errors for r in (f.bare_single, f.gateway_single, f.bare_batch, f.gateway_batch))
-    return Table(title="Ingestion", header=("what", "throughput", "latency", "against target"),
-                 rows=rows, note=f"wrk errors/non-2xx: {errors}")  # fmt: skip
+    runs = (f.bare_single, f.gateway_single, f.bare_batch, f.gateway_batch)
+    errors = sum(r.errors for r in runs)
+    sockets = "; ".join(r.socket_errors for r in runs if r.socket_errors) or "none"
+    return Table(
+        title="Ingestion",
+        header=("what", "throughput", "latency", "against target"),
+        rows=rows,
+        note=f"wrk errors/non-2xx: {errors} (socket errors: {sockets})",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -351,6 +351,11 @@ def table(results: list[dict[str, Any]]) -> Table:
                      f"{cf.p('filtered', 95) / rf.p('filtered', 95):.2f}x"))  # fmt: skip
         rows.append(("", "Redis memory per event (index + rollups)",
                      f"{r['bytes_per_event']:.0f} bytes", "", "target < 400"))  # fmt: skip
+        if "exported" in r:
+            growth = f"tracking RSS +{r['export_rss_growth_mb']:.0f} MB"
+            rows.append(("", "export, NDJSON through the gateway",
+                         f"{r['exported']:,} events in {r['export_seconds']:.0f} s",
+                         growth, "flat memory"))  # fmt: skip
         rows.append(
             (
                 "",

@@ -24,6 +24,7 @@ class WrkResult:
     p99_ms: float
     errors: int
     requests: int
+    socket_errors: str = ""
 
 
 def _ms(text: str) -> float:
@@ -61,4 +62,5 @@ def run_wrk(url: str, body: bytes, *, seconds: int, connections: int = 64) -> Wr
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)
-    return WrkResult(rps, p50, p99, errors, total)
+    detail = sock.group(0) if sock else ""
+    return WrkResult(rps, p50, p99, errors, total, detail)
