@@ -28,6 +28,7 @@ from redis.exceptions import ResponseError
 
 from tracking_system.common import keys
 from tracking_system.common.errors import InvalidInput, ServiceUnavailable
+from tracking_system.common.indexes import EVENT_TAG_FIELDS
 from tracking_system.common.search import account_clause, tag_clause
 from tracking_system.common.urls import page_path
 from tracking_system.tracking.accounts import account_zone
@@ -46,20 +47,8 @@ QUERY_TIMEOUT_MS = 10_000
 
 # Dimensions a `filter=dimension:value` may name -> the TAG field of Event:index it matches.
 FILTER_FIELDS: dict[str, str] = {
-    "eventName": "eventName",
+    **{name: name for name in EVENT_TAG_FIELDS if name != "internalUserId"},
     "page": "path",
-    "path": "path",
-    "userId": "userId",
-    "sessionId": "sessionId",
-    "referrerDomain": "referrerDomain",
-    "utmSource": "utmSource",
-    "utmMedium": "utmMedium",
-    "utmCampaign": "utmCampaign",
-    "browser": "browser",
-    "os": "os",
-    "device": "device",
-    "country": "country",
-    "bot": "bot",
 }
 
 # The item shape of the explorer, the export (CSV columns, in this order) and nothing else: the
