@@ -21,6 +21,7 @@ from iptocc import country_code
 
 from tests.support.system import System
 from tracking_system import cli, demo
+from tracking_system import demo_traffic as traffic
 from tracking_system.common.progress import Progress
 from tracking_system.gateway.settings import GatewaySettings
 from tracking_system.tracking.ingest.validation import Limits, validate_event
@@ -31,14 +32,14 @@ NOW_MS = int(NOW.timestamp() * 1000)
 
 
 @pytest.fixture(scope="module")
-def month() -> list[demo.DemoEvent]:
+def month() -> list[traffic.DemoEvent]:
     """The default demo: 28 days, 3000 visitors."""
-    return demo.generate(seed=1, now=NOW)
+    return traffic.generate(seed=1, now=NOW)
 
 
-def _small(**overrides: Any) -> list[demo.DemoEvent]:
+def _small(**overrides: Any) -> list[traffic.DemoEvent]:
     params: dict[str, Any] = {"seed": 7, "days": 3, "visitors": 200, "now": NOW, "tz": "UTC"}
-    return demo.generate(**{**params, **overrides})
+    return traffic.generate(**{**params, **overrides})
 
 
 # --- generate -------------------------------------------------------------------------------
@@ -55,24 +56,24 @@ def test_event_ids_do_not_depend_on_when_it_runs() -> None:
     later = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
     first, second = _small(), _small(now=later)
     assert sorted(e.event["eventId"] for e in first) == sorted(e.event["eventId"] for e in second)
-    assert demo.summarize(first)["visitors"] == demo.summarize(second)["visitors"]
+    assert traffic.summarize(first)["visitors"] == traffic.summarize(second)["visitors"]
 
 
-def test_event_ids_are_unique(month: list[demo.DemoEvent]) -> None:
+def test_event_ids_are_unique(month: list[traffic.DemoEvent]) -> None:
     ids = [e.event["eventId"] for e in month]
     assert len(ids) == len(set(ids))
 
 
-def test_no_event_in_the_future_nor_before_the_window(month: list[demo.DemoEvent]) -> None:
+def test_no_event_in_the_future_nor_before_the_window(month: list[traffic.DemoEvent]) -> None:
     times = [e.event["eventTime"] for e in month]
     assert max(times) <= NOW_MS
-    assert min(times) >= NOW_MS - 28 * demo.DAY_MS
+    assert min(times) >= NOW_MS - 28 * traffic.DAY_MS
     # The window is used: traffic on its first and last day.
-    assert min(times) < NOW_MS - 27 * demo.DAY_MS
-    assert max(times) > NOW_MS - demo.DAY_MS
+    assert min(times) < NOW_MS - 27 * traffic.DAY_MS
+    assert max(times) > NOW_MS - traffic.DAY_MS
 
 
-def test_every_event_passes_the_servers_validation(month: list[demo.DemoEvent]) -> None:
+def test_every_event_passes_the_servers_validation(month: list[traffic.DemoEvent]) -> None:
     for item in month:
         event, errors = validate_event(item.event, now_ms=NOW_MS, api_key="k", limits=Limits())
         assert errors == {}, (item.event, errors)
@@ -80,7 +81,7 @@ def test_every_event_passes_the_servers_validation(month: list[demo.DemoEvent]) 
         assert event["eventTime"] == item.event["eventTime"]  # not replaced as "future"
 
 
-def test_scale_and_shape_of_the_traffic(month: list[demo.DemoEvent]) -> None:
+def test_scale_and_shape_of_the_traffic(month: list[traffic.DemoEvent]) -> None:
     humans = [e for e in month if not e.bot]
     by_user: dict[str, set[str]] = defaultdict(set)
     by_session: Counter[str] = Counter()
@@ -95,7 +96,7 @@ def test_scale_and_shape_of_the_traffic(month: list[demo.DemoEvent]) -> None:
 
 
 def test_sessions_have_realistic_gaps_and_a_referrer_only_on_landing(
-    month: list[demo.DemoEvent],
+    month: list[traffic.DemoEvent],
 ) -> None:
     sessions: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in month:
@@ -104,12 +105,12 @@ def test_sessions_have_realistic_gaps_and_a_referrer_only_on_landing(
     for events in sessions.values():
         times = [e["eventTime"] for e in events]
         assert all(30_000 <= b - a <= 300_000 for a, b in pairwise(times))
-        assert events[0]["eventName"] == demo.PAGE_VIEW
+        assert events[0]["eventName"] == traffic.PAGE_VIEW
         assert all("referrer" not in e for e in events[1:])
         assert all("utm_" not in e["page"] for e in events[1:])
 
 
-def test_referrers_campaigns_pages_and_custom_events(month: list[demo.DemoEvent]) -> None:
+def test_referrers_campaigns_pages_and_custom_events(month: list[traffic.DemoEvent]) -> None:
     events = [e.event for e in month if not e.bot]
     referrers = {urlsplit(e["referrer"]).hostname for e in events if "referrer" in e}
     assert {"www.google.com", "news.ycombinator.com", "t.co", "www.reddit.com"} <= referrers
@@ -121,16 +122,16 @@ def test_referrers_campaigns_pages_and_custom_events(month: list[demo.DemoEvent]
     assert {"spring_launch", "weekly_digest", "brand_search"} <= campaigns
     assert all(e["page"].startswith("https://demo.example.com/") for e in events)
     names = Counter(e["eventName"] for e in events)
-    assert names.most_common(1)[0][0] == demo.PAGE_VIEW
-    assert names[demo.PAGE_VIEW] > 0.8 * len(events)
+    assert names.most_common(1)[0][0] == traffic.PAGE_VIEW
+    assert names[traffic.PAGE_VIEW] > 0.8 * len(events)
     assert {"signup", "add_to_cart", "purchase"} <= set(names)
     purchases = [e for e in events if e["eventName"] == "purchase"]
     assert all(e["context"]["plan"] in ("pro", "team") for e in purchases)
     assert all(e["context"]["value"] > 0 for e in purchases)
-    assert all("context" not in e for e in events if e["eventName"] == demo.PAGE_VIEW)
+    assert all("context" not in e for e in events if e["eventName"] == traffic.PAGE_VIEW)
 
 
-def test_some_visitors_are_anonymous(month: list[demo.DemoEvent]) -> None:
+def test_some_visitors_are_anonymous(month: list[traffic.DemoEvent]) -> None:
     humans = [e for e in month if not e.bot]
     anonymous = sum("userId" not in e.event for e in humans)
     assert 0.15 * len(humans) < anonymous < 0.45 * len(humans)
@@ -139,7 +140,7 @@ def test_some_visitors_are_anonymous(month: list[demo.DemoEvent]) -> None:
 def test_weekdays_are_busier_than_weekends() -> None:
     tz = "America/New_York"
     zone = ZoneInfo(tz)
-    events = demo.generate(seed=3, visitors=2000, now=NOW, tz=tz)
+    events = traffic.generate(seed=3, visitors=2000, now=NOW, tz=tz)
     per_day: Counter[datetime] = Counter()
     for item in events:
         local = datetime.fromtimestamp(item.event["eventTime"] / 1000, zone)
@@ -153,7 +154,7 @@ def test_weekdays_are_busier_than_weekends() -> None:
 @pytest.mark.parametrize("tz", ["UTC", "Asia/Tokyo", "America/Los_Angeles"])
 def test_local_daytime_is_busier_than_the_night(tz: str) -> None:
     zone = ZoneInfo(tz)
-    events = demo.generate(seed=4, visitors=1500, now=NOW, tz=tz)
+    events = traffic.generate(seed=4, visitors=1500, now=NOW, tz=tz)
     per_hour = Counter(
         datetime.fromtimestamp(e.event["eventTime"] / 1000, zone).hour for e in events
     )
@@ -162,18 +163,18 @@ def test_local_daytime_is_busier_than_the_night(tz: str) -> None:
     assert day > 4 * night, (tz, per_hour)
 
 
-def test_every_address_maps_to_its_country(month: list[demo.DemoEvent]) -> None:
-    assert len(demo.COUNTRY_IPS) >= 8
-    for country, (ips, _) in demo.COUNTRY_IPS.items():
+def test_every_address_maps_to_its_country(month: list[traffic.DemoEvent]) -> None:
+    assert len(traffic.COUNTRY_IPS) >= 8
+    for country, (ips, _) in traffic.COUNTRY_IPS.items():
         for ip in ips:
             assert country_code(ip) == country, ip
     pairs = {(e.ip, e.country) for e in month if not e.bot}
-    assert {country for _, country in pairs} == set(demo.COUNTRY_IPS)
+    assert {country for _, country in pairs} == set(traffic.COUNTRY_IPS)
     for ip, country in pairs:
         assert country_of(ip) == country  # what the worker will store
 
 
-def test_user_agents_parse_as_the_browsers_they_claim(month: list[demo.DemoEvent]) -> None:
+def test_user_agents_parse_as_the_browsers_they_claim(month: list[traffic.DemoEvent]) -> None:
     devices = {parse_agent(e.user_agent).device for e in month}
     assert {"desktop", "mobile", "tablet", "bot"} <= devices
     browsers = {parse_agent(e.user_agent).browser for e in month if not e.bot}
@@ -186,12 +187,12 @@ def test_user_agents_parse_as_the_browsers_they_claim(month: list[demo.DemoEvent
 # --- summarize and batching -----------------------------------------------------------------
 
 
-def _item(event: dict[str, Any], *, bot: bool = False, country: str = "US") -> demo.DemoEvent:
-    return demo.DemoEvent(event=event, user_agent="ua", ip="8.8.8.8", country=country, bot=bot)
+def _item(event: dict[str, Any], *, bot: bool = False, country: str = "US") -> traffic.DemoEvent:
+    return traffic.DemoEvent(event=event, user_agent="ua", ip="8.8.8.8", country=country, bot=bot)
 
 
 def test_summarize_counts_like_the_server() -> None:
-    base = {"eventTime": NOW_MS, "eventName": demo.PAGE_VIEW}
+    base = {"eventTime": NOW_MS, "eventName": traffic.PAGE_VIEW}
     events = [
         _item({**base, "sessionId": "a", "userId": "u1", "page": "https://x.example/p?q=1"}),
         _item({**base, "sessionId": "b", "userId": "u1", "page": "https://x.example/p"}),
@@ -200,7 +201,7 @@ def test_summarize_counts_like_the_server() -> None:
         _item({**base, "sessionId": "d", "eventName": "signup", "page": "https://x.example/"}),
         _item({**base, "sessionId": "e", "page": "https://x.example/"}, bot=True),
     ]
-    summary = demo.summarize(events, tz="Asia/Tokyo")
+    summary = traffic.summarize(events, tz="Asia/Tokyo")
     assert summary["sent"] == 6
     assert summary["botEvents"] == 1
     assert summary["events"] == 5
@@ -209,11 +210,11 @@ def test_summarize_counts_like_the_server() -> None:
     assert summary["sessions"] == 4
     assert summary["topPages"] == [("/p", 2), ("/", 2)]
     assert summary["countries"] == {"US": 2, "DE": 2}  # temp:d counted in both
-    assert summary["eventNames"] == {demo.PAGE_VIEW: 4, "signup": 1}
+    assert summary["eventNames"] == {traffic.PAGE_VIEW: 4, "signup": 1}
     assert summary["firstDay"] == summary["lastDay"] == "2024-05-30"  # 00:30 in Tokyo
 
 
-def test_batches_respect_the_limits_and_keep_sessions_whole(month: list[demo.DemoEvent]) -> None:
+def test_batches_respect_the_limits_and_keep_sessions_whole(month: list[traffic.DemoEvent]) -> None:
     batches = demo.batches(month)
     assert sum(len(b.events) for b in batches) == len(month)
     origin = {e.event["eventId"]: (e.user_agent, e.ip) for e in month}
@@ -477,7 +478,7 @@ def test_demo_through_the_real_system(system: System, capsys: pytest.CaptureFixt
             "eventName": "marker",
             "page": "/",
         }
-        browser = {"User-Agent": demo.USER_AGENTS[0][1]}  # httpx's own counts as a crawler
+        browser = {"User-Agent": traffic.USER_AGENTS[0][1]}  # httpx's own counts as a crawler
         assert client.post("/api/v1/events", json=marker, headers=browser).status_code == 202
         assert _wait_for_lifetime(client, token, sent["events"] + 1) == sent["events"] + 1
         time.sleep(0.5)
