@@ -88,3 +88,11 @@ def test_any_body_bytes_parse_or_raise_a_body_error(body: bytes) -> None:
     else:
         assert 1 <= len(parsed.events) <= LIMITS.max_events
     assert status in (0, 400, 413)
+
+
+def test_a_context_that_cannot_be_stored_is_refused_not_raised() -> None:
+    raw = {"sessionId": "s", "eventName": "e", "page": "/", "eventTime": NOW,
+           "context": {"n": 2**70}}  # fmt: skip
+    event, errors = validate_event(raw, now_ms=NOW, api_key=KEY, limits=LIMITS)
+    assert event is None
+    assert "context" in errors

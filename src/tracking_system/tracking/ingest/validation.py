@@ -118,8 +118,14 @@ def validate_event(
     if context is not None:
         if not isinstance(context, dict):
             errors["context"] = "Must be a JSON object"
-        elif len(orjson.dumps(context)) > limits.max_context_bytes:
-            errors["context"] = f"At most {limits.max_context_bytes // 1024} KB"
+        else:
+            try:
+                size = len(orjson.dumps(context))
+            except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+                errors["context"] = "Must be plain JSON (numbers within 64 bits)"
+            else:
+                if size > limits.max_context_bytes:
+                    errors["context"] = f"At most {limits.max_context_bytes // 1024} KB"
     if errors:
         return None, errors
     if session_id is None or event_name is None or page is None:  # pragma: no cover
