@@ -43,7 +43,8 @@ def test_any_input_gets_a_verdict_never_an_exception(raw: Any) -> None:
     name=clean_text,
     path=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_/", max_size=50),
     time=st.integers(min_value=0, max_value=NOW + LIMITS.future_tolerance_ms),
-    context=st.none() | st.dictionaries(st.text(max_size=10), st.integers(), max_size=5),
+    context=st.none()
+    | st.dictionaries(st.text(max_size=10), st.integers(-(2**63), 2**63 - 1), max_size=5),
 )
 def test_valid_events_come_back_as_sent(
     session: str, user: str | None, name: str, path: str, time: int,
