@@ -8,7 +8,6 @@ import aiohttp
 from fastapi import Depends, Request
 
 from tracking_system.common.deps import RedisDep
-from tracking_system.gateway.auth import Authenticator
 from tracking_system.gateway.settings import GatewaySettings
 
 
@@ -24,14 +23,7 @@ async def get_http(request: Request) -> aiohttp.ClientSession:
     return session
 
 
-async def get_authenticator(request: Request) -> Authenticator:
-    """The token verifier with its short cache."""
-    auth: Authenticator = request.app.state.auth
-    return auth
-
-
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
 HttpDep = Annotated[aiohttp.ClientSession, Depends(get_http)]
-AuthDep = Annotated[Authenticator, Depends(get_authenticator)]
 
-__all__ = ["AuthDep", "HttpDep", "RedisDep", "SettingsDep"]
+__all__ = ["HttpDep", "RedisDep", "SettingsDep"]

@@ -16,10 +16,8 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 import redis.asyncio as aioredis
@@ -32,7 +30,8 @@ from tracking_system.common.indexes import EVENT_TAG_FIELDS
 from tracking_system.common.search import account_clause, tag_clause
 from tracking_system.common.urls import page_path
 from tracking_system.tracking.accounts import account_zone
-from tracking_system.tracking.stats.params import day_start_ms
+from tracking_system.tracking.stats.params import day_start_ms, parse_day
+from tracking_system.tracking.stats.params import zone as parse_zone_name
 
 log = structlog.get_logger(__name__)
 
@@ -77,7 +76,6 @@ COLUMNS: tuple[str, ...] = (
     "context",
 )
 _NUMERIC = frozenset({"eventTime", "createdAt"})
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CURSOR = re.compile(r"(-?\d{1,18})\.([0-9A-Za-z]{1,64})")
 
 
@@ -157,30 +155,6 @@ def tag_filters(
     return tuple(out)
 
 
-@lru_cache(maxsize=256)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def zone_of(name: str) -> ZoneInfo:
-    """An IANA zone, or 400 on `tz`."""
-    if not name or len(name) > 64:
-        raise InvalidInput(errors={"tz": "Unknown time zone"})
-    try:
-        return _zone(name)
-    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        raise InvalidInput(errors={"tz": "Unknown time zone"}) from None
-
-
-def _parse_day(name: str, raw: str) -> date:
-    if not _DATE.fullmatch(raw):
-        raise InvalidInput(errors={name: "Use a date as YYYY-MM-DD"})
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(errors={name: "Not a valid date"}) from None
-
-
 async def time_bounds(
     *, redis: aioredis.Redis, account_id: str, tz: str | None, start: str | None, end: str | None
 ) -> tuple[int | None, int | None]:
@@ -189,13 +163,13 @@ async def time_bounds(
     end = end or None
     zone_name = tz if tz not in (None, "") else None
     if zone_name is not None:
-        zone = zone_of(zone_name)  # an invalid tz is an error even without dates
+        zone = parse_zone_name(zone_name)  # an invalid tz is an error even without dates
     if start is None and end is None:
         return None, None
     if zone_name is None:
-        zone = zone_of(await account_zone(redis, account_id))
-    first = _parse_day("from", start) if start is not None else None
-    last = _parse_day("to", end) if end is not None else None
+        zone = parse_zone_name(await account_zone(redis, account_id))
+    first = parse_day(start, "from") if start is not None else None
+    last = parse_day(end, "to") if end is not None else None
     if first is not None and last is not None and last < first:
         raise InvalidInput(errors={"from": "Must not be after `to`"})
     try:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracking_system.common import rollups
 from tracking_system.common.errors import InvalidInput
 
 MAX_DAYS = 366
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_LIMIT = 1000
 FILTER_DIMENSIONS = frozenset(
     {"eventName", "page", "referrerDomain", "utmSource", "utmMedium", "utmCampaign", "browser",
@@ -60,21 +63,36 @@ def today_in(tz: str) -> date:
     return datetime.now(ZoneInfo(tz)).date()
 
 
+@lru_cache(maxsize=256)
+def _load_zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def zone(name: str) -> ZoneInfo:
+    """An IANA zone, or 400 on `tz` (names of the wrong shape included)."""
+    if not name or len(name) > 64:
+        raise InvalidInput(errors={"tz": f"Unknown time zone: {name[:64]}"})
+    try:
+        return _load_zone(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise InvalidInput(errors={"tz": f"Unknown time zone: {name[:64]}"}) from exc
+
+
 def parse_zone(value: str | None, default: str) -> str:
     """An IANA zone name, or 400 on `tz`."""
     name = value or default
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(errors={"tz": f"Unknown time zone: {name[:64]}"}) from exc
+    zone(name)
     return name
 
 
-def _date(value: str, field: str) -> date:
+def parse_day(value: str, field: str) -> date:
+    """A strict YYYY-MM-DD date, or 400 on `field`."""
+    if not _DATE.fullmatch(value):
+        raise InvalidInput(errors={field: "Use a date as YYYY-MM-DD"})
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput(errors={field: "Use YYYY-MM-DD"}) from exc
+        raise InvalidInput(errors={field: "Not a valid date"}) from exc
 
 
 def parse_period(*, tz: str, start: str | None, end: str | None, default_days: int) -> Period:
@@ -82,8 +100,8 @@ def parse_period(*, tz: str, start: str | None, end: str | None, default_days: i
     today = today_in(tz)
     if start is None and end is None:
         return Period(tz, today - timedelta(days=default_days - 1), today)
-    first = _date(start, "from") if start else None
-    last = _date(end, "to") if end else today
+    first = parse_day(start, "from") if start else None
+    last = parse_day(end, "to") if end else today
     if first is None:
         first = last - timedelta(days=default_days - 1)
     if first > last:

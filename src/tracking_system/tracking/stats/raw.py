@@ -30,16 +30,13 @@ def field_of(dimension: str) -> str:
 
 
 def event_query(account_id: str, start_ms: int, end_ms: int,
-                filters: list[tuple[str, str]]) -> tuple[str, list[str]]:  # fmt: skip
-    """(query, LOAD fields) for the account's non-bot events in [start, end) matching filters."""
+                filters: list[tuple[str, str]]) -> str:  # fmt: skip
+    """The account's non-bot events in [start, end) matching the indexed filters; context
+    filters are not indexed and are applied after loading (see _context_filter_steps)."""
     parts = [account_clause(account_id), f"@eventTime:[{start_ms} ({end_ms}]", "-@bot:{1}"]
-    post: list[str] = []
-    for dimension, value in filters:
-        if dimension.startswith("context."):
-            post.append(dimension)  # not indexed: filtered after loading
-        else:
-            parts.append(tag_clause(field_of(dimension), value))
-    return " ".join(parts), post
+    parts += [tag_clause(field_of(dimension), value) for dimension, value in filters
+              if not dimension.startswith("context.")]  # fmt: skip
+    return " ".join(parts)
 
 
 def _context_filter_steps(filters: list[tuple[str, str]]) -> list[str]:
@@ -73,7 +70,7 @@ def _int(row: dict[str, str], key: str) -> int:
 async def totals(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_ms: int,
                  filters: list[tuple[str, str]]) -> dict[str, int]:  # fmt: skip
     """events, pageviews, users, sessions in [start, end)."""
-    query, _ = event_query(account_id, start_ms, end_ms, filters)
+    query = event_query(account_id, start_ms, end_ms, filters)
     rows = await aggregate(
         redis, query, *_context_filter_steps(filters),
         "LOAD", "3", "@eventName", "@userId", "@sessionId",
@@ -91,7 +88,7 @@ async def totals(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_m
 async def session_totals(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_ms: int,
                          filters: list[tuple[str, str]]) -> dict[str, int]:  # fmt: skip
     """started, bounces, dur (ms) of the sessions whose first event is in [start, end)."""
-    query, _ = event_query(account_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
+    query = event_query(account_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
                            filters)  # fmt: skip
     rows = await aggregate(
         redis, query, *_context_filter_steps(filters),
@@ -118,7 +115,7 @@ async def top_by_event(redis: aioredis.Redis, *, account_id: str, start_ms: int,
                        filters: list[tuple[str, str]], dimension: str, limit: int,
                        page_views_only: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """value, count (events), users, sessions grouped by an event-level dimension."""
-    query, _ = event_query(account_id, start_ms, end_ms, filters)
+    query = event_query(account_id, start_ms, end_ms, filters)
     if page_views_only:
         query += " " + tag_clause("eventName", PAGE_VIEW)
     field = field_of(dimension)
@@ -144,7 +141,7 @@ async def top_by_session(redis: aioredis.Redis, *, account_id: str, start_ms: in
                          limit: int) -> list[dict[str, Any]]:  # fmt: skip
     """value, count (sessions), visitors for a session-level dimension: taken from the first
     event of each session (entryPage: its first page view; exitPage: its last)."""
-    query, _ = event_query(account_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
+    query = event_query(account_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
                            filters)  # fmt: skip
     steps = list(_context_filter_steps(filters))
     field, order = field_of(dimension), "ASC"
@@ -176,7 +173,7 @@ async def top_by_session(redis: aioredis.Redis, *, account_id: str, start_ms: in
 async def minutes(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_ms: int,
                   filters: list[tuple[str, str]]) -> tuple[int, dict[int, int]]:  # fmt: skip
     """(distinct users in the last 5 minutes of the window, events per UTC minute)."""
-    query, _ = event_query(account_id, start_ms, end_ms, filters)
+    query = event_query(account_id, start_ms, end_ms, filters)
     rows = await aggregate(
         redis, query, *_context_filter_steps(filters),
         "APPLY", "floor(@eventTime / 60000)", "AS", "minute",
@@ -184,7 +181,7 @@ async def minutes(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_
         "LIMIT", "0", "100",
     )  # fmt: skip
     per_minute = {_int(row, "minute"): _int(row, "events") for row in rows}
-    recent_query, _ = event_query(account_id, end_ms - 5 * 60_000, end_ms, filters)
+    recent_query = event_query(account_id, end_ms - 5 * 60_000, end_ms, filters)
     users = await aggregate(
         redis, recent_query, *_context_filter_steps(filters),
         "LOAD", "1", "@userId",
