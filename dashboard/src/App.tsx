@@ -9,16 +9,20 @@ import { LoginPage } from './pages/LoginPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { RegisterPage } from './pages/RegisterPage';
 import { SetupPage } from './pages/SetupPage';
+import { SitesPage } from './pages/SitesPage';
+import { useCurrentSite } from './site/context';
+import { SiteProvider } from './site/SiteProvider';
 
 function NotFound() {
   useDocumentTitle('Page not found');
+  const { link } = useCurrentSite();
   return (
     <Stack gap="xs">
       <Title order={1} size="h2">
         Page not found
       </Title>
       <Text c="dimmed">
-        <Anchor component={Link} to="/">
+        <Anchor component={Link} to={link('/')}>
           Back to the dashboard
         </Anchor>
       </Text>
@@ -29,7 +33,9 @@ function NotFound() {
 function Protected({ page }: { page: React.ReactNode }) {
   return (
     <RequireAuth>
-      <Layout>{page}</Layout>
+      <SiteProvider>
+        <Layout>{page}</Layout>
+      </SiteProvider>
     </RequireAuth>
   );
 }
@@ -56,6 +62,7 @@ export function AppRoutes() {
       <Route path="/" element={<Protected page={<DashboardPage />} />} />
       <Route path="/events" element={<Protected page={<EventsPage />} />} />
       <Route path="/setup" element={<Protected page={<SetupPage />} />} />
+      <Route path="/sites" element={<Protected page={<SitesPage />} />} />
       <Route path="/profile" element={<Protected page={<ProfilePage />} />} />
       <Route path="*" element={<Protected page={<NotFound />} />} />
     </Routes>

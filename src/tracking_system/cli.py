@@ -35,10 +35,21 @@ def _settings_error(exc: ValidationError) -> str:
     )
 
 
+class OutdatedLayoutError(RuntimeError):
+    """The server holds data in a layout this release does not read."""
+
+
 async def _preflight(url: str) -> None:
+    from tracking_system.migrate import needs_migration
+
     client = create_client(url)
     try:
         await check_capabilities(client)
+        if await needs_migration(client):
+            raise OutdatedLayoutError(
+                "the data is in an older layout: run `tracking-system migrate` first "
+                "(`tracking-system up` runs it)"
+            )
     finally:
         await client.aclose()
 
@@ -46,7 +57,7 @@ async def _preflight(url: str) -> None:
 def _check_redis(url: str) -> int | None:
     try:
         asyncio.run(_preflight(url))
-    except MissingModulesError as exc:
+    except (MissingModulesError, OutdatedLayoutError) as exc:
         return _fail(str(exc))
     except Exception as exc:
         return _fail(f"cannot use Redis at {redact_url(url)}: {exc}")
@@ -92,6 +103,30 @@ def run_worker() -> int:
         return failed
     asyncio.run(run(settings))
     return 0
+
+
+def run_migrate() -> int:
+    """Bring the data to the current key layout (idempotent), with progress."""
+    from tracking_system import migrate
+
+    try:
+        settings = CommonSettings()
+    except ValidationError as exc:
+        return _fail(f"invalid settings: {_settings_error(exc)}", 2)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    try:
+        asyncio.run(_preflight_capabilities(settings.redis_url))
+    except MissingModulesError as exc:
+        return _fail(str(exc))
+    return migrate.main(settings.redis_url)
+
+
+async def _preflight_capabilities(url: str) -> None:
+    client = create_client(url)
+    try:
+        await check_capabilities(client)
+    finally:
+        await client.aclose()
 
 
 def run_redis() -> int:
@@ -144,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in SERVICES:
         sub.add_parser(name, help=f"run the {name} service alone")
     sub.add_parser("worker", help="run one worker process")
+    sub.add_parser("migrate", help="bring data of an earlier release to the current layout")
     sub.add_parser("redis", help="run the embedded Redis Stack alone, in the foreground")
     demo = sub.add_parser(
         "demo",
@@ -172,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_service(args.command)
     if args.command == "worker":
         return run_worker()
+    if args.command == "migrate":
+        return run_migrate()
     if args.command == "demo":
         from tracking_system import demo
 

@@ -160,6 +160,7 @@ class Supervisor:
         else:
             self.say(f"using Redis at {redact_url(c.redis_url)}")
         await self._check_redis()
+        await self._migrate()
         await self._spawn("users", self._python("users"))
         await self._spawn("tracking", self._python("tracking"))
         await self._spawn("worker", self._python("worker"))
@@ -183,6 +184,17 @@ class Supervisor:
                 raise StartupError(str(exc)) from exc
         finally:
             await client.aclose()
+
+    async def _migrate(self) -> None:
+        """Run `tracking-system migrate` to completion before any service reads the data."""
+        child = await self._spawn("migrate", self._python("migrate"))
+        assert child.process is not None
+        code = await child.process.wait()
+        if child.pump is not None:
+            await child.pump
+        self.children.remove(child)
+        if code != 0:
+            raise StartupError(f"migrate {describe_exit(code)}")
 
     def _raise_if_any_died(self) -> None:
         for child in self.children:

@@ -1,7 +1,11 @@
-/** One TanStack Query hook per endpoint. Query keys carry the range and filters they depend on. */
-import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+/**
+ * One TanStack Query hook per endpoint. Query keys carry the site, range and filters they depend
+ * on: the stats and events hooks are scoped to the current site (see site/context.ts).
+ */
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useApi, useAuth } from '../auth/context';
 import { formatFilter, type Filter } from '../lib/filters';
+import { useCurrentSite, withSiteParam } from '../site/context';
 import { ApiError, apiFetch } from './client';
 import type {
   BreakdownDimension,
@@ -13,6 +17,7 @@ import type {
   Overview,
   PageRow,
   Realtime,
+  Site,
   Summary,
   User,
 } from './types';
@@ -41,8 +46,19 @@ export function statsSearch(query: Partial<StatsQuery>, extra: Params = {}): str
   return text ? `?${text}` : '';
 }
 
+/** The URL of a stats report of `site` (null: the account's first site). */
+export function statsPath(name: string, site: string | null, query: Partial<StatsQuery>, extra: Params = {}): string {
+  return `/api/v1/stats/${name}${statsSearch(query, { site, ...extra })}`;
+}
+
 function keyOf(query: Partial<StatsQuery>) {
   return { from: query.from ?? null, to: query.to ?? null, filters: (query.filters ?? []).map(formatFilter) };
+}
+
+/** Keep showing the previous answer while the range or filters change, never another site's. */
+function sameSitePlaceholder(site: string | null) {
+  return <T,>(previous: T | undefined, previousQuery: { queryKey: QueryKey } | undefined) =>
+    previousQuery?.queryKey[1] === site ? previous : undefined;
 }
 
 /** Stop polling on answers that will not change by asking again (404: not deployed, 403, 400). */
@@ -55,10 +71,12 @@ function pollUnlessClientError(ms: number) {
 
 function useStats<T>(name: string, query: Partial<StatsQuery>, extra: Params = {}, refetchInterval?: number) {
   const api = useApi();
+  const { siteId, ready } = useCurrentSite();
   return useQuery<T, Error>({
-    queryKey: ['stats', name, keyOf(query), extra],
-    queryFn: ({ signal }) => api.request<T>(`/api/v1/stats/${name}${statsSearch(query, extra)}`, { signal }),
-    placeholderData: keepPreviousData,
+    queryKey: ['stats', siteId, name, keyOf(query), extra],
+    enabled: ready,
+    queryFn: ({ signal }) => api.request<T>(statsPath(name, siteId, query, extra), { signal }),
+    placeholderData: sameSitePlaceholder(siteId),
     refetchInterval: refetchInterval ? pollUnlessClientError(refetchInterval) : undefined,
   });
 }
@@ -122,26 +140,115 @@ export function useUpdateMe() {
   return useMutation({
     mutationFn: (body: ProfileChange | PasswordChange) =>
       client.request<User>('/api/v1/users/me', { method: 'PATCH', json: body }),
-    onSuccess: (user) => {
+    onSuccess: (user, body) => {
       queryClient.setQueryData(meKey, user);
       updateUser(user);
-      // A new time zone moves "today": every stat changes.
-      void queryClient.invalidateQueries({ queryKey: ['stats'] });
+      if ('timezone' in body || 'allowedOrigins' in body) {
+        // They describe the first site; a new time zone moves "today": every stat changes.
+        void queryClient.invalidateQueries({ queryKey: sitesKey });
+        void queryClient.invalidateQueries({ queryKey: ['stats'] });
+      }
     },
   });
 }
 
-export function useRotateApiKey() {
-  const { client, updateUser } = useAuth();
+export const sitesKey = ['sites', 'list'] as const;
+export const siteKey = (id: string) => ['sites', 'detail', id] as const;
+
+/** The account's sites, oldest first (the first is the one `user` describes). */
+export function useSites(enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: sitesKey,
+    enabled,
+    queryFn: ({ signal }) => api.request<Site[]>('/api/v1/sites', { signal }),
+    staleTime: 30_000,
+  });
+}
+
+export function useSite(id: string) {
+  const api = useApi();
   const queryClient = useQueryClient();
+  return useQuery({
+    queryKey: siteKey(id),
+    queryFn: ({ signal }) => api.request<Site>(`/api/v1/sites/${encodeURIComponent(id)}`, { signal }),
+    initialData: () => queryClient.getQueryData<Site[]>(sitesKey)?.find((s) => s.id === id),
+  });
+}
+
+export interface NewSite {
+  name: string;
+  domain?: string | null;
+  timezone?: string;
+  allowedOrigins?: string[];
+}
+export type SiteChange = Partial<NewSite>;
+
+/** Put `site` into the cached list (replacing the one with its id, or appending it) and refresh what depends on sites. */
+function useSiteChanged() {
+  const queryClient = useQueryClient();
+  return (site: Site | null, removedId?: string) => {
+    queryClient.setQueryData<Site[]>(sitesKey, (list) => {
+      if (!list) return list;
+      if (!site) return list.filter((s) => s.id !== removedId);
+      return list.some((s) => s.id === site.id) ? list.map((s) => (s.id === site.id ? site : s)) : [...list, site];
+    });
+    if (site) queryClient.setQueryData(siteKey(site.id), site);
+    if (removedId) queryClient.removeQueries({ queryKey: siteKey(removedId) });
+    void queryClient.invalidateQueries({ queryKey: ['sites'] });
+    // `user.apiKey`, `timezone` and `allowedOrigins` describe the first site.
+    void queryClient.invalidateQueries({ queryKey: meKey });
+  };
+}
+
+export function useCreateSite() {
+  const api = useApi();
+  const changed = useSiteChanged();
   return useMutation({
-    mutationFn: () => client.request<{ apiKey: string }>('/api/v1/users/me/api-key', { method: 'POST' }),
-    onSuccess: ({ apiKey }) => {
-      const user = queryClient.getQueryData<User>(meKey);
-      if (user) {
-        queryClient.setQueryData(meKey, { ...user, apiKey });
-        updateUser({ ...user, apiKey });
-      }
+    mutationFn: (body: NewSite) => api.request<Site>('/api/v1/sites', { method: 'POST', json: body }),
+    onSuccess: (site) => changed(site),
+  });
+}
+
+export function useUpdateSite() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const changed = useSiteChanged();
+  return useMutation({
+    mutationFn: ({ id, change }: { id: string; change: SiteChange }) =>
+      api.request<Site>(`/api/v1/sites/${encodeURIComponent(id)}`, { method: 'PATCH', json: change }),
+    onSuccess: (site, { change }) => {
+      changed(site);
+      // A new time zone moves "today": every stat of the site changes.
+      if (change.timezone !== undefined) void queryClient.invalidateQueries({ queryKey: ['stats', site.id] });
+    },
+  });
+}
+
+export function useRotateSiteKey() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const changed = useSiteChanged();
+  return useMutation({
+    mutationFn: (id: string) =>
+      api.request<{ apiKey: string }>(`/api/v1/sites/${encodeURIComponent(id)}/api-key`, { method: 'POST' }),
+    onSuccess: ({ apiKey }, id) => {
+      const site = queryClient.getQueryData<Site[]>(sitesKey)?.find((s) => s.id === id);
+      changed(site ? { ...site, apiKey } : null);
+    },
+  });
+}
+
+/** Deletes a site (its data goes in the background); 409 for the account's last site. */
+export function useDeleteSite() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const changed = useSiteChanged();
+  return useMutation({
+    mutationFn: (id: string) => api.request<Record<string, never>>(`/api/v1/sites/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    onSuccess: (_, id) => {
+      changed(null, id);
+      queryClient.removeQueries({ predicate: (q) => (q.queryKey[0] === 'stats' || q.queryKey[0] === 'events') && q.queryKey.includes(id) });
     },
   });
 }
@@ -163,25 +270,30 @@ export function eventSearchParams(search: EventSearch, extra: Params = {}): URLS
   return params;
 }
 
-/** The raw-event explorer, newest first, paged with `cursor`. */
+/** The raw-event explorer of the current site, newest first, paged with `cursor`. */
 export function useEventsExplorer(search: EventSearch, limit = 50) {
   const api = useApi();
+  const { siteId, ready } = useCurrentSite();
   return useInfiniteQuery({
-    queryKey: ['events', 'list', search, limit],
+    queryKey: ['events', 'list', siteId, search, limit],
+    enabled: ready,
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      api.request<EventsPage>(`/api/v1/events?${eventSearchParams(search, { limit, cursor: pageParam })}`, { signal }),
+      api.request<EventsPage>(`/api/v1/events?${eventSearchParams(search, { site: siteId, limit, cursor: pageParam })}`, {
+        signal,
+      }),
     getNextPageParam: (last) => last.nextCursor || null,
   });
 }
 
-/** Polls for the account's newest event until there is one (the Setup page's check). */
+/** Polls for the current site's newest event until there is one (the Setup page's check). */
 export function useFirstEvent(enabled = true) {
   const api = useApi();
+  const { siteId, ready } = useCurrentSite();
   return useQuery({
-    queryKey: ['events', 'first'],
-    enabled,
-    queryFn: ({ signal }) => api.request<EventsPage>('/api/v1/events?limit=1', { signal }),
+    queryKey: ['events', 'first', siteId],
+    enabled: enabled && ready,
+    queryFn: ({ signal }) => api.request<EventsPage>(`/api/v1/events?${eventSearchParams({}, { limit: 1, site: siteId })}`, { signal }),
     refetchInterval: (q) => ((q.state.data?.items.length ?? 0) > 0 ? false : q.state.error ? 15_000 : 3_000),
     retry: false,
   });
@@ -192,7 +304,7 @@ export function randomId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
-/** Sends one TEST_EVENT with the account's key, the way the SDK would (text/plain, no preflight). */
+/** Sends one TEST_EVENT with a site's key, the way the SDK would (text/plain, no preflight). */
 export function useSendTestEvent() {
   const queryClient = useQueryClient();
   return useMutation({
@@ -215,4 +327,9 @@ export function useSendTestEvent() {
       }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['events', 'first'] }),
   });
+}
+
+/** The live feed's URL for `site` (null: the account's first site). */
+export function livePath(site: string | null): string {
+  return withSiteParam('/api/v1/events/live', site);
 }

@@ -11,6 +11,19 @@ export interface User {
   updatedAt: string | null;
 }
 
+/** A tracked site of the account; the first one (oldest) is what `user.apiKey`/`timezone` describe. */
+export interface Site {
+  id: string;
+  name: string;
+  /** Host name, lower-cased, without scheme, port or `www.`; null until set. */
+  domain: string | null;
+  apiKey: string;
+  timezone: string;
+  allowedOrigins: string[];
+  createdAt: string;
+  updatedAt: string | null;
+}
+
 export interface SessionPayload {
   user: User;
   accessToken: string;

@@ -3,11 +3,14 @@ import { useDisclosure } from '@mantine/hooks';
 import { useEffect, type ReactNode } from 'react';
 import { NavLink, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/context';
+import { useCurrentSite } from '../site/context';
+import { SiteSwitcher } from './SiteSwitcher';
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/events', label: 'Events', end: false },
   { to: '/setup', label: 'Setup', end: false },
+  { to: '/sites', label: 'Sites', end: false },
   { to: '/profile', label: 'Profile', end: false },
 ];
 
@@ -16,6 +19,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const { session, logout } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
+  const { link } = useCurrentSite();
 
   // Close the phone menu after navigating.
   useEffect(() => close(), [location.pathname, close]);
@@ -29,14 +33,15 @@ export function Layout({ children }: { children: ReactNode }) {
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap" miw={0}>
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
-            <Text fw={700} component="span">
+            <Text fw={700} component="span" style={{ whiteSpace: 'nowrap' }}>
               Tracking System
             </Text>
+            <SiteSwitcher />
           </Group>
           {session && (
-            <Text size="sm" c="dimmed" truncate="end" maw="50%" data-testid="signed-in-as">
+            <Text size="sm" c="dimmed" truncate="end" maw="30%" visibleFrom="sm" data-testid="signed-in-as">
               {session.user.name}
             </Text>
           )}
@@ -49,7 +54,7 @@ export function Layout({ children }: { children: ReactNode }) {
               <MantineNavLink
                 key={item.to}
                 component={NavLink}
-                to={item.to}
+                to={link(item.to)}
                 end={item.end}
                 label={item.label}
                 active={item.end ? location.pathname === item.to : location.pathname.startsWith(item.to)}

@@ -2,14 +2,19 @@ import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import type { StatsQuery } from '../api/hooks';
 import { useAuth } from '../auth/context';
+import { useCurrentSite } from '../site/context';
 import { parseRange, resolveRange, todayIn, writeRange, type DateRange } from './dateRange';
 import { addFilter, clearFilters, parseFilters, removeFilter, type Filter } from './filters';
 
-/** The dashboard's range and filters, read from and written to the URL. */
+/**
+ * The dashboard's range and filters, read from and written to the URL (beside `site`, which the
+ * SiteProvider owns). Days are counted in the current site's time zone.
+ */
 export function useDashboardParams() {
   const [params, setParams] = useSearchParams();
   const { session } = useAuth();
-  const timezone = session?.user.timezone ?? 'UTC';
+  const { site } = useCurrentSite();
+  const timezone = site?.timezone ?? session?.user.timezone ?? 'UTC';
   const search = params.toString();
 
   const state = useMemo(() => {

@@ -1,9 +1,12 @@
-import { Alert, Button, Card, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Link } from 'react-router-dom';
 import { useFirstEvent, useMe, useSendTestEvent } from '../api/hooks';
 import { CopyField } from '../components/CopyField';
 import { describeError, ErrorState, SkeletonRows } from '../components/QueryState';
+import { siteLabel } from '../components/SiteSwitcher';
 import { formatTimestamp } from '../lib/format';
 import { useDocumentTitle } from '../lib/title';
+import { useCurrentSite } from '../site/context';
 
 export function scriptTag(origin: string, apiKey: string): string {
   return `<script defer src="${origin}/sdk.js" data-api-key="${apiKey}"></script>`;
@@ -65,19 +68,41 @@ function TestEventButton({ apiKey }: { apiKey: string }) {
   );
 }
 
+/** The key the snippet shows: the current site's; on an API without sites, `user.apiKey`. */
+function useSnippetKey(): { apiKey: string | null; loading: boolean; error: unknown; retry: () => void } {
+  const { site, ready, refetch } = useCurrentSite();
+  const me = useMe();
+  if (site) return { apiKey: site.apiKey, loading: false, error: null, retry: refetch };
+  if (!ready) return { apiKey: null, loading: true, error: null, retry: refetch };
+  if (me.data) return { apiKey: me.data.apiKey, loading: false, error: null, retry: refetch };
+  return { apiKey: null, loading: me.isPending, error: me.error, retry: () => void me.refetch() };
+}
+
 export function SetupPage() {
   useDocumentTitle('Setup');
-  const me = useMe();
+  const { site, sites, link } = useCurrentSite();
+  const { apiKey, loading, error, retry } = useSnippetKey();
   const origin = window.location.origin;
 
   return (
     <Stack gap="md" maw={860}>
-      <Title order={1} size="h2">
-        Set up tracking
-      </Title>
-      {me.isPending && <SkeletonRows rows={3} />}
-      {me.isError && !me.data && <ErrorState error={me.error} onRetry={() => void me.refetch()} />}
-      {me.data && (
+      <Stack gap={0}>
+        <Title order={1} size="h2">
+          Set up tracking
+        </Title>
+        {site && (
+          <Text size="sm" c="dimmed" data-testid="setup-site">
+            For {siteLabel(site)}
+            {sites.length > 1 ? ' · switch sites in the header to set up another one' : ''} ·{' '}
+            <Anchor component={Link} to={link('/sites')} size="sm">
+              Manage sites
+            </Anchor>
+          </Text>
+        )}
+      </Stack>
+      {loading && <SkeletonRows rows={3} />}
+      {error ? <ErrorState error={error} onRetry={retry} /> : null}
+      {apiKey && (
         <>
           <Card withBorder padding="md">
             <Stack gap="sm">
@@ -85,10 +110,10 @@ export function SetupPage() {
                 1. Add the script to every page
               </Title>
               <Text size="sm">
-                Paste this into the <code>&lt;head&gt;</code> of your site. It records page views automatically (about 2 KB,
-                no cookies).
+                Paste this into the <code>&lt;head&gt;</code> of {site ? <b>{site.domain ?? site.name}</b> : 'your site'}. It
+                records page views automatically (about 2 KB, no cookies).
               </Text>
-              <CopyField value={scriptTag(origin, me.data.apiKey)} what="script tag" block testId="script-tag" />
+              <CopyField value={scriptTag(origin, apiKey)} what="script tag" block testId="script-tag" />
             </Stack>
           </Card>
           <Card withBorder padding="md">
@@ -106,7 +131,7 @@ export function SetupPage() {
                 3. Check that it works
               </Title>
               <FirstEventCheck />
-              <TestEventButton apiKey={me.data.apiKey} />
+              <TestEventButton apiKey={apiKey} />
             </Stack>
           </Card>
         </>

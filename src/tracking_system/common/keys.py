@@ -1,4 +1,8 @@
-"""Every Redis key name and stream/group name, in one place."""
+"""Every Redis key name and stream/group name, in one place.
+
+Every key that belongs to a site carries the site id as a Redis Cluster hash tag (`{<siteId>}`),
+so all of one site's data lives in one slot: its scripts touch one slot and sites spread over
+the shards of a cluster."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ def worker_heartbeat(consumer: str) -> str:
 
 
 # --- Accounts -------------------------------------------------------------------------------
-# `User:<ulid>` is a RedisJSON document; `User:index` searches it by email and API key.
+# `User:<ulid>` is a RedisJSON document; `User:index` searches it by email.
 USER_PREFIX = "User:"
 USER_INDEX = "User:index"
 # Uniqueness is enforced by these reservation keys, claimed atomically in one script, because an
@@ -47,7 +51,7 @@ def user_email(email: str) -> str:
 
 
 def api_key(key: str) -> str:
-    """API key -> account id; read by the tracking service on ingestion."""
+    """API key -> site id; read by the tracking service on ingestion."""
     return f"{API_KEY_PREFIX}{key}"
 
 
@@ -76,10 +80,62 @@ def rate_limit(scope: str, subject: str) -> str:
     return f"{RATE_LIMIT_PREFIX}{scope}:{subject}"
 
 
+# --- Sites ----------------------------------------------------------------------------------
+# `Site:{<id>}` is a RedisJSON document (id, accountId, name, domain, apiKey, timezone,
+# allowedOrigins, createdAt, updatedAt). An account's first site has the account's own id, so
+# data stored before sites existed needs no new id.
+SITE_PREFIX = "Site:"
+ACCOUNT_SITES_PREFIX = "UserSites:"
+SITE_DOMAIN_PREFIX = "SiteDomain:"
+SITE_GONE_PREFIX = "SiteGone:"
+# Ids of deleted sites whose data the worker is still removing (resumable after a crash).
+SITE_DELETIONS = "SiteDeletions"
+# How long a deleted site's marker outlives its data, so late stream entries are dropped.
+SITE_GONE_TTL_SECONDS = 30 * 24 * 3600
+# Layout version of the data; `tracking-system migrate` brings older installations to it.
+SCHEMA_VERSION = "schema:version"
+CURRENT_SCHEMA = 2
+
+
+def site_tag(site_id: str) -> str:
+    """The hash tag every key of the site carries."""
+    return f"{{{site_id}}}"
+
+
+def site(site_id: str) -> str:
+    """The site's JSON document."""
+    return f"{SITE_PREFIX}{site_tag(site_id)}"
+
+
+def account_sites(account_id: str) -> str:
+    """ZSET of the account's site ids, scored by creation time (the lowest is the first site)."""
+    return f"{ACCOUNT_SITES_PREFIX}{account_id}"
+
+
+def site_domain(domain: str) -> str:
+    """Reservation of a domain, holding the site id."""
+    return f"{SITE_DOMAIN_PREFIX}{domain}"
+
+
+def site_gone(site_id: str) -> str:
+    """Set when a site is deleted: the worker stores nothing more for it."""
+    return f"{SITE_GONE_PREFIX}{site_tag(site_id)}"
+
+
+def site_deletion_progress(site_id: str) -> str:
+    """HASH of how many keys the background deletion has removed so far."""
+    return f"SiteDeletion:{site_tag(site_id)}"
+
+
+def temp(site_id: str, purpose: str, unique: str) -> str:
+    """A short-lived key in the site's slot (e.g. a ZUNIONSTORE destination)."""
+    return f"tmp:{site_tag(site_id)}:{purpose}:{unique}"
+
+
 # --- Events ---------------------------------------------------------------------------------
-# `Event:<ulid>` hashes, searched through `Event:index`. The ULID is derived from the event time
-# and a hash of (account, eventId), so a retried or redelivered event maps to the same key and
-# EXISTS on it is the deduplication check, scoped to the account.
+# `Event:{<site>}:<ulid>` hashes, searched through `Event:index`. The ULID is a hash of
+# (site, eventId), so a retried or redelivered event maps to the same key and EXISTS on it is the
+# deduplication check, scoped to the site.
 EVENT_PREFIX = "Event:"
 EVENT_INDEX = "Event:index"
 # TAG separator for fields holding URLs and free text: a control character no value contains
@@ -87,16 +143,21 @@ EVENT_INDEX = "Event:index"
 TAG_SEPARATOR = "\x1f"
 
 
-def event(event_ulid: str) -> str:
+def event_prefix(site_id: str) -> str:
+    """Prefix of every stored event of the site."""
+    return f"{EVENT_PREFIX}{site_tag(site_id)}:"
+
+
+def event(site_id: str, event_ulid: str) -> str:
     """A stored event."""
-    return f"{EVENT_PREFIX}{event_ulid}"
+    return f"{event_prefix(site_id)}{event_ulid}"
 
 
-def live_channel(account_id: str) -> str:
-    """Pub/Sub channel carrying a compact copy of each newly stored event of the account."""
-    return f"live:{account_id}"
+def live_channel(site_id: str) -> str:
+    """Pub/Sub channel carrying a compact copy of each newly stored event of the site."""
+    return f"live:{site_tag(site_id)}"
 
 
-def ingest_rate(account_id: str, second: int) -> str:
-    """Events accepted for one account's API key in one wall-clock second."""
-    return f"{RATE_LIMIT_PREFIX}ingest:{account_id}:{second}"
+def ingest_rate(site_id: str, second: int) -> str:
+    """Events accepted for one site's API key in one wall-clock second."""
+    return f"{RATE_LIMIT_PREFIX}ingest:{site_tag(site_id)}:{second}"

@@ -1,6 +1,7 @@
 """Layout of the rollups the worker writes and the stats API reads.
 
-Per account and per time zone (the account's zone when the event was stored), by local day:
+Per site and per time zone (the site's zone when the event was stored), by local day; `{a}`
+below is the site id as a hash tag (`{<siteId>}`), so every rollup of a site shares its slot:
 - `R:{a}:{tz}:d:{day}`            HASH  e (events), pv (page views), started (sessions that
                                         began that day), bounces, dur (ms of those sessions)
 - `R:{a}:{tz}:d:{day}:u` / `:s`   HLL   distinct users / sessions with an event that day
@@ -21,6 +22,9 @@ the two must change together.
 from __future__ import annotations
 
 import hashlib
+
+from tracking_system.common import keys
+from tracking_system.common.keys import site_tag
 
 ROLLUP_PREFIX = "R:"
 LIFETIME = "L"
@@ -52,78 +56,94 @@ def value_token(value: str) -> str:
     return "#" + hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()
 
 
-def zone_prefix(account_id: str, tz: str) -> str:
-    """Prefix of every per-zone rollup key of the account."""
-    return f"{ROLLUP_PREFIX}{account_id}:{tz}:"
+def site_prefix(site_id: str) -> str:
+    """Prefix of every rollup key of the site."""
+    return f"{ROLLUP_PREFIX}{site_tag(site_id)}:"
 
 
-def lifetime_prefix(account_id: str) -> str:
-    """Prefix of the account's lifetime rollups."""
-    return f"{ROLLUP_PREFIX}{account_id}:{LIFETIME}:"
+def zone_prefix(site_id: str, tz: str) -> str:
+    """Prefix of every per-zone rollup key of the site."""
+    return f"{site_prefix(site_id)}{tz}:"
 
 
-def realtime_prefix(account_id: str) -> str:
-    """Prefix of the account's per-minute realtime keys."""
-    return f"{ROLLUP_PREFIX}{account_id}:rt:"
+def lifetime_prefix(site_id: str) -> str:
+    """Prefix of the site's lifetime rollups."""
+    return f"{site_prefix(site_id)}{LIFETIME}:"
 
 
-def meta(account_id: str) -> str:
+def realtime_prefix(site_id: str) -> str:
+    """Prefix of the site's per-minute realtime keys."""
+    return f"{site_prefix(site_id)}rt:"
+
+
+def meta(site_id: str) -> str:
     """Events rolled up per zone."""
-    return f"{ROLLUP_PREFIX}{account_id}:meta"
+    return f"{site_prefix(site_id)}meta"
 
 
-def day_counters(account_id: str, tz: str, day: str) -> str:
+def day_counters(site_id: str, tz: str, day: str) -> str:
     """HASH of the day's exact counters."""
-    return f"{zone_prefix(account_id, tz)}d:{day}"
+    return f"{zone_prefix(site_id, tz)}d:{day}"
 
 
-def day_users(account_id: str, tz: str, day: str) -> str:
+def day_users(site_id: str, tz: str, day: str) -> str:
     """HLL of the day's distinct users."""
-    return day_counters(account_id, tz, day) + ":u"
+    return day_counters(site_id, tz, day) + ":u"
 
 
-def day_sessions(account_id: str, tz: str, day: str) -> str:
+def day_sessions(site_id: str, tz: str, day: str) -> str:
     """HLL of the day's distinct sessions."""
-    return day_counters(account_id, tz, day) + ":s"
+    return day_counters(site_id, tz, day) + ":s"
 
 
-def day_top(account_id: str, tz: str, day: str, dimension: str) -> str:
+def day_top(site_id: str, tz: str, day: str, dimension: str) -> str:
     """ZSET value -> count of a dimension on a day."""
-    return f"{zone_prefix(account_id, tz)}z:{day}:{dimension}"
+    return f"{zone_prefix(site_id, tz)}z:{day}:{dimension}"
 
 
 def day_value_hll(
-    account_id: str, tz: str, day: str, dimension: str, value: str, kind: str = "u"
+    site_id: str, tz: str, day: str, dimension: str, value: str, kind: str = "u"
 ) -> str:
     """HLL of distinct users (`u`) or sessions (`s`) for one value of a dimension on a day."""
-    return f"{zone_prefix(account_id, tz)}h:{day}:{dimension}:{value_token(value)}:{kind}"
+    return f"{zone_prefix(site_id, tz)}h:{day}:{dimension}:{value_token(value)}:{kind}"
 
 
-def day_exit_visitors(account_id: str, tz: str, day: str, page: str) -> str:
+def day_exit_visitors(site_id: str, tz: str, day: str, page: str) -> str:
     """ZSET of the users whose sessions that began on `day` ended on `page`."""
-    return f"{zone_prefix(account_id, tz)}x:{day}:{value_token(page)}"
+    return f"{zone_prefix(site_id, tz)}x:{day}:{value_token(page)}"
 
 
-def lifetime_totals(account_id: str) -> str:
-    """HASH e, pv over the account's lifetime."""
-    return lifetime_prefix(account_id) + "tot"
+def lifetime_totals(site_id: str) -> str:
+    """HASH e, pv over the site's lifetime."""
+    return lifetime_prefix(site_id) + "tot"
 
 
-def lifetime_top(account_id: str, dimension: str) -> str:
+def lifetime_top(site_id: str, dimension: str) -> str:
     """ZSET value -> count over the lifetime (eventName, page)."""
-    return f"{lifetime_prefix(account_id)}z:{dimension}"
+    return f"{lifetime_prefix(site_id)}z:{dimension}"
 
 
-def lifetime_value_hll(account_id: str, dimension: str, value: str, kind: str = "u") -> str:
+def lifetime_value_hll(site_id: str, dimension: str, value: str, kind: str = "u") -> str:
     """HLL of distinct users or sessions for one value over the lifetime."""
-    return f"{lifetime_prefix(account_id)}h:{dimension}:{value_token(value)}:{kind}"
+    return f"{lifetime_prefix(site_id)}h:{dimension}:{value_token(value)}:{kind}"
 
 
-def minute_events(account_id: str, minute: int) -> str:
+def minute_events(site_id: str, minute: int) -> str:
     """Events in one UTC epoch minute."""
-    return f"{realtime_prefix(account_id)}{minute}:e"
+    return f"{realtime_prefix(site_id)}{minute}:e"
 
 
-def minute_users(account_id: str, minute: int) -> str:
+def minute_users(site_id: str, minute: int) -> str:
     """HLL of users active in one UTC epoch minute."""
-    return f"{realtime_prefix(account_id)}{minute}:u"
+    return f"{realtime_prefix(site_id)}{minute}:u"
+
+
+def site_key_patterns(site_id: str) -> tuple[str, ...]:
+    """SCAN patterns covering every data key of the site (its deletion removes them all)."""
+    tag = site_tag(site_id)
+    return (
+        keys.event_prefix(site_id) + "*",
+        site_prefix(site_id) + "*",
+        f"tmp:{tag}:*",
+        f"{keys.RATE_LIMIT_PREFIX}ingest:{tag}:*",
+    )

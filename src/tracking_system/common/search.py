@@ -1,10 +1,10 @@
 """Building RediSearch queries from untrusted values: every value is escaped, every query is
-scoped to one account."""
+scoped to one site."""
 
 from __future__ import annotations
 
 # Everything but ASCII letters, digits and non-ASCII text is escaped with a backslash, so a value
-# like `x} | @internalUserId:{other` is one literal tag and never query syntax.
+# like `x} | @site:{other` is one literal tag and never query syntax.
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
@@ -18,6 +18,6 @@ def tag_clause(field: str, value: str) -> str:
     return f"@{field}:{{{escape_tag(value)}}}"
 
 
-def account_clause(account_id: str) -> str:
+def site_clause(site_id: str) -> str:
     """The clause every event query starts with."""
-    return tag_clause("internalUserId", account_id)
+    return tag_clause("site", site_id)

@@ -6,13 +6,15 @@ from typing import Any
 
 import orjson
 
-ACCOUNT_FIELD = "a"
+# The site field keeps its old name: entries written before sites hold the account id, which is
+# the id of the account's first site.
+SITE_FIELD = "a"
 EVENT_FIELD = "e"
 
 
-def encode_entry(account_id: str, event: dict[str, Any]) -> dict[str, str]:
+def encode_entry(site_id: str, event: dict[str, Any]) -> dict[str, str]:
     """Stream fields for one accepted event."""
-    return {ACCOUNT_FIELD: account_id, EVENT_FIELD: orjson.dumps(event).decode()}
+    return {SITE_FIELD: site_id, EVENT_FIELD: orjson.dumps(event).decode()}
 
 
 class MalformedEntry(ValueError):
@@ -20,12 +22,12 @@ class MalformedEntry(ValueError):
 
 
 def decode_entry(fields: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    """(account id, event) of a stream entry, or MalformedEntry."""
+    """(site id, event) of a stream entry, or MalformedEntry."""
     try:
-        account_id = fields[ACCOUNT_FIELD]
+        site_id = fields[SITE_FIELD]
         event = orjson.loads(fields[EVENT_FIELD])
     except (KeyError, orjson.JSONDecodeError) as exc:
         raise MalformedEntry(f"undecodable entry: {type(exc).__name__}") from exc
-    if not account_id or not isinstance(event, dict):
-        raise MalformedEntry("entry lacks an account or an event object")
-    return account_id, event
+    if not site_id or not isinstance(event, dict):
+        raise MalformedEntry("entry lacks a site or an event object")
+    return site_id, event

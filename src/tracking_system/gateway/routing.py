@@ -31,6 +31,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v1/auth/logout", USERS, auth=True),
     Route("/api/v1/auth", USERS, auth=False),
     Route("/api/v1/users", USERS, auth=True),
+    Route("/api/v1/sites", USERS, auth=True),
     Route(INGEST_PATH, TRACKING, auth=False, methods=frozenset({"POST"}), exact=True),
     Route("/api/v1/events", TRACKING, auth=True),
     Route("/api/v1/stats", TRACKING, auth=True),

@@ -3,6 +3,25 @@ state directly: it is the hot path)."""
 
 from __future__ import annotations
 
-from tracking_system.common.deps import ClientIp, CurrentAccount, RedisDep
+from typing import Annotated
 
-__all__ = ["ClientIp", "CurrentAccount", "RedisDep"]
+from fastapi import Depends, Query
+
+from tracking_system.common.deps import ClientIp, CurrentAccount, RedisDep
+from tracking_system.tracking.sites import Site, resolve_site
+
+
+async def current_site(
+    account_id: CurrentAccount,
+    redis: RedisDep,
+    site: Annotated[
+        str | None, Query(max_length=64, description="Site id; default the account's first site")
+    ] = None,
+) -> Site:
+    """The signed-in account's site the request names (404 for any other)."""
+    return await resolve_site(redis, account_id=account_id, site_id=site)
+
+
+CurrentSite = Annotated[Site, Depends(current_site)]
+
+__all__ = ["ClientIp", "CurrentAccount", "CurrentSite", "RedisDep", "Site"]

@@ -1,4 +1,4 @@
-"""The raw-event explorer: queries over `Event:index`, scoped to one account.
+"""The raw-event explorer: queries over `Event:index`, scoped to one site.
 
 Order is (eventTime, id) descending: a total order, so cursor paging visits every event exactly
 once however many events share a millisecond and however many arrive between pages. A cursor is
@@ -27,9 +27,8 @@ from redis.exceptions import ResponseError
 from tracking_system.common import keys
 from tracking_system.common.errors import InvalidInput, ServiceUnavailable
 from tracking_system.common.indexes import EVENT_TAG_FIELDS
-from tracking_system.common.search import account_clause, tag_clause
+from tracking_system.common.search import site_clause, tag_clause
 from tracking_system.common.urls import page_path
-from tracking_system.tracking.accounts import account_zone
 from tracking_system.tracking.stats.params import day_start_ms, parse_day
 from tracking_system.tracking.stats.params import zone as parse_zone_name
 
@@ -46,12 +45,12 @@ QUERY_TIMEOUT_MS = 10_000
 
 # Dimensions a `filter=dimension:value` may name -> the TAG field of Event:index it matches.
 FILTER_FIELDS: dict[str, str] = {
-    **{name: name for name in EVENT_TAG_FIELDS if name != "internalUserId"},
+    **{name: name for name in EVENT_TAG_FIELDS if name != "site"},
     "page": "path",
 }
 
 # The item shape of the explorer, the export (CSV columns, in this order) and nothing else: the
-# account id, `_context` and the `ctx_*` copies never leave the service.
+# site id, `_context` and the `ctx_*` copies never leave the service.
 COLUMNS: tuple[str, ...] = (
     "id",
     "eventId",
@@ -156,9 +155,9 @@ def tag_filters(
 
 
 async def time_bounds(
-    *, redis: aioredis.Redis, account_id: str, tz: str | None, start: str | None, end: str | None
+    *, site_tz: str, tz: str | None, start: str | None, end: str | None
 ) -> tuple[int | None, int | None]:
-    """`from`/`to` (inclusive days in `tz`, default the account's zone) as [start, end) in ms."""
+    """`from`/`to` (inclusive days in `tz`, default the site's zone) as [start, end) in ms."""
     start = start or None
     end = end or None
     zone_name = tz if tz not in (None, "") else None
@@ -167,7 +166,7 @@ async def time_bounds(
     if start is None and end is None:
         return None, None
     if zone_name is None:
-        zone = parse_zone_name(await account_zone(redis, account_id))
+        zone = parse_zone_name(site_tz)
     first = parse_day(start, "from") if start is not None else None
     last = parse_day(end, "to") if end is not None else None
     if first is not None and last is not None and last < first:
@@ -208,9 +207,9 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
 # --- Queries --------------------------------------------------------------------------------
 
 
-def build_query(account_id: str, filters: EventFilters, *, extra: Sequence[str] = ()) -> str:
-    """The account clause, every tag filter (escaped) and the time bounds."""
-    parts = [account_clause(account_id)]
+def build_query(site_id: str, filters: EventFilters, *, extra: Sequence[str] = ()) -> str:
+    """The site clause, every tag filter (escaped) and the time bounds."""
+    parts = [site_clause(site_id)]
     parts += [tag_clause(name, value) for name, value in filters.tags]
     if filters.start_ms is not None or filters.end_ms is not None:
         low = "-inf" if filters.start_ms is None else str(filters.start_ms)
@@ -283,7 +282,8 @@ async def _search(redis: aioredis.Redis, query: str, *args: str) -> Any:
 
 
 def event_id_of(key: str) -> str:
-    return key.removeprefix(keys.EVENT_PREFIX)
+    """The public id of a stored event: its key without the site's prefix."""
+    return key.rpartition(":")[2]
 
 
 def _number(value: str | None) -> int | float | None:
@@ -351,24 +351,24 @@ return cjson.encode(out)
 
 
 async def load_items(
-    redis: aioredis.Redis, ids: Sequence[str], account_id: str
+    redis: aioredis.Redis, ids: Sequence[str], site_id: str
 ) -> list[dict[str, Any]]:
     """Full events by id, in that order; missing ones (deleted meanwhile) are skipped."""
     if not ids:
         return []
     script = redis.register_script(_LOAD_SCRIPT)
-    raw = await script(keys=[keys.event(event_id) for event_id in ids])
+    raw = await script(keys=[keys.event(site_id, event_id) for event_id in ids])
     items: list[dict[str, Any]] = []
     for event_id, flat in zip(ids, orjson.loads(raw), strict=True):
         if not isinstance(flat, list) or not flat:
             continue  # cjson encodes an empty reply (a deleted key) as {}
         fields = {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)}
-        if fields.get("internalUserId") == account_id:
-            items.append(to_item(keys.event(event_id), fields))
+        if fields.get("site") == site_id:
+            items.append(to_item(keys.event(site_id, event_id), fields))
     return items
 
 
-async def _older(redis: aioredis.Redis, query: str, account_id: str, need: int) -> _Page:
+async def _older(redis: aioredis.Redis, query: str, site_id: str, need: int) -> _Page:
     """The first `need` events of the query in (eventTime, id) descending order."""
     result = await _search(
         redis, query, "SORTBY", "eventTime", "DESC", "LIMIT", "0", str(need + 1),
@@ -388,21 +388,21 @@ async def _older(redis: aioredis.Redis, query: str, account_id: str, need: int) 
         above = sorted((row for row in by_time if row[0] > boundary), reverse=True)
         tied = await _ids_at(redis, query, boundary)
         ids = [event_id for _, event_id in above] + tied[: need - len(above)]
-    return _Page(items=await load_items(redis, ids, account_id), more=more)
+    return _Page(items=await load_items(redis, ids, site_id), more=more)
 
 
 async def list_events(
     *,
     redis: aioredis.Redis,
-    account_id: str,
+    site_id: str,
     filters: EventFilters,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the account's matching events, newest first, and the next page's cursor."""
+    """One page of the site's matching events, newest first, and the next page's cursor."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(errors={"limit": f"Must be between 1 and {MAX_LIMIT}"})
-    query = build_query(account_id, filters)
+    query = build_query(site_id, filters)
     items: list[dict[str, Any]] = []
     more = False
     older_query = query
@@ -410,11 +410,11 @@ async def list_events(
         last_time, last_id = decode_cursor(cursor)
         # The rest of the cursor's own millisecond first, then strictly older events.
         tied = [i for i in await _ids_at(redis, query, last_time) if i < last_id]
-        items = await load_items(redis, tied[:limit], account_id)
+        items = await load_items(redis, tied[:limit], site_id)
         more = len(tied) > limit
         older_query = f"{query} @eventTime:[-inf ({last_time}]"
     if not more and len(items) < limit:
-        page = await _older(redis, older_query, account_id, limit - len(items))
+        page = await _older(redis, older_query, site_id, limit - len(items))
         items += page.items
         more = page.more
     elif not more:

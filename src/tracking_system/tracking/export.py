@@ -92,7 +92,7 @@ async def _drop_cursor(redis: aioredis.Redis, cursor_id: int) -> None:
             )
 
 
-def _from_script(raw: Any, account_id: str) -> list[dict[str, Any]]:
+def _from_script(raw: Any, site_id: str) -> list[dict[str, Any]]:
     rows = orjson.loads(raw)
     items: list[dict[str, Any]] = []
     for row in rows if isinstance(rows, list) else ():  # cjson encodes an empty table as {}
@@ -100,13 +100,13 @@ def _from_script(raw: Any, account_id: str) -> list[dict[str, Any]]:
         if not isinstance(flat, list):
             continue  # deleted meanwhile
         fields = {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)}
-        if fields.get("internalUserId") == account_id:
+        if fields.get("site") == site_id:
             items.append(to_item(str(key), fields))
     return items
 
 
 async def export_chunks(
-    redis: aioredis.Redis, query: str, account_id: str, *, use_script: bool = True
+    redis: aioredis.Redis, query: str, site_id: str, *, use_script: bool = True
 ) -> AsyncGenerator[list[dict[str, Any]], None]:
     """Every event matching the query, in chunks of items (storage order, never all at once).
 
@@ -124,12 +124,12 @@ async def export_chunks(
     if not use_script:
         async with aclosing(_aggregate_chunks(redis, query)) as chunks:
             async for ids in chunks:
-                yield await load_items(redis, ids, account_id)
+                yield await load_items(redis, ids, site_id)
         return
     try:
         while True:
             cursor_id = int(reply[0])
-            items = _from_script(reply[1], account_id)
+            items = _from_script(reply[1], site_id)
             if items:
                 yield items
             if cursor_id == 0:
@@ -152,19 +152,19 @@ def _csv_cell(value: Any) -> Any:
 async def export_events(
     *,
     redis: aioredis.Redis,
-    account_id: str,
+    site_id: str,
     filters: EventFilters,
     fmt: ExportFormat,
 ) -> AsyncGenerator[bytes, None]:
-    """Every matching event of the account as CSV (header row first) or NDJSON, chunk by chunk."""
-    query = build_query(account_id, filters)
+    """Every matching event of the site as CSV (header row first) or NDJSON, chunk by chunk."""
+    query = build_query(site_id, filters)
     header = b""
     if fmt == "csv":
         buffer = io.StringIO()
         csv.writer(buffer).writerow(COLUMNS)
         header = buffer.getvalue().encode()
     # The header goes out with the first chunk, so a failing query fails before any byte is sent.
-    async with aclosing(export_chunks(redis, query, account_id)) as chunks:
+    async with aclosing(export_chunks(redis, query, site_id)) as chunks:
         async for items in chunks:
             if fmt == "csv":
                 buffer = io.StringIO()

@@ -1,4 +1,4 @@
-"""The live feed: Server-Sent Events relaying the worker's per-account Pub/Sub messages."""
+"""The live feed: Server-Sent Events relaying the worker's per-site Pub/Sub messages."""
 
 from __future__ import annotations
 
@@ -17,17 +17,17 @@ LIVE_RETRY_MS = 3000
 async def live_events(
     *,
     redis: aioredis.Redis,
-    account_id: str,
+    site_id: str,
     is_disconnected: Callable[[], Awaitable[bool]],
     ping_seconds: float = LIVE_PING_SECONDS,
 ) -> AsyncGenerator[bytes, None]:
-    """Server-Sent Events: the account's newly stored events as they are published.
+    """Server-Sent Events: the site's newly stored events as they are published.
 
     Subscribes before yielding anything, so an event stored after the client has seen the first
     bytes is delivered. The subscription ends with the stream (client gone or cancelled)."""
     pubsub = redis.pubsub()
     try:
-        channel = keys.live_channel(account_id)
+        channel = keys.live_channel(site_id)
         await pubsub.subscribe(channel)
         with anyio.move_on_after(5):
             while True:

@@ -1,9 +1,11 @@
-"""Accounts in RedisJSON: registration, sign-in, profile, password and API-key changes."""
+"""Accounts in RedisJSON: registration, sign-in, profile, password and API-key changes.
+
+The account document holds what is personal (name, email, password hash); `user.apiKey`,
+`user.timezone` and `user.allowedOrigins` describe the account's first site (users/sites.py)."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 import orjson
@@ -13,48 +15,53 @@ from ulid import ULID
 from tracking_system.common import keys
 from tracking_system.common.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from tracking_system.users.passwords import PasswordHashing
-from tracking_system.users.schemas import RegisterRequest, UpdateMeRequest, UserOut
-
-API_KEY_PREFIX = "ts_"
-PUBLIC_FIELDS = (
-    "id",
-    "name",
-    "email",
-    "apiKey",
-    "timezone",
-    "allowedOrigins",
-    "createdAt",
-    "updatedAt",
+from tracking_system.users.schemas import (
+    RegisterRequest,
+    UpdateMeRequest,
+    UpdateSiteRequest,
+    UserOut,
+)
+from tracking_system.users.sites import (
+    first_site,
+    new_api_key,
+    new_site_doc,
+    now_iso,
+    rotate_site_key,
+    update_site,
 )
 
-# KEYS: email reservation, API-key reservation, user document. ARGV: id, document.
-# Claims the email and the key and writes the document in one step, so of many concurrent
-# registrations of one email exactly one succeeds.
+PERSONAL_FIELDS = ("id", "name", "email", "createdAt", "updatedAt")
+SITE_FIELDS = ("apiKey", "timezone", "allowedOrigins")
+
+# KEYS: email reservation, API-key reservation, user document, first site document, the
+# account's site set. ARGV: id, user document, site document, creation score.
+# Claims the email and the key and writes the account with its first site in one step, so of
+# many concurrent registrations of one email exactly one succeeds.
 _REGISTER = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('JSON.SET', KEYS[3], '$', ARGV[2])
+redis.call('JSON.SET', KEYS[4], '$', ARGV[3])
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 return 1
 """
 
 INVALID_LOGIN = "Invalid email or password"
 
 
-def now_iso() -> str:
-    """The current UTC time, ISO-8601 with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def public_user(doc: dict[str, Any], site: dict[str, Any]) -> UserOut:
+    """The account as the API returns it (never the password hash), its first site's key,
+    zone and origins included."""
+    return UserOut.model_validate(
+        {**{k: doc.get(k) for k in PERSONAL_FIELDS}, **{k: site.get(k) for k in SITE_FIELDS}}
+    )
 
 
-def new_api_key() -> str:
-    """A fresh, unguessable API key."""
-    return API_KEY_PREFIX + secrets.token_urlsafe(24)
-
-
-def public_user(doc: dict[str, Any]) -> UserOut:
-    """The account as the API returns it: never the password hash."""
-    return UserOut.model_validate({k: doc.get(k) for k in PUBLIC_FIELDS})
+async def public_account(redis: aioredis.Redis, doc: dict[str, Any]) -> UserOut:
+    """`public_user` of a loaded account document."""
+    return public_user(doc, await first_site(redis, account_id=str(doc["id"])))
 
 
 async def load_user(redis: aioredis.Redis, account_id: str) -> dict[str, Any]:
@@ -72,33 +79,37 @@ async def register(
     if body.confirmPassword is not None and body.confirmPassword != body.password:
         raise InvalidInput(errors={"confirmPassword": "Passwords do not match"})
     account_id = str(ULID())
+    created = now_iso()
     doc: dict[str, Any] = {
         "id": account_id,
         "name": body.name,
         "email": body.email,
         "password": await hashing.hash(body.password),
-        "apiKey": new_api_key(),
-        "timezone": body.timezone,
-        "allowedOrigins": [],
-        "createdAt": now_iso(),
+        "createdAt": created,
         "updatedAt": None,
     }
-    api_key = str(doc["apiKey"])
+    # The first site takes the account's id: data stored before sites existed is its data.
+    site = new_site_doc(site_id=account_id, account_id=account_id, name=body.name,
+                        timezone=body.timezone, created_at=created)  # fmt: skip
     for _ in range(3):
         outcome = await redis.eval(
             _REGISTER,
-            3,
+            5,
             keys.user_email(body.email),
-            keys.api_key(api_key),
+            keys.api_key(site["apiKey"]),
             keys.user(account_id),
+            keys.site(account_id),
+            keys.account_sites(account_id),
             account_id,
             orjson.dumps(doc).decode(),
+            orjson.dumps(site).decode(),
+            time.time_ns() // 1000,
         )
         if outcome == 1:
             return doc
         if outcome == 0:
             raise Conflict(errors={"email": "An account with this email already exists"})
-        api_key = doc["apiKey"] = new_api_key()  # astronomically unlikely collision: draw again
+        site["apiKey"] = new_api_key()  # astronomically unlikely collision: draw again
     raise Conflict("Could not allocate an API key; try again")
 
 
@@ -123,14 +134,21 @@ async def authenticate(
 async def update_profile(
     redis: aioredis.Redis, *, account_id: str, body: UpdateMeRequest
 ) -> dict[str, Any]:
-    """Apply name, timezone and allowed origins; return the updated document."""
+    """Apply the name (the account's) and the zone and origins (its first site's); return the
+    updated account document."""
     changes: dict[str, Any] = {}
     if body.name is not None:
         changes["name"] = body.name
-    if body.timezone is not None:
-        changes["timezone"] = body.timezone
-    if body.allowedOrigins is not None:
-        changes["allowedOrigins"] = body.allowedOrigins
+    if body.timezone is not None or body.allowedOrigins is not None:
+        site = await first_site(redis, account_id=account_id)
+        await update_site(
+            redis,
+            account_id=account_id,
+            site_id=str(site["id"]),
+            body=UpdateSiteRequest.model_validate(
+                body.model_dump(include={"timezone", "allowedOrigins"}, exclude_none=True)
+            ),
+        )
     return await _set_fields(redis, account_id, changes)
 
 
@@ -153,25 +171,9 @@ async def change_password(
 
 
 async def rotate_api_key(redis: aioredis.Redis, *, account_id: str) -> str:
-    """Give the account a new API key; the old one stops resolving at once."""
-    user_key = keys.user(account_id)
-    new_key = new_api_key()
-    async with redis.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                await pipe.watch(user_key)
-                old = await pipe.json().get(user_key, "$.apiKey")
-                if not isinstance(old, list) or not old:
-                    raise NotFound("Account not found")
-                pipe.multi()  # type: ignore[no-untyped-call]
-                pipe.delete(keys.api_key(str(old[0])))
-                pipe.set(keys.api_key(new_key), account_id)
-                pipe.json().set(user_key, "$.apiKey", new_key)
-                pipe.json().set(user_key, "$.updatedAt", now_iso())
-                await pipe.execute()
-                return new_key
-            except aioredis.WatchError:
-                continue
+    """Give the account's first site a new API key; the old one stops resolving at once."""
+    site = await first_site(redis, account_id=account_id)
+    return await rotate_site_key(redis, account_id=account_id, site_id=str(site["id"]))
 
 
 async def _set_fields(

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from tracking_system.common.app import create_service_app
 from tracking_system.common.indexes import ensure_user_index
 from tracking_system.users.passwords import PasswordHashing
-from tracking_system.users.routes import auth, internal, users
+from tracking_system.users.routes import auth, internal, sites, users
 from tracking_system.users.settings import UsersSettings, get_settings
 
 
@@ -22,6 +22,6 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
     return create_service_app(
         name="users",
         settings=settings,
-        routers=[auth.router, users.router, internal.router],
+        routers=[auth.router, users.router, sites.router, internal.router],
         on_startup=[startup],
     )

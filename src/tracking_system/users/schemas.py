@@ -7,6 +7,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
+import idna
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -62,11 +63,43 @@ def _origins(values: list[str]) -> list[str]:
     return out
 
 
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def normalize_domain(value: str) -> str:
+    """A bare host name: lower-cased, without scheme, path, port or a leading `www.`; IDN as
+    punycode (what browsers and trackers send)."""
+    text = value.strip()
+    if "://" in text:
+        text = urlsplit(text).netloc
+    text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    text = text.rsplit("@", 1)[-1]
+    if text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    text = text.rstrip(".").lower()
+    try:
+        text = idna.encode(text, uts46=True).decode("ascii") if text else text
+    except idna.IDNAError as exc:
+        raise ValueError(f"Not a valid domain: {value[:100]}") from exc
+    text = text.removeprefix("www.")
+    labels = text.split(".")
+    if len(text) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError(f"Not a domain name (like example.com): {value[:100]}")
+    return text
+
+
+def _domain(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    return normalize_domain(value)
+
+
 Email = Annotated[str, Field(max_length=1024), AfterValidator(_email)]
 Name = Annotated[str, Field(max_length=4096), AfterValidator(_name)]
 Password = Annotated[str, Field(max_length=4096), AfterValidator(_password)]
 Timezone = Annotated[str, Field(max_length=128), AfterValidator(_timezone)]
 Origins = Annotated[list[Annotated[str, Field(max_length=2048)]], AfterValidator(_origins)]
+Domain = Annotated[str | None, Field(max_length=2048), AfterValidator(_domain)]
 
 
 class _Body(BaseModel):
@@ -114,6 +147,35 @@ class UserOut(BaseModel):
     id: str
     name: str
     email: str
+    apiKey: str
+    timezone: str
+    allowedOrigins: list[str]
+    createdAt: str
+    updatedAt: str | None
+
+
+class CreateSiteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    domain: Domain = None
+    timezone: Timezone = "UTC"
+    allowedOrigins: Origins = Field(default_factory=list)
+
+
+class UpdateSiteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    domain: Domain = None
+    timezone: Timezone | None = None
+    allowedOrigins: Origins | None = None
+
+
+class SiteOut(BaseModel):
+    id: str
+    name: str
+    domain: str | None
     apiKey: str
     timezone: str
     allowedOrigins: list[str]

@@ -18,9 +18,17 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from tracking_system.common import keys
 from tracking_system.common.stream import decode_entry
 from tracking_system.worker import metrics
+from tracking_system.worker.deletion import delete_pending_sites
 from tracking_system.worker.settings import WorkerSettings
-from tracking_system.worker.store import Prepared, Store, prepare
-from tracking_system.worker.zones import AccountZones
+from tracking_system.worker.store import (
+    DUPLICATE,
+    SITE_GONE,
+    STORED,
+    Prepared,
+    Store,
+    prepare,
+)
+from tracking_system.worker.zones import SiteZones
 
 log = structlog.get_logger(__name__)
 
@@ -47,7 +55,7 @@ class Consumer:
         self.settings = settings
         self.name = settings.consumer_name
         self.store = Store(redis)
-        self.zones = AccountZones(redis, cache_seconds=settings.zone_cache_seconds)
+        self.zones = SiteZones(redis, cache_seconds=settings.zone_cache_seconds)
 
     async def read_new(self) -> list[Entry]:
         """The next batch never delivered to anyone (blocks up to block_ms)."""
@@ -85,35 +93,34 @@ class Consumer:
         decoded: list[tuple[str, str, dict[str, Any]]] = []
         for entry_id, fields in entries:
             try:
-                account_id, event = decode_entry(fields)
+                site_id, event = decode_entry(fields)
             except ValueError as exc:
                 self._failed(entry_id, exc)
                 continue
-            decoded.append((entry_id, account_id, event))
-        zones = await self.zones.zones_of({account for _, account, _ in decoded})
+            decoded.append((entry_id, site_id, event))
+        zones = await self.zones.zones_of({site for _, site, _ in decoded})
         batch: list[Prepared] = []
-        for entry_id, account_id, event in decoded:
+        for entry_id, site_id, event in decoded:
             try:
-                batch.append(prepare(entry_id, account_id, event, tz=zones[account_id]))
+                batch.append(prepare(entry_id, site_id, event, tz=zones[site_id]))
             except (KeyError, TypeError, ValueError) as exc:
                 self._failed(entry_id, exc)
         return batch
 
     async def store_batch(self, batch: list[Prepared]) -> None:
         """Store, roll up and acknowledge a prepared batch."""
-        try:
-            results = await self.store.store(batch)
-        except ResponseError as exc:
-            if len(batch) == 1:
-                self._failed(batch[0].entry_id, exc)
-                return
-            # Find the entry the script chokes on: store the rest one by one.
-            for prepared in batch:
+        outcome = await self.store.store(batch)
+        failed = [p for p in batch if isinstance(outcome[p.entry_id], Exception)]
+        results = [r for r in outcome.values() if not isinstance(r, Exception)]
+        metrics.EVENTS_STORED.inc(results.count(STORED))
+        metrics.EVENTS_DUPLICATE.inc(results.count(DUPLICATE))
+        metrics.EVENTS_SITE_GONE.inc(results.count(SITE_GONE))
+        if len(failed) == 1:
+            self._failed(failed[0].entry_id, outcome[failed[0].entry_id])  # type: ignore[arg-type]
+        elif failed:
+            # Find the entry a site's script chokes on: store that site's entries one by one.
+            for prepared in failed:
                 await self.store_batch([prepared])
-            return
-        stored = sum(results)
-        metrics.EVENTS_STORED.inc(stored)
-        metrics.EVENTS_DUPLICATE.inc(len(results) - stored)
 
     def _failed(self, entry_id: str, exc: Exception) -> None:
         metrics.EVENTS_FAILED.inc()
@@ -172,8 +179,8 @@ class Consumer:
     async def _dead_letter(self, entry_id: str, fields: dict[str, str], attempts: int) -> None:
         error = "unknown"
         try:
-            account_id, event = decode_entry(fields)
-            prepare(entry_id, account_id, event, tz="UTC")
+            site_id, event = decode_entry(fields)
+            prepare(entry_id, site_id, event, tz="UTC")
         except Exception as exc:  # only its description is wanted here
             error = f"{type(exc).__name__}: {exc}"
         record: dict[Any, Any] = {**fields, "sourceId": entry_id, "error": error[:1000],
@@ -266,6 +273,18 @@ async def maintain_forever(consumer: Consumer, stop: asyncio.Event, beat: Any) -
             else:
                 log.exception("maintenance_failed")
         await _sleep_or_stop(stop, min(settings.heartbeat_seconds, settings.maintenance_seconds))
+
+
+async def delete_sites_forever(consumer: Consumer, stop: asyncio.Event) -> None:
+    """Remove the data of deleted sites, in the background of consuming."""
+    while not stop.is_set():
+        try:
+            await delete_pending_sites(consumer.redis, consumer=consumer.name)
+        except REDIS_DOWN as exc:
+            log.warning("redis_unavailable", error=str(exc))
+        except ResponseError as exc:
+            log.error("site_deletion_failed", error=str(exc))
+        await _sleep_or_stop(stop, consumer.settings.maintenance_seconds)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -20,6 +20,7 @@ from tracking_system.worker.consumer import (
     REDIS_DOWN,
     Consumer,
     consume_forever,
+    delete_sites_forever,
     ensure_group,
     maintain_forever,
 )
@@ -62,6 +63,7 @@ async def run(settings: WorkerSettings) -> None:
         await asyncio.gather(
             consume_forever(consumer, stop),
             maintain_forever(consumer, stop, lambda: beat(redis, settings, started)),
+            delete_sites_forever(consumer, stop),
         )
     finally:
         with contextlib.suppress(*REDIS_DOWN):

@@ -19,3 +19,7 @@ BATCH_SECONDS = Histogram(
     "Time to enrich and store one batch",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+EVENTS_SITE_GONE = Counter(
+    "worker_events_site_deleted_total", "Events dropped because their site was deleted"
+)
+SITE_KEYS_DELETED = Counter("worker_site_keys_deleted_total", "Keys of deleted sites removed")

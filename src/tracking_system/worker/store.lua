@@ -1,11 +1,13 @@
--- Store a batch of enriched events in one atomic script. For each event: skip it if its key
+-- Store one site's events of a batch in one atomic script. For each event: skip it if its key
 -- exists (a redelivery or a client retry), else update its session, count it in the rollups,
 -- write the event hash and publish it live. Rollup increments are summed over the batch and
--- written once per key at the end; the batch's entries are acknowledged in the same script, so
--- nothing is ever counted without being acknowledged, or acknowledged without being counted.
--- Key names mirror tracking_system/common/rollups.py: change both together.
--- ARGV[1] stream, ARGV[2] group, ARGV[3] JSON {accounts = [...], events = [...]} (store.py).
--- Returns one number per event: 1 stored, 0 duplicate.
+-- written once per key at the end. The caller acknowledges the entries afterwards (storing is
+-- idempotent, so a crash in between only causes a harmless redelivery).
+-- Every key the script touches carries the site's hash tag; the prefixes come from
+-- tracking_system/common/keys.py and rollups.py (store.py), the script only appends to them.
+-- KEYS[1] the site's deletion marker, KEYS[2] its rollup meta hash.
+-- ARGV[1] JSON {zones = [...], events = [...]} (store.py).
+-- Returns one number per event: 1 stored, 0 duplicate, 2 dropped (the site was deleted).
 
 local hincr, zincr, pfadd, expire = {}, {}, {}, {}
 
@@ -120,12 +122,15 @@ local function rollup(m, A)
   session(m, A)
 end
 
-local input = cjson.decode(ARGV[3])
-local accounts = input.accounts
-local results, acked = {}, {}
+local input = cjson.decode(ARGV[1])
+local zones = input.zones
+local results = {}
+local gone = redis.call('EXISTS', KEYS[1]) == 1
 for i, m in ipairs(input.events) do
-  local A = accounts[m.a]
-  if redis.call('EXISTS', m.k) == 1 then
+  local A = zones[m.a]
+  if gone then
+    results[i] = 2
+  elseif redis.call('EXISTS', m.k) == 1 then
     results[i] = 0
   else
     redis.call('HSET', m.k, unpack(m.f))
@@ -136,7 +141,6 @@ for i, m in ipairs(input.events) do
     end
     results[i] = 1
   end
-  acked[#acked + 1] = m.id
 end
 
 for key, fields in pairs(hincr) do
@@ -162,7 +166,4 @@ for key, elements in pairs(pfadd) do
   end
 end
 for key, ttl in pairs(expire) do redis.call('EXPIRE', key, ttl) end
-for j = 1, #acked, 500 do
-  redis.call('XACK', ARGV[1], ARGV[2], unpack(acked, j, math.min(j + 499, #acked)))
-end
 return results

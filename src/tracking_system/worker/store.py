@@ -33,16 +33,16 @@ class Prepared:
     """One entry ready for the store script."""
 
     entry_id: str
-    account_id: str
+    site_id: str
     tz: str
     with_lifetime: bool
     description: dict[str, Any]
 
 
-def event_ulid(account_id: str, event_id: str) -> str:
-    """Deterministic ULID-format id of (account, eventId): the same event always maps to the
-    same key, so storing twice is impossible, and another account's ids never collide."""
-    digest = hashlib.sha256(f"{account_id}\x00{event_id}".encode()).digest()[:16]
+def event_ulid(site_id: str, event_id: str) -> str:
+    """Deterministic ULID-format id of (site, eventId): the same event always maps to the
+    same key, so storing twice is impossible, and another site's ids never collide."""
+    digest = hashlib.sha256(f"{site_id}\x00{event_id}".encode()).digest()[:16]
     return str(ULID.from_bytes(digest))
 
 
@@ -72,7 +72,7 @@ def context_fields(context: dict[str, Any] | None) -> list[str]:
 
 
 def prepare(
-    entry_id: str, account_id: str, event: dict[str, Any], *, tz: str, with_lifetime: bool = True
+    entry_id: str, site_id: str, event: dict[str, Any], *, tz: str, with_lifetime: bool = True
 ) -> Prepared:
     """Enrich one event and describe every write the store script must make for it."""
     page: str = event["page"]
@@ -92,7 +92,7 @@ def prepare(
         **utm_fields(page),
     }
     fields: list[str] = [
-        "internalUserId", account_id,
+        "site", site_id,
         "eventId", event_id,
         "sessionId", session_id,
         "userId", user_id,
@@ -115,12 +115,12 @@ def prepare(
         value = referrer if dim == "referrer" else enriched.get(dim, "")
         if value:
             session_dims += [dim, value, rollups.value_token(value)]
-    ulid = event_ulid(account_id, event_id)
+    ulid = event_ulid(site_id, event_id)
     live = {"id": ulid, "eventName": name, "page": page, "path": path, "userId": user_id,
             "sessionId": session_id, "eventTime": event_time, **enriched}  # fmt: skip
     description = {
         "id": entry_id,
-        "k": keys.event(ulid),
+        "k": keys.event(site_id, ulid),
         "bot": 1 if agent.bot else 0,
         "d": local_day(event_time, tz),
         "m": event_time // 60_000,
@@ -136,39 +136,69 @@ def prepare(
         "f": fields,
         "live": orjson.dumps(live).decode(),
     }
-    return Prepared(entry_id, account_id, tz, with_lifetime, description)
+    return Prepared(entry_id, site_id, tz, with_lifetime, description)
 
 
-def account_constants(account_id: str, tz: str, with_lifetime: bool) -> dict[str, Any]:
-    """What the store script needs once per account and zone in a batch."""
+def site_constants(site_id: str, tz: str, with_lifetime: bool) -> dict[str, Any]:
+    """What the store script needs once per site and zone in a batch."""
     return {
-        "p": rollups.zone_prefix(account_id, tz),
-        "l": rollups.lifetime_prefix(account_id) if with_lifetime else "",
-        "rt": rollups.realtime_prefix(account_id),
+        "p": rollups.zone_prefix(site_id, tz),
+        "l": rollups.lifetime_prefix(site_id) if with_lifetime else "",
+        "rt": rollups.realtime_prefix(site_id),
         "rttl": rollups.REALTIME_TTL_SECONDS,
         "sttl": rollups.SESSION_TTL_SECONDS,
-        "meta": rollups.meta(account_id),
+        "meta": rollups.meta(site_id),
         "tz": tz,
-        "ch": keys.live_channel(account_id),
+        "ch": keys.live_channel(site_id),
     }
 
 
+STORED, DUPLICATE, SITE_GONE = 1, 0, 2
+
+
 class Store:
-    """Runs the store script for a batch of prepared entries."""
+    """Runs the store script once per site of a batch, then acknowledges what it stored."""
 
     def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
         self._script = redis.register_script(STORE_SCRIPT)
 
-    async def store(self, batch: list[Prepared]) -> list[int]:
-        """Store and ack the entries atomically; 1 stored, 0 duplicate, in batch order."""
-        index: dict[tuple[str, str, bool], int] = {}
-        events = []
+    async def store(self, batch: list[Prepared]) -> dict[str, int | Exception]:
+        """Store the entries, one atomic script call per site (all of a site's keys share its
+        slot), then XACK those stored. Entry id -> STORED, DUPLICATE, SITE_GONE, or the error
+        of its site's call (those entries stay pending)."""
+        groups: dict[str, list[Prepared]] = {}
         for prepared in batch:
-            scope = (prepared.account_id, prepared.tz, prepared.with_lifetime)
-            # Lua arrays start at 1.
-            position = index.setdefault(scope, len(index) + 1)
-            events.append({**prepared.description, "a": position})
-        accounts = [account_constants(*scope) for scope in index]
-        payload = orjson.dumps({"accounts": accounts, "events": events})
-        results = await self._script(keys=[], args=[keys.EVENTS_STREAM, keys.EVENTS_GROUP, payload])
-        return [int(r) for r in results]
+            groups.setdefault(prepared.site_id, []).append(prepared)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for site_id, members in groups.items():
+                index: dict[tuple[str, bool], int] = {}
+                events = []
+                for prepared in members:
+                    # Lua arrays start at 1.
+                    position = index.setdefault(
+                        (prepared.tz, prepared.with_lifetime), len(index) + 1
+                    )
+                    events.append({**prepared.description, "a": position})
+                zones = [site_constants(site_id, tz, lifetime) for tz, lifetime in index]
+                payload = orjson.dumps({"zones": zones, "events": events})
+                await self._script(
+                    keys=[keys.site_gone(site_id), rollups.meta(site_id)],
+                    args=[payload],
+                    client=pipe,
+                )
+            replies = await pipe.execute(raise_on_error=False)
+        outcome: dict[str, int | Exception] = {}
+        acked: list[str] = []
+        for members, reply in zip(groups.values(), replies, strict=True):
+            for i, prepared in enumerate(members):
+                if isinstance(reply, Exception):
+                    outcome[prepared.entry_id] = reply
+                else:
+                    outcome[prepared.entry_id] = int(reply[i])
+                    acked.append(prepared.entry_id)
+        # Storing is idempotent, so acknowledging after the scripts is safe: a crash in between
+        # redelivers entries that are then found stored and acknowledged as duplicates.
+        for j in range(0, len(acked), 1000):
+            await self._redis.xack(keys.EVENTS_STREAM, keys.EVENTS_GROUP, *acked[j : j + 1000])
+        return outcome

@@ -1,4 +1,4 @@
-"""Each account's time zone, read from its document and cached for a few seconds."""
+"""Each site's time zone, read from its document and cached for a few seconds."""
 
 from __future__ import annotations
 
@@ -11,32 +11,32 @@ from tracking_system.common import keys
 DEFAULT_ZONE = "UTC"
 
 
-class AccountZones:
-    """account id -> IANA zone its rollups are written in."""
+class SiteZones:
+    """site id -> IANA zone its rollups are written in."""
 
     def __init__(self, redis: aioredis.Redis, *, cache_seconds: float) -> None:
         self._redis = redis
         self._ttl = cache_seconds
         self._cache: dict[str, tuple[str, float]] = {}
 
-    async def zones_of(self, account_ids: set[str]) -> dict[str, str]:
-        """The zone of every account, one round trip for those not cached."""
+    async def zones_of(self, site_ids: set[str]) -> dict[str, str]:
+        """The zone of every site, one round trip for those not cached."""
         now = time.monotonic()
         out: dict[str, str] = {}
         missing: list[str] = []
-        for account in account_ids:
-            hit = self._cache.get(account)
+        for site in site_ids:
+            hit = self._cache.get(site)
             if hit is not None and hit[1] > now:
-                out[account] = hit[0]
+                out[site] = hit[0]
             else:
-                missing.append(account)
+                missing.append(site)
         if missing:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for account in missing:
-                    pipe.json().get(keys.user(account), "$.timezone")
+                for site in missing:
+                    pipe.json().get(keys.site(site), "$.timezone")
                 found = await pipe.execute()
-            for account, value in zip(missing, found, strict=True):
+            for site, value in zip(missing, found, strict=True):
                 tz = str(value[0]) if isinstance(value, list) and value else DEFAULT_ZONE
-                self._cache[account] = (tz, now + self._ttl)
-                out[account] = tz
+                self._cache[site] = (tz, now + self._ttl)
+                out[site] = tz
         return out

@@ -3,14 +3,16 @@ import { useState } from 'react';
 import { responseError } from '../../api/client';
 import { eventSearchParams, type EventSearch } from '../../api/hooks';
 import { useApi } from '../../auth/context';
+import { useCurrentSite } from '../../site/context';
 import { filenameFrom, saveBlob } from '../../lib/download';
 import { describeError } from '../QueryState';
 
 type Format = 'csv' | 'ndjson';
 
-/** Download every matching event (fetched with the Bearer token, saved as a Blob). */
+/** Download every matching event of the current site (fetched with the Bearer token, saved as a Blob). */
 export function ExportButtons({ search }: { search: EventSearch }) {
   const api = useApi();
+  const { siteId } = useCurrentSite();
   const [busy, setBusy] = useState<Format | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -18,7 +20,7 @@ export function ExportButtons({ search }: { search: EventSearch }) {
     setBusy(format);
     setError(null);
     try {
-      const params = eventSearchParams(search, { format });
+      const params = eventSearchParams(search, { site: siteId, format });
       const res = await api.fetchRaw(`/api/v1/events/export?${params}`);
       if (!res.ok) throw await responseError(res);
       const blob = await res.blob();

@@ -1,4 +1,4 @@
-"""API key -> account, read straight from Redis (no HTTP call) and cached for under a second,
+"""API key -> site, read straight from Redis (no HTTP call) and cached for under a second,
 so a rotated key stops working everywhere within one."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _MAX_ENTRIES = 100_000
 
 @dataclass(frozen=True)
 class KeyOwner:
-    account_id: str
+    site_id: str
     allowed_origins: frozenset[str]
 
 
@@ -40,13 +40,13 @@ class ApiKeyResolver:
         return owner
 
     async def _load(self, api_key: str) -> KeyOwner | None:
-        account_id = await self._redis.get(keys.api_key(api_key))
-        if account_id is None:
+        site_id = await self._redis.get(keys.api_key(api_key))
+        if site_id is None:
             return None
-        origins = await self._redis.json().get(keys.user(str(account_id)), "$.allowedOrigins")
+        origins = await self._redis.json().get(keys.site(str(site_id)), "$.allowedOrigins")
         listed = origins[0] if isinstance(origins, list) and origins else []
         return KeyOwner(
-            account_id=str(account_id),
+            site_id=str(site_id),
             allowed_origins=frozenset(str(o) for o in listed)
             if isinstance(listed, list)
             else frozenset(),

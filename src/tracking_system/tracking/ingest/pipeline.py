@@ -19,7 +19,7 @@ from tracking_system.common.errors import (
     RateLimited,
     ServiceUnavailable,
 )
-from tracking_system.common.stream import ACCOUNT_FIELD, EVENT_FIELD
+from tracking_system.common.stream import EVENT_FIELD, SITE_FIELD
 from tracking_system.tracking import metrics
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.validation import (
@@ -30,7 +30,7 @@ from tracking_system.tracking.ingest.validation import (
 )
 
 # KEYS[1] stream, KEYS[2] per-second counter of the key. ARGV[1] count, ARGV[2] limit per
-# second, ARGV[3] largest backlog, ARGV[4] account id, ARGV[5..] events (JSON).
+# second, ARGV[3] largest backlog, ARGV[4] site id, ARGV[5..] events (JSON).
 # One script: the batch is refused or added whole, never half.
 _ADD = f"""
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end
@@ -38,7 +38,7 @@ local used = redis.call('INCRBY', KEYS[2], ARGV[1])
 if used == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[2], 2) end
 if used > tonumber(ARGV[2]) then return -2 end
 for i = 5, #ARGV do
-  redis.call('XADD', KEYS[1], '*', '{ACCOUNT_FIELD}', ARGV[4], '{EVENT_FIELD}', ARGV[i])
+  redis.call('XADD', KEYS[1], '*', '{SITE_FIELD}', ARGV[4], '{EVENT_FIELD}', ARGV[i])
 end
 return #ARGV - 4
 """
@@ -133,11 +133,11 @@ async def ingest(
         _ADD,
         2,
         keys.EVENTS_STREAM,
-        keys.ingest_rate(owner.account_id, int(now_ms // 1000)),
+        keys.ingest_rate(owner.site_id, int(now_ms // 1000)),
         len(accepted),
         policy.rate_limit_per_second,
         policy.max_backlog,
-        owner.account_id,
+        owner.site_id,
         *accepted,
     )
     if outcome == -1:

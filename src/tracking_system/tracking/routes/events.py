@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from tracking_system.common.errors import InvalidInput, envelope
 from tracking_system.common.responses import JsonResponse
 from tracking_system.tracking import explorer, export, live
-from tracking_system.tracking.deps import CurrentAccount, RedisDep
+from tracking_system.tracking.deps import CurrentSite, RedisDep
 
 router = APIRouter(tags=["events"])
 
@@ -24,8 +24,7 @@ EXPORT_MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x
 
 
 async def event_filters(
-    redis: RedisDep,
-    account: CurrentAccount,
+    site: CurrentSite,
     event_name: Annotated[str | None, Query(alias="eventName", max_length=4096)] = None,
     page: OptionalText = None,
     user_id: Annotated[str | None, Query(alias="userId", max_length=4096)] = None,
@@ -44,7 +43,7 @@ async def event_filters(
         filters=filters or (),
     )
     start_ms, end_ms = await explorer.time_bounds(
-        redis=redis, account_id=account, tz=tz, start=start, end=end
+        site_tz=site.timezone, tz=tz, start=start, end=end
     )
     return explorer.EventFilters(tags=tags, start_ms=start_ms, end_ms=end_ms)
 
@@ -52,10 +51,10 @@ async def event_filters(
 FiltersDep = Annotated[explorer.EventFilters, Depends(event_filters)]
 
 
-@router.get("/api/v1/events", summary="The account's events, newest first, cursor-paged")
+@router.get("/api/v1/events", summary="The site's events, newest first, cursor-paged")
 async def list_events(
     redis: RedisDep,
-    account: CurrentAccount,
+    site: CurrentSite,
     selected: FiltersDep,
     limit: Annotated[str | None, Query(max_length=32)] = None,
     cursor: Annotated[str | None, Query(max_length=256)] = None,
@@ -63,7 +62,7 @@ async def list_events(
     """`{items, nextCursor}`; pass nextCursor back as `cursor` (null after the last page)."""
     items, next_cursor = await explorer.list_events(
         redis=redis,
-        account_id=account,
+        site_id=site.id,
         filters=selected,
         limit=explorer.parse_limit(limit),
         cursor=cursor or None,
@@ -74,7 +73,7 @@ async def list_events(
 @router.get("/api/v1/events/export", summary="Every matching event as CSV or NDJSON, streamed")
 async def export_events(
     redis: RedisDep,
-    account: CurrentAccount,
+    site: CurrentSite,
     selected: FiltersDep,
     fmt: Annotated[str | None, Query(alias="format", max_length=16)] = None,
 ) -> Response:
@@ -86,9 +85,7 @@ async def export_events(
         export_format = "ndjson"
     else:
         raise InvalidInput(errors={"format": "Use csv or ndjson"})
-    stream = export.export_events(
-        redis=redis, account_id=account, filters=selected, fmt=export_format
-    )
+    stream = export.export_events(redis=redis, site_id=site.id, filters=selected, fmt=export_format)
     # Run the query before answering, so a failure is an error envelope, not a cut-off file.
     try:
         first = await anext(stream)
@@ -113,10 +110,10 @@ async def export_events(
 
 
 @router.get("/api/v1/events/live", summary="Server-Sent Events: each newly stored event")
-async def live_events(request: Request, redis: RedisDep, account: CurrentAccount) -> Response:
-    """One `data: <json>` message per stored event of the account; `: ping` every 15 s."""
+async def live_events(request: Request, redis: RedisDep, site: CurrentSite) -> Response:
+    """One `data: <json>` message per stored event of the site; `: ping` every 15 s."""
     return StreamingResponse(
-        live.live_events(redis=redis, account_id=account, is_disconnected=request.is_disconnected),
+        live.live_events(redis=redis, site_id=site.id, is_disconnected=request.is_disconnected),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -8,8 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from tracking_system.common.errors import envelope
-from tracking_system.tracking.accounts import account_zone
-from tracking_system.tracking.deps import CurrentAccount, RedisDep
+from tracking_system.tracking.deps import CurrentSite, RedisDep
 from tracking_system.tracking.stats import queries
 from tracking_system.tracking.stats.params import (
     Period,
@@ -23,9 +22,7 @@ from tracking_system.tracking.stats.params import (
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 
-TzParam = Annotated[
-    str | None, Query(max_length=64, description="IANA zone; default the account's")
-]
+TzParam = Annotated[str | None, Query(max_length=64, description="IANA zone; default the site's")]
 FromParam = Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD")]
 ToParam = Annotated[str | None, Query(alias="to", max_length=10, description="YYYY-MM-DD")]
 FilterParam = Annotated[list[str] | None, Query(description="dimension:value, repeatable")]
@@ -38,9 +35,9 @@ SourceParam = Annotated[
 
 @dataclass(frozen=True)
 class Scope:
-    """The caller's account, zone and filters."""
+    """The caller's site, zone and filters."""
 
-    account_id: str
+    site_id: str
     tz: str
     filters: list[tuple[str, str]]
     start: str | None
@@ -58,8 +55,7 @@ class Scope:
 
 
 async def scope(
-    account_id: CurrentAccount,
-    redis: RedisDep,
+    site: CurrentSite,
     tz: TzParam = None,
     start: FromParam = None,
     end: ToParam = None,
@@ -67,8 +63,8 @@ async def scope(
     source: SourceParam = "auto",
 ) -> Scope:
     """Parse the parameters every stats route shares."""
-    zone = parse_zone(tz, await account_zone(redis, account_id) if tz is None else "UTC")
-    return Scope(account_id, zone, parse_filters(filter), start, end, source)
+    zone = parse_zone(tz, site.timezone)
+    return Scope(site.id, zone, parse_filters(filter), start, end, source)
 
 
 ScopeDep = Annotated[Scope, Depends(scope)]
@@ -78,7 +74,7 @@ ScopeDep = Annotated[Scope, Depends(scope)]
 async def overview(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """The seed's four cards plus lifetime events."""
     return envelope(
-        await queries.get_overview(redis=redis, account_id=s.account_id, tz=s.tz, source=s.source)
+        await queries.get_overview(redis=redis, site_id=s.site_id, tz=s.tz, source=s.source)
     )
 
 
@@ -89,7 +85,7 @@ async def daily(
     """`days` days ending today (or from/to), oldest first, zero-filled."""
     # Without from/to, `days` days ending today; with them, exactly that range.
     period = s.period(default_days=parse_days(days))
-    rows = await queries.get_daily(redis=redis, account_id=s.account_id, period=period,
+    rows = await queries.get_daily(redis=redis, site_id=s.site_id, period=period,
                                    filters=s.filters, source=s.source)  # fmt: skip
     return envelope(rows)
 
@@ -98,7 +94,7 @@ async def daily(
 async def events(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[str, Any]:
     """Sorted by count; lifetime unless from/to."""
     rows = await queries.get_event_table(
-        redis=redis, account_id=s.account_id, period=s.period() if s.has_range else None,
+        redis=redis, site_id=s.site_id, period=s.period() if s.has_range else None,
         filters=s.filters, limit=parse_limit(limit), source=s.source,
     )  # fmt: skip
     return envelope(rows)
@@ -108,7 +104,7 @@ async def events(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict
 async def pages(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[str, Any]:
     """Page views only; lifetime unless from/to."""
     rows = await queries.get_page_table(
-        redis=redis, account_id=s.account_id, period=s.period() if s.has_range else None,
+        redis=redis, site_id=s.site_id, period=s.period() if s.has_range else None,
         filters=s.filters, limit=parse_limit(limit), source=s.source,
     )  # fmt: skip
     return envelope(rows)
@@ -117,7 +113,7 @@ async def pages(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[
 @router.get("/summary", summary="Summary with the previous period")
 async def summary(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """Visitors, sessions, page views, events, bounce rate, visit duration, views per session."""
-    return envelope(await queries.get_summary(redis=redis, account_id=s.account_id,
+    return envelope(await queries.get_summary(redis=redis, site_id=s.site_id,
                                               period=s.period(), filters=s.filters,
                                               source=s.source))  # fmt: skip
 
@@ -129,7 +125,7 @@ async def breakdown(
 ) -> dict[str, Any]:  # fmt: skip
     """`[{value, count, visitors}]` for one dimension over the period."""
     rows = await queries.get_breakdown(
-        redis=redis, account_id=s.account_id, period=s.period(), filters=s.filters,
+        redis=redis, site_id=s.site_id, period=s.period(), filters=s.filters,
         dimension=parse_dimension(dimension), limit=parse_limit(limit, default=10),
         source=s.source,
     )  # fmt: skip
@@ -139,5 +135,5 @@ async def breakdown(
 @router.get("/realtime", summary="Visitors now and events per minute")
 async def realtime(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """Visitors in the last 5 minutes; events per minute over the last 30."""
-    return envelope(await queries.get_realtime(redis=redis, account_id=s.account_id,
+    return envelope(await queries.get_realtime(redis=redis, site_id=s.site_id,
                                                filters=s.filters, source=s.source))  # fmt: skip

@@ -20,32 +20,32 @@ RAW_CONCURRENCY = 4
 
 
 async def _use_rollups(
-    redis: aioredis.Redis, account_id: str, tz: str, filters: Filters, source: str = "auto"
+    redis: aioredis.Redis, site_id: str, tz: str, filters: Filters, source: str = "auto"
 ) -> bool:
     if source == "raw" or filters:
         return False
-    return await rollup.covers(redis, account_id=account_id, tz=tz)
+    return await rollup.covers(redis, site_id=site_id, tz=tz)
 
 
 async def get_overview(
-    *, redis: aioredis.Redis, account_id: str, tz: str, source: str = "auto"
+    *, redis: aioredis.Redis, site_id: str, tz: str, source: str = "auto"
 ) -> dict[str, Any]:
     """The seed's four cards plus lifetime events."""
     today = today_in(tz)
     month = Period(tz, today.replace(day=1), today)
     day = Period(tz, today, today)
-    if await _use_rollups(redis, account_id, tz, [], source):
+    if await _use_rollups(redis, site_id, tz, [], source):
         month_totals, day_totals, lifetime_raw = await asyncio.gather(
-            rollup.totals(redis, account_id=account_id, tz=tz, days=month.days),
-            rollup.totals(redis, account_id=account_id, tz=tz, days=day.days),
-            redis.hget(rollups.lifetime_totals(account_id), "e"),
+            rollup.totals(redis, site_id=site_id, tz=tz, days=month.days),
+            rollup.totals(redis, site_id=site_id, tz=tz, days=day.days),
+            redis.hget(rollups.lifetime_totals(site_id), "e"),
         )
         lifetime = int(lifetime_raw or 0)
     else:
         month_totals, day_totals = await asyncio.gather(
-            _raw_totals(redis, account_id, month, []), _raw_totals(redis, account_id, day, [])
+            _raw_totals(redis, site_id, month, []), _raw_totals(redis, site_id, day, [])
         )
-        lifetime = (await raw.totals(redis, account_id=account_id, start_ms=0,
+        lifetime = (await raw.totals(redis, site_id=site_id, start_ms=0,
                                      end_ms=2**48, filters=[]))["events"]  # fmt: skip
     return {
         "eventsRecorded": {"today": day_totals["events"], "thisMonth": month_totals["events"],
@@ -54,17 +54,17 @@ async def get_overview(
     }  # fmt: skip
 
 
-async def _raw_totals(redis: aioredis.Redis, account_id: str, period: Period,
+async def _raw_totals(redis: aioredis.Redis, site_id: str, period: Period,
                       filters: Filters) -> dict[str, int]:  # fmt: skip
-    return await raw.totals(redis, account_id=account_id, start_ms=period.start_ms(),
+    return await raw.totals(redis, site_id=site_id, start_ms=period.start_ms(),
                             end_ms=period.end_ms(), filters=filters)  # fmt: skip
 
 
-async def get_daily(*, redis: aioredis.Redis, account_id: str, period: Period,
+async def get_daily(*, redis: aioredis.Redis, site_id: str, period: Period,
                     filters: Filters, source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """One row per local day, oldest first, zero-filled."""
-    if await _use_rollups(redis, account_id, period.tz, filters, source):
-        return await rollup.daily(redis, account_id=account_id, tz=period.tz, days=period.days)
+    if await _use_rollups(redis, site_id, period.tz, filters, source):
+        return await rollup.daily(redis, site_id=site_id, tz=period.tz, days=period.days)
     # One exact query per local day (its bounds come from zoneinfo, so DST days are right), a
     # few at a time: the connection pool is shared with every other request.
     slots = asyncio.Semaphore(RAW_CONCURRENCY)
@@ -72,7 +72,7 @@ async def get_daily(*, redis: aioredis.Redis, account_id: str, period: Period,
     async def day_totals(day: date) -> dict[str, int]:
         async with slots:
             return await raw.totals(
-                redis, account_id=account_id, start_ms=day_start_ms(day, period.zone),
+                redis, site_id=site_id, start_ms=day_start_ms(day, period.zone),
                 end_ms=day_start_ms(day + timedelta(days=1), period.zone), filters=filters,
             )  # fmt: skip
 
@@ -82,67 +82,70 @@ async def get_daily(*, redis: aioredis.Redis, account_id: str, period: Period,
             for day, t in zip(period.days, totals, strict=True)]  # fmt: skip
 
 
-async def _table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
+async def _table(*, redis: aioredis.Redis, site_id: str, period: Period | None,
                  filters: Filters, dimension: str, limit: int, key: str,
                  source: str) -> list[dict[str, Any]]:  # fmt: skip
     tz = period.tz if period else "UTC"
     if period is None and not filters and source != "raw":
-        ranked = await rollup.top(redis, keys=[rollups.lifetime_top(account_id, dimension)],
-                                  limit=limit)  # fmt: skip
+        ranked = await rollup.top(redis, site_id=site_id, limit=limit,
+                                  zset_keys=[rollups.lifetime_top(site_id, dimension)])  # fmt: skip
         values = [v for v, _ in ranked]
         users, sessions = await asyncio.gather(*(
             rollup.distinct_per_value(redis, hll_keys={
-                v: [rollups.lifetime_value_hll(account_id, dimension, v, kind)] for v in values})
+                v: [rollups.lifetime_value_hll(site_id, dimension, v, kind)] for v in values})
             for kind in ("u", "s")))  # fmt: skip
         return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
                 for v, c in ranked]  # fmt: skip
-    if period is not None and await _use_rollups(redis, account_id, tz, filters, source):
+    if period is not None and await _use_rollups(redis, site_id, tz, filters, source):
         days = [d.isoformat() for d in period.days]
         ranked = await rollup.top(
-            redis, keys=[rollups.day_top(account_id, tz, d, dimension) for d in days], limit=limit
+            redis,
+            site_id=site_id,
+            zset_keys=[rollups.day_top(site_id, tz, d, dimension) for d in days],
+            limit=limit,
         )
         values = [v for v, _ in ranked]
         users, sessions = await asyncio.gather(*(
             rollup.distinct_per_value(redis, hll_keys={
-                v: [rollups.day_value_hll(account_id, tz, d, dimension, v, kind) for d in days]
+                v: [rollups.day_value_hll(site_id, tz, d, dimension, v, kind) for d in days]
                 for v in values})
             for kind in ("u", "s")))  # fmt: skip
         return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
                 for v, c in ranked]  # fmt: skip
     start, end = (period.start_ms(), period.end_ms()) if period else (0, 2**48)
-    rows = await raw.top_by_event(redis, account_id=account_id, start_ms=start, end_ms=end,
+    rows = await raw.top_by_event(redis, site_id=site_id, start_ms=start, end_ms=end,
                                   filters=filters, dimension=dimension, limit=limit,
                                   page_views_only=dimension == "page")  # fmt: skip
     return [{key: r["value"], "count": r["count"], "users": r["users"],
              "sessions": r["sessions"]} for r in rows]  # fmt: skip
 
 
-async def get_event_table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
+async def get_event_table(*, redis: aioredis.Redis, site_id: str, period: Period | None,
                          filters: Filters, limit: int,
                          source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """Events by name: count, distinct users and sessions; lifetime when period is None."""
-    return await _table(redis=redis, account_id=account_id, period=period, filters=filters,
+    return await _table(redis=redis, site_id=site_id, period=period, filters=filters,
                         dimension="eventName", limit=limit, key="eventName",
                         source=source)  # fmt: skip
 
 
-async def get_page_table(*, redis: aioredis.Redis, account_id: str, period: Period | None,
+async def get_page_table(*, redis: aioredis.Redis, site_id: str, period: Period | None,
                          filters: Filters, limit: int,
                          source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """Page views by path: count, distinct users and sessions; lifetime when period is None."""
-    return await _table(redis=redis, account_id=account_id, period=period, filters=filters,
+    return await _table(redis=redis, site_id=site_id, period=period, filters=filters,
                         dimension="page", limit=limit, key="page", source=source)  # fmt: skip
 
 
-async def _summary_numbers(redis: aioredis.Redis, account_id: str, period: Period,
+async def _summary_numbers(redis: aioredis.Redis, site_id: str, period: Period,
                            filters: Filters, source: str) -> dict[str, float]:  # fmt: skip
-    if await _use_rollups(redis, account_id, period.tz, filters, source):
-        t = await rollup.totals(redis, account_id=account_id, tz=period.tz, days=period.days)
+    if await _use_rollups(redis, site_id, period.tz, filters, source):
+        t = await rollup.totals(redis, site_id=site_id, tz=period.tz, days=period.days)
         s = {"started": t["started"], "bounces": t["bounces"], "dur": t["dur"]}
     else:
         t, s = await asyncio.gather(
-            _raw_totals(redis, account_id, period, filters),
-            raw.session_totals(redis, account_id=account_id, start_ms=period.start_ms(),
+            _raw_totals(redis, site_id, period, filters),
+            raw.session_totals(redis, site_id=site_id, start_ms=period.start_ms(),
                                end_ms=period.end_ms(), filters=filters),
         )  # fmt: skip
     started = s["started"]
@@ -157,66 +160,69 @@ async def _summary_numbers(redis: aioredis.Redis, account_id: str, period: Perio
     }
 
 
-async def get_summary(*, redis: aioredis.Redis, account_id: str, period: Period,
+async def get_summary(*, redis: aioredis.Redis, site_id: str, period: Period,
                       filters: Filters, source: str = "auto") -> dict[str, Any]:  # fmt: skip
     """Summary cards for the period and for the period just before it."""
     current, previous = await asyncio.gather(
-        _summary_numbers(redis, account_id, period, filters, source),
-        _summary_numbers(redis, account_id, period.previous(), filters, source),
+        _summary_numbers(redis, site_id, period, filters, source),
+        _summary_numbers(redis, site_id, period.previous(), filters, source),
     )
     return {**current, "previous": previous}
 
 
-async def get_breakdown(*, redis: aioredis.Redis, account_id: str, period: Period,
+async def get_breakdown(*, redis: aioredis.Redis, site_id: str, period: Period,
                         filters: Filters, dimension: str, limit: int,
                         source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """value, count, visitors for one dimension over the period."""
     if dimension.startswith("context.") or not await _use_rollups(
-        redis, account_id, period.tz, filters, source
+        redis, site_id, period.tz, filters, source
     ):
-        return await _raw_breakdown(redis, account_id, period, filters, dimension, limit)
+        return await _raw_breakdown(redis, site_id, period, filters, dimension, limit)
     tz, days = period.tz, [d.isoformat() for d in period.days]
     ranked = await rollup.top(
-        redis, keys=[rollups.day_top(account_id, tz, d, dimension) for d in days], limit=limit
+        redis,
+        site_id=site_id,
+        zset_keys=[rollups.day_top(site_id, tz, d, dimension) for d in days],
+        limit=limit,
     )
     values = [v for v, _ in ranked]
     if dimension == "exitPage":
-        visitors = await rollup.exit_visitors(redis, account_id=account_id, tz=tz,
+        visitors = await rollup.exit_visitors(redis, site_id=site_id, tz=tz,
                                               days=period.days, values=values)  # fmt: skip
     else:
         visitors = await rollup.distinct_per_value(redis, hll_keys={
-            v: [rollups.day_value_hll(account_id, tz, d, dimension, v, "u") for d in days]
+            v: [rollups.day_value_hll(site_id, tz, d, dimension, v, "u") for d in days]
             for v in values})  # fmt: skip
     return [{"value": v, "count": c, "visitors": visitors[v]} for v, c in ranked]
 
 
-async def _raw_breakdown(redis: aioredis.Redis, account_id: str, period: Period, filters: Filters,
+async def _raw_breakdown(redis: aioredis.Redis, site_id: str, period: Period, filters: Filters,
                          dimension: str, limit: int) -> list[dict[str, Any]]:  # fmt: skip
     if dimension in rollups.SESSION_DIMENSIONS or dimension in rollups.PAGE_SESSION_DIMENSIONS:
-        return await raw.top_by_session(redis, account_id=account_id, start_ms=period.start_ms(),
+        return await raw.top_by_session(redis, site_id=site_id, start_ms=period.start_ms(),
                                         end_ms=period.end_ms(), filters=filters,
                                         dimension=dimension, limit=limit)  # fmt: skip
-    rows = await raw.top_by_event(redis, account_id=account_id, start_ms=period.start_ms(),
+    rows = await raw.top_by_event(redis, site_id=site_id, start_ms=period.start_ms(),
                                   end_ms=period.end_ms(), filters=filters, dimension=dimension,
                                   limit=limit, page_views_only=dimension == "page")  # fmt: skip
     return [{"value": r["value"], "count": r["count"], "visitors": r["users"]} for r in rows]
 
 
-async def get_realtime(*, redis: aioredis.Redis, account_id: str, filters: Filters,
+async def get_realtime(*, redis: aioredis.Redis, site_id: str, filters: Filters,
                        source: str = "auto") -> dict[str, Any]:  # fmt: skip
     """Visitors in the last 5 minutes and events per minute over the last 30."""
     now_minute = int(time.time() // 60)
     minutes = list(range(now_minute - 29, now_minute + 1))
     if filters or source == "raw":
         visitors, per_minute = await raw.minutes(
-            redis, account_id=account_id, start_ms=minutes[0] * 60_000,
+            redis, site_id=site_id, start_ms=minutes[0] * 60_000,
             end_ms=(now_minute + 1) * 60_000, filters=filters,
         )  # fmt: skip
         counts = [per_minute.get(m, 0) for m in minutes]
     else:
         async with redis.pipeline(transaction=False) as pipe:
-            pipe.mget([rollups.minute_events(account_id, m) for m in minutes])
-            pipe.pfcount(*(rollups.minute_users(account_id, m) for m in minutes[-5:]))
+            pipe.mget([rollups.minute_events(site_id, m) for m in minutes])
+            pipe.pfcount(*(rollups.minute_users(site_id, m) for m in minutes[-5:]))
             raw_counts, visitors = await pipe.execute()
         counts = [int(c or 0) for c in raw_counts]
     return {

@@ -1,4 +1,4 @@
-"""The raw-event path: FT.AGGREGATE over `Event:index`, always scoped to one account, bots out.
+"""The raw-event path: FT.AGGREGATE over `Event:index`, always scoped to one site, bots out.
 Exact (COUNT_DISTINCT), and used for filters, `context.<key>`, and zones without rollups."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from tracking_system.common import keys
-from tracking_system.common.search import account_clause, tag_clause
+from tracking_system.common.search import site_clause, tag_clause
 
 # Long enough for millions of events; RediSearch's default (500 ms, "return") would silently
 # hand back partial results.
@@ -29,11 +29,11 @@ def field_of(dimension: str) -> str:
     return dimension
 
 
-def event_query(account_id: str, start_ms: int, end_ms: int,
+def event_query(site_id: str, start_ms: int, end_ms: int,
                 filters: list[tuple[str, str]]) -> str:  # fmt: skip
-    """The account's non-bot events in [start, end) matching the indexed filters; context
+    """The site's non-bot events in [start, end) matching the indexed filters; context
     filters are not indexed and are applied after loading (see _context_filter_steps)."""
-    parts = [account_clause(account_id), f"@eventTime:[{start_ms} ({end_ms}]", "-@bot:{1}"]
+    parts = [site_clause(site_id), f"@eventTime:[{start_ms} ({end_ms}]", "-@bot:{1}"]
     parts += [tag_clause(field_of(dimension), value) for dimension, value in filters
               if not dimension.startswith("context.")]  # fmt: skip
     return " ".join(parts)
@@ -67,10 +67,10 @@ def _int(row: dict[str, str], key: str) -> int:
     return int(float(value)) if value not in (None, "", "nan") else 0
 
 
-async def totals(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_ms: int,
+async def totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
                  filters: list[tuple[str, str]]) -> dict[str, int]:  # fmt: skip
     """events, pageviews, users, sessions in [start, end)."""
-    query = event_query(account_id, start_ms, end_ms, filters)
+    query = event_query(site_id, start_ms, end_ms, filters)
     rows = await aggregate(
         redis, query, *_context_filter_steps(filters),
         "LOAD", "3", "@eventName", "@userId", "@sessionId",
@@ -85,10 +85,10 @@ async def totals(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_m
     return {k: _int(row, k) for k in ("events", "pageviews", "users", "sessions")}
 
 
-async def session_totals(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_ms: int,
+async def session_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
                          filters: list[tuple[str, str]]) -> dict[str, int]:  # fmt: skip
     """started, bounces, dur (ms) of the sessions whose first event is in [start, end)."""
-    query = event_query(account_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
+    query = event_query(site_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
                            filters)  # fmt: skip
     rows = await aggregate(
         redis, query, *_context_filter_steps(filters),
@@ -111,11 +111,11 @@ async def session_totals(redis: aioredis.Redis, *, account_id: str, start_ms: in
     return {k: _int(row, k) for k in ("started", "bounces", "dur")}
 
 
-async def top_by_event(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_ms: int,
+async def top_by_event(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
                        filters: list[tuple[str, str]], dimension: str, limit: int,
                        page_views_only: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """value, count (events), users, sessions grouped by an event-level dimension."""
-    query = event_query(account_id, start_ms, end_ms, filters)
+    query = event_query(site_id, start_ms, end_ms, filters)
     if page_views_only:
         query += " " + tag_clause("eventName", PAGE_VIEW)
     field = field_of(dimension)
@@ -136,12 +136,12 @@ async def top_by_event(redis: aioredis.Redis, *, account_id: str, start_ms: int,
     ]  # fmt: skip
 
 
-async def top_by_session(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_ms: int,
+async def top_by_session(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
                          filters: list[tuple[str, str]], dimension: str,
                          limit: int) -> list[dict[str, Any]]:  # fmt: skip
     """value, count (sessions), visitors for a session-level dimension: taken from the first
     event of each session (entryPage: its first page view; exitPage: its last)."""
-    query = event_query(account_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
+    query = event_query(site_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
                            filters)  # fmt: skip
     steps = list(_context_filter_steps(filters))
     field, order = field_of(dimension), "ASC"
@@ -170,10 +170,10 @@ async def top_by_session(redis: aioredis.Redis, *, account_id: str, start_ms: in
     ]
 
 
-async def minutes(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_ms: int,
+async def minutes(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
                   filters: list[tuple[str, str]]) -> tuple[int, dict[int, int]]:  # fmt: skip
     """(distinct users in the last 5 minutes of the window, events per UTC minute)."""
-    query = event_query(account_id, start_ms, end_ms, filters)
+    query = event_query(site_id, start_ms, end_ms, filters)
     rows = await aggregate(
         redis, query, *_context_filter_steps(filters),
         "APPLY", "floor(@eventTime / 60000)", "AS", "minute",
@@ -181,7 +181,7 @@ async def minutes(redis: aioredis.Redis, *, account_id: str, start_ms: int, end_
         "LIMIT", "0", "100",
     )  # fmt: skip
     per_minute = {_int(row, "minute"): _int(row, "events") for row in rows}
-    recent_query = event_query(account_id, end_ms - 5 * 60_000, end_ms, filters)
+    recent_query = event_query(site_id, end_ms - 5 * 60_000, end_ms, filters)
     users = await aggregate(
         redis, recent_query, *_context_filter_steps(filters),
         "LOAD", "1", "@userId",

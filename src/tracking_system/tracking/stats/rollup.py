@@ -9,31 +9,31 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from tracking_system.common import rollups
+from tracking_system.common import keys, rollups
 
 
 def _day(day: date) -> str:
     return day.isoformat()
 
 
-async def covers(redis: aioredis.Redis, *, account_id: str, tz: str) -> bool:
+async def covers(redis: aioredis.Redis, *, site_id: str, tz: str) -> bool:
     """True when every stored (non-bot) event was rolled up in this zone."""
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.hget(rollups.meta(account_id), tz)
-        pipe.hget(rollups.lifetime_totals(account_id), "e")
+        pipe.hget(rollups.meta(site_id), tz)
+        pipe.hget(rollups.lifetime_totals(site_id), "e")
         in_zone, total = await pipe.execute()
     return int(in_zone or 0) == int(total or 0)
 
 
-async def daily(redis: aioredis.Redis, *, account_id: str, tz: str,
+async def daily(redis: aioredis.Redis, *, site_id: str, tz: str,
                 days: list[date]) -> list[dict[str, Any]]:  # fmt: skip
     """events, pageviews, users, sessions of each day."""
     async with redis.pipeline(transaction=False) as pipe:
         for day in days:
             d = _day(day)
-            pipe.hmget(rollups.day_counters(account_id, tz, d), ["e", "pv"])
-            pipe.pfcount(rollups.day_users(account_id, tz, d))
-            pipe.pfcount(rollups.day_sessions(account_id, tz, d))
+            pipe.hmget(rollups.day_counters(site_id, tz, d), ["e", "pv"])
+            pipe.pfcount(rollups.day_users(site_id, tz, d))
+            pipe.pfcount(rollups.day_sessions(site_id, tz, d))
         raw = await pipe.execute()
     out = []
     for i, day in enumerate(days):
@@ -45,15 +45,15 @@ async def daily(redis: aioredis.Redis, *, account_id: str, tz: str,
     return out
 
 
-async def totals(redis: aioredis.Redis, *, account_id: str, tz: str,
+async def totals(redis: aioredis.Redis, *, site_id: str, tz: str,
                  days: list[date]) -> dict[str, int]:  # fmt: skip
     """Sums of the day counters, and distinct users and sessions over all the days."""
     names = [_day(d) for d in days]
     async with redis.pipeline(transaction=False) as pipe:
         for d in names:
-            pipe.hgetall(rollups.day_counters(account_id, tz, d))
-        pipe.pfcount(*(rollups.day_users(account_id, tz, d) for d in names))
-        pipe.pfcount(*(rollups.day_sessions(account_id, tz, d) for d in names))
+            pipe.hgetall(rollups.day_counters(site_id, tz, d))
+        pipe.pfcount(*(rollups.day_users(site_id, tz, d) for d in names))
+        pipe.pfcount(*(rollups.day_sessions(site_id, tz, d) for d in names))
         raw = await pipe.execute()
     sums = {"events": 0, "pageviews": 0, "started": 0, "bounces": 0, "dur": 0}
     fields = {"e": "events", "pv": "pageviews", "started": "started", "bounces": "bounces",
@@ -64,17 +64,19 @@ async def totals(redis: aioredis.Redis, *, account_id: str, tz: str,
     return {**sums, "users": int(raw[-2]), "sessions": int(raw[-1])}
 
 
-async def top(redis: aioredis.Redis, *, keys: list[str], limit: int) -> list[tuple[str, int]]:
-    """The highest-scoring members over the union of ZSETs (ties by value)."""
-    if not keys:
+async def top(
+    redis: aioredis.Redis, *, site_id: str, zset_keys: list[str], limit: int
+) -> list[tuple[str, int]]:
+    """The highest-scoring members over the union of the site's ZSETs (ties by value)."""
+    if not zset_keys:
         return []
     rows: Any
-    if len(keys) == 1:
-        rows = await redis.zrevrangebyscore(keys[0], "+inf", 1, withscores=True)
+    if len(zset_keys) == 1:
+        rows = await redis.zrevrangebyscore(zset_keys[0], "+inf", 1, withscores=True)
     else:
-        temp = f"tmp:top:{uuid.uuid4().hex}"
+        temp = keys.temp(site_id, "top", uuid.uuid4().hex)
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.zunionstore(temp, keys)
+            pipe.zunionstore(temp, zset_keys)
             pipe.zrevrangebyscore(temp, "+inf", 1, withscores=True)
             pipe.delete(temp)
             _, rows, _ = await pipe.execute()
@@ -93,13 +95,13 @@ async def distinct_per_value(
     return {value: int(c) for value, c in zip(hll_keys, counts, strict=True)}
 
 
-async def exit_visitors(redis: aioredis.Redis, *, account_id: str, tz: str, days: list[date],
+async def exit_visitors(redis: aioredis.Redis, *, site_id: str, tz: str, days: list[date],
                         values: list[str]) -> dict[str, int]:  # fmt: skip
     """Distinct users whose sessions ended on each page (exact: a union of ZSETs)."""
     out: dict[str, int] = {}
     for value in values:
-        temp = f"tmp:exit:{uuid.uuid4().hex}"
-        key_list = [rollups.day_exit_visitors(account_id, tz, _day(d), value) for d in days]
+        temp = keys.temp(site_id, "exit", uuid.uuid4().hex)
+        key_list = [rollups.day_exit_visitors(site_id, tz, _day(d), value) for d in days]
         async with redis.pipeline(transaction=True) as pipe:
             pipe.zunionstore(temp, key_list)
             pipe.zremrangebyscore(temp, "-inf", 0)

@@ -29,10 +29,12 @@ from tracking_system.users.schemas import (
 router = APIRouter(prefix="/api/v1/auth", tags=["accounts"])
 
 
-def _session(doc: dict[str, Any], issued: tokens.IssuedTokens) -> dict[str, Any]:
+async def _session(
+    redis: RedisDep, doc: dict[str, Any], issued: tokens.IssuedTokens
+) -> dict[str, Any]:
     return envelope(
         SessionOut(
-            user=accounts.public_user(doc),
+            user=await accounts.public_account(redis, doc),
             accessToken=issued.access_token,
             refreshToken=issued.refresh_token,
             expiresOn=issued.expires_on.isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -60,7 +62,7 @@ async def register(
         )
     doc = await accounts.register(redis, body=body, hashing=hashing)
     issued = await tokens.issue(redis, account_id=doc["id"], ttl=ttl)
-    return _session(doc, issued)
+    return await _session(redis, doc, issued)
 
 
 @router.post("/login")
@@ -95,7 +97,7 @@ async def login(
             await ratelimit.hit(redis, limit, subject)
         raise
     issued = await tokens.issue(redis, account_id=doc["id"], ttl=ttl)
-    return _session(doc, issued)
+    return await _session(redis, doc, issued)
 
 
 @router.post("/refresh")
@@ -106,7 +108,7 @@ async def refresh(body: RefreshRequest, redis: RedisDep, ttl: TtlDep) -> dict[st
     except tokens.RefreshRejected as exc:
         raise NotAuthenticated("Invalid or expired refresh token") from exc
     doc = await accounts.load_user(redis, account_id)
-    return _session(doc, issued)
+    return await _session(redis, doc, issued)
 
 
 @router.post("/logout")

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/users", tags=["accounts"])
 async def read_me(account_id: CurrentAccount, redis: RedisDep) -> dict[str, Any]:
     """The signed-in account."""
     doc = await accounts.load_user(redis, account_id)
-    return envelope(accounts.public_user(doc).model_dump())
+    return envelope((await accounts.public_account(redis, doc)).model_dump())
 
 
 @router.patch("/me")
@@ -38,7 +38,7 @@ async def update_me(
             redis, account_id=account_id, keep=grant.family_id if grant else None
         )
     doc = await accounts.update_profile(redis, account_id=account_id, body=body)
-    return envelope(accounts.public_user(doc).model_dump())
+    return envelope((await accounts.public_account(redis, doc)).model_dump())
 
 
 @router.post("/me/api-key")

@@ -1,0 +1,63 @@
+import { ComboboxChevron, Group, Menu, Skeleton, Stack, Text, UnstyledButton } from '@mantine/core';
+import { Link } from 'react-router-dom';
+import type { Site } from '../api/types';
+import { useCurrentSite } from '../site/context';
+
+export function siteLabel(site: Pick<Site, 'name' | 'domain'>): string {
+  return site.domain ? `${site.name} (${site.domain})` : site.name;
+}
+
+function NameAndDomain({ site, strong = false }: { site: Site; strong?: boolean }) {
+  return (
+    <Stack gap={0} miw={0} style={{ flex: 1 }}>
+      <Text size="sm" fw={strong ? 600 : 500} truncate="end" lh={1.3}>
+        {site.name}
+      </Text>
+      <Text size="xs" c="dimmed" truncate="end" lh={1.3}>
+        {site.domain ?? 'No domain yet'}
+      </Text>
+    </Stack>
+  );
+}
+
+/** The header's site menu: the current site, every site of the account, and the Sites page. */
+export function SiteSwitcher() {
+  const { site, sites, status, selectSite, link } = useCurrentSite();
+  if (status === 'pending') return <Skeleton height={36} width={150} radius="sm" data-testid="site-switcher-loading" />;
+  if (!site) return null; // an API without sites: nothing to switch
+
+  return (
+    <Menu position="bottom-start" width={280} shadow="md" withinPortal>
+      <Menu.Target>
+        <UnstyledButton
+          aria-label={`Switch site (current: ${siteLabel(site)})`}
+          data-testid="site-switcher"
+          px="xs"
+          py={2}
+          miw={0}
+          maw={{ base: 170, xs: 240, sm: 300 }}
+          style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-sm)' }}
+        >
+          <Group gap={6} wrap="nowrap">
+            <NameAndDomain site={site} strong />
+            <ComboboxChevron aria-hidden />
+          </Group>
+        </UnstyledButton>
+      </Menu.Target>
+      <Menu.Dropdown data-testid="site-menu">
+        <Menu.Label>Sites</Menu.Label>
+        <Menu.RadioGroup value={site.id} onChange={selectSite}>
+          {sites.map((s) => (
+            <Menu.RadioItem key={s.id} value={s.id} closeMenuOnClick aria-label={siteLabel(s)}>
+              <NameAndDomain site={s} />
+            </Menu.RadioItem>
+          ))}
+        </Menu.RadioGroup>
+        <Menu.Divider />
+        <Menu.Item component={Link} to={link('/sites')}>
+          Add / manage sites
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}

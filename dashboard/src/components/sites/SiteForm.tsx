@@ -1,0 +1,121 @@
+import { Alert, Button, Card, Group, Stack, TagsInput, TextInput, Title } from '@mantine/core';
+import { useState, type FormEvent } from 'react';
+import { useUpdateSite, type SiteChange } from '../../api/hooks';
+import type { Site } from '../../api/types';
+import { formErrors, NO_ERRORS, type FormErrors } from '../../lib/formErrors';
+import { TimezoneSelect } from '../TimezoneSelect';
+
+const FIELDS = ['name', 'domain', 'timezone', 'allowedOrigins'] as const;
+
+export const DOMAIN_HELP = 'The host name the site is served from, like example.com (no https://, no path).';
+
+interface Draft {
+  name: string;
+  domain: string;
+  timezone: string;
+  allowedOrigins: string[];
+}
+
+function draftOf(site: Site): Draft {
+  return { name: site.name, domain: site.domain ?? '', timezone: site.timezone, allowedOrigins: site.allowedOrigins };
+}
+
+/** Only what changed: an unchanged domain is not sent again (it must stay unique). */
+export function siteChange(site: Site, draft: Draft): SiteChange {
+  const change: SiteChange = {};
+  if (draft.name !== site.name) change.name = draft.name;
+  const domain = draft.domain.trim();
+  if (domain !== (site.domain ?? '')) change.domain = domain || null;
+  if (draft.timezone !== site.timezone) change.timezone = draft.timezone;
+  if (draft.allowedOrigins.join('\n') !== site.allowedOrigins.join('\n')) change.allowedOrigins = draft.allowedOrigins;
+  return change;
+}
+
+/** Rename a site, set its domain, time zone and allowed origins. */
+export function SiteForm({ site }: { site: Site }) {
+  const update = useUpdateSite();
+  const [draft, setDraft] = useState<Draft>(() => draftOf(site));
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [saved, setSaved] = useState(false);
+  const set = <K extends keyof Draft>(field: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [field]: value }));
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setErrors(NO_ERRORS);
+    setSaved(false);
+    const change = siteChange(site, draft);
+    if (Object.keys(change).length === 0) {
+      setSaved(true);
+      return;
+    }
+    update.mutate(
+      { id: site.id, change },
+      {
+        onSuccess: (s) => {
+          setDraft(draftOf(s));
+          setSaved(true);
+        },
+        onError: (err) => setErrors(formErrors(err, FIELDS)),
+      },
+    );
+  };
+
+  return (
+    <Card withBorder padding="md">
+      <form onSubmit={submit} noValidate aria-label="Site settings">
+        <Stack gap="sm">
+          <Title order={3} size="h4">
+            Settings
+          </Title>
+          {errors.message && (
+            <Alert color="red" variant="light" role="alert">
+              {errors.message}
+            </Alert>
+          )}
+          {saved && (
+            <Alert color="teal" variant="light" data-testid="site-saved" withCloseButton closeButtonLabel="Dismiss" onClose={() => setSaved(false)}>
+              Site saved.
+            </Alert>
+          )}
+          <TextInput
+            label="Name"
+            value={draft.name}
+            onChange={(e) => set('name')(e.currentTarget.value)}
+            error={errors.fields.name}
+            required
+          />
+          <TextInput
+            label="Domain"
+            description={`${DOMAIN_HELP} Leave empty to clear it.`}
+            placeholder="example.com"
+            value={draft.domain}
+            onChange={(e) => set('domain')(e.currentTarget.value)}
+            error={errors.fields.domain}
+          />
+          <TimezoneSelect
+            value={draft.timezone}
+            onChange={set('timezone')}
+            error={errors.fields.timezone}
+            description="“Today” and “this month” are counted in this zone"
+          />
+          <TagsInput
+            label="Allowed origins"
+            description="Pages allowed to send events with this site's key, like https://example.com. Empty allows any. Press Enter after each."
+            placeholder={draft.allowedOrigins.length ? '' : 'https://example.com'}
+            value={draft.allowedOrigins}
+            onChange={set('allowedOrigins')}
+            error={errors.fields.allowedOrigins}
+            clearable
+            clearButtonProps={{ 'aria-label': 'Clear allowed origins' }}
+            splitChars={[',', ' ']}
+          />
+          <Group justify="flex-end">
+            <Button type="submit" loading={update.isPending}>
+              Save site
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Card>
+  );
+}
