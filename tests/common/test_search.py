@@ -17,7 +17,7 @@ from tests.support.redis_server import RedisServer
 from tracking_system.common import keys
 from tracking_system.common.indexes import ensure_event_index
 from tracking_system.common.redis import create_client
-from tracking_system.common.search import account_clause, escape_tag, tag_clause
+from tracking_system.common.search import escape_tag, site_clause, tag_clause
 from tracking_system.tracking.ingest.validation import has_control_chars
 
 _ids = itertools.count()
@@ -60,9 +60,9 @@ def test_a_value_matches_exactly_itself_within_its_account(
     for suffix, account, name in (("1", mine, value), ("2", theirs, value), ("3", mine, other)):
         indexed.hset(
             f"{keys.EVENT_PREFIX}p{n}-{suffix}",
-            mapping={"internalUserId": account, "eventName": name, "eventTime": 1},
+            mapping={"site": account, "eventName": name, "eventTime": 1},
         )
-    found = _search(indexed, f"{account_clause(mine)} {tag_clause('eventName', value)}")
+    found = _search(indexed, f"{site_clause(mine)} {tag_clause('eventName', value)}")
     expected = {f"{keys.EVENT_PREFIX}p{n}-1"}
     if other == value:
         expected.add(f"{keys.EVENT_PREFIX}p{n}-3")
@@ -70,10 +70,10 @@ def test_a_value_matches_exactly_itself_within_its_account(
 
 
 def test_hostile_value_matches_nothing_and_never_errors(indexed: redis.Redis) -> None:
-    victim: Any = {"internalUserId": "victim", "eventName": "PAGE_VIEW", "eventTime": 1}
+    victim: Any = {"site": "victim", "eventName": "PAGE_VIEW", "eventTime": 1}
     indexed.hset(f"{keys.EVENT_PREFIX}victim", mapping=victim)
-    for hostile in ("x} | @internalUserId:{victim", "*", "victim}", "-@bot:{1}", "\\", "{}|()"):
-        query = f"{account_clause('attacker')} {tag_clause('eventName', hostile)}"
+    for hostile in ("x} | @site:{victim", "*", "victim}", "-@bot:{1}", "\\", "{}|()"):
+        query = f"{site_clause('attacker')} {tag_clause('eventName', hostile)}"
         assert _search(indexed, query) == set()
 
 

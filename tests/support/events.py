@@ -11,7 +11,7 @@ import httpx
 import redis
 
 from tracking_system.common import keys, rollups
-from tracking_system.common.search import account_clause
+from tracking_system.common.search import site_clause
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -60,10 +60,10 @@ def send(
     )
 
 
-def stored_count(redis_client: redis.Redis, account_id: str) -> int:
-    """Events of the account in Event:index."""
+def stored_count(redis_client: redis.Redis, site_id: str) -> int:
+    """Events of the site in Event:index."""
     result: Any = redis_client.execute_command(  # type: ignore[no-untyped-call]
-        "FT.SEARCH", keys.EVENT_INDEX, account_clause(account_id), "LIMIT", "0", "0",
+        "FT.SEARCH", keys.EVENT_INDEX, site_clause(site_id), "LIMIT", "0", "0",
         "DIALECT", "2",
     )  # fmt: skip
     if isinstance(result, dict):
@@ -71,27 +71,27 @@ def stored_count(redis_client: redis.Redis, account_id: str) -> int:
     return int(result[0])
 
 
-def rolled_up_count(redis_client: redis.Redis, account_id: str) -> int:
+def rolled_up_count(redis_client: redis.Redis, site_id: str) -> int:
     """Events counted by the lifetime rollup."""
-    return int(redis_client.hget(rollups.lifetime_totals(account_id), "e") or 0)
+    return int(redis_client.hget(rollups.lifetime_totals(site_id), "e") or 0)
 
 
 def wait_for_stored(
-    redis_client: redis.Redis, account_id: str, expected: int, *, within: float = 30
+    redis_client: redis.Redis, site_id: str, expected: int, *, within: float = 30
 ) -> int:
-    """Poll until the account has `expected` stored events; return the final count."""
+    """Poll until the site has `expected` stored events; return the final count."""
     deadline = time.monotonic() + within
-    count = stored_count(redis_client, account_id)
+    count = stored_count(redis_client, site_id)
     while count < expected and time.monotonic() < deadline:
         time.sleep(0.05)
-        count = stored_count(redis_client, account_id)
+        count = stored_count(redis_client, site_id)
     return count
 
 
-def stored_events(redis_client: redis.Redis, account_id: str) -> list[dict[str, str]]:
-    """Every stored event hash of the account."""
+def stored_events(redis_client: redis.Redis, site_id: str) -> list[dict[str, str]]:
+    """Every stored event hash of the site."""
     result: Any = redis_client.execute_command(  # type: ignore[no-untyped-call]
-        "FT.SEARCH", keys.EVENT_INDEX, account_clause(account_id), "LIMIT", "0", "10000",
+        "FT.SEARCH", keys.EVENT_INDEX, site_clause(site_id), "LIMIT", "0", "10000",
         "DIALECT", "2",
     )  # fmt: skip
     if isinstance(result, dict):

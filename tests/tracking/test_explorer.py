@@ -19,6 +19,7 @@ from tests.support.events import (
     stored_count,
     wait_for_stored,
 )
+from tracking_system.common import keys
 from tracking_system.tracking.explorer import COLUMNS, decode_cursor, encode_cursor
 
 
@@ -92,9 +93,9 @@ def test_newest_first_with_the_stored_shape(
     assert items[-1]["context"] is None
     assert items[-1]["referrer"] is None
     # The id is the stored key's ULID; internal fields never leave the service.
-    assert redis_sync.hget(f"Event:{first['id']}", "eventName") == "E4"
+    assert redis_sync.hget(keys.event(account.user["id"], first["id"]), "eventName") == "E4"
     for item in items:
-        assert "internalUserId" not in item
+        assert "site" not in item
         assert "_context" not in item
         assert not any(key.startswith("ctx_") for key in item)
 
@@ -296,7 +297,7 @@ def test_accounts_never_see_each_others_events(api: httpx.Client, redis_sync: re
 
     assert [i["eventName"] for i in _items(api, mallory)] == ["mallory-own"]
     assert _items(api, mallory, eventName="alice-secret") == []
-    hostile = f"x}} | @internalUserId:{{{alice.user['id']}"
+    hostile = f"x}} | @site:{{{alice.user['id']}"
     for params in (
         {"userId": hostile},
         {"eventName": hostile},

@@ -21,7 +21,7 @@ from tests.support.accounts import Account, register
 from tests.support.events import CHROME, make_event, now_ms, send, stored_count, wait_for_stored
 from tests.support.system import System
 from tracking_system.common import keys
-from tracking_system.common.search import account_clause
+from tracking_system.common.search import site_clause
 from tracking_system.tracking.explorer import COLUMNS
 from tracking_system.tracking.export import export_chunks
 
@@ -125,7 +125,7 @@ def test_export_applies_the_explorers_filters(
     assert len(exported(filter="browser:Chrome")) == 4
     assert exported(filter="browser:Firefox") == []
     assert exported(**{"from": "2000-01-01", "to": "2000-01-02"}) == []
-    hostile = f"x}} | @internalUserId:{{{two_accounts[1].user['id']}"
+    hostile = f"x}} | @site:{{{two_accounts[1].user['id']}"
     assert exported(eventName=hostile) == []
     # An empty CSV export is still a header.
     response = _export(api, owner, format="csv", eventName="nothing")
@@ -157,7 +157,7 @@ async def test_fallback_without_the_script_exports_the_same(
         results = []
         for use_script in (True, False):
             ids: list[str] = []
-            query = account_clause(owner.user["id"])
+            query = site_clause(owner.user["id"])
             async for items in export_chunks(
                 client, query, owner.user["id"], use_script=use_script
             ):
@@ -189,12 +189,12 @@ def bulk_account(api: httpx.Client, redis_sync: redis.Redis) -> Iterator[Account
     written: list[str] = []
     pipe = redis_sync.pipeline(transaction=False)
     for i in range(BULK):
-        key = keys.event(str(ULID()))
+        key = keys.event(account_id, str(ULID()))
         written.append(key)
         pipe.hset(
             key,
             mapping={
-                "internalUserId": account_id, "eventId": f"bulk-{i}", "sessionId": f"s{i % 300}",
+                "site": account_id, "eventId": f"bulk-{i}", "sessionId": f"s{i % 300}",
                 "userId": f"u{i % 900}", "eventTime": str(base + i // 3), "eventName": "PAGE_VIEW",
                 "page": f"https://shop.example.com/p/{i % 50}?ref={i}", "path": f"/p/{i % 50}",
                 "createdAt": str(base + i), "bot": "0", "browser": "Chrome", "os": "Windows",

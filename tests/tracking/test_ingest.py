@@ -20,6 +20,7 @@ from tests.support.events import (
     stored_events,
     wait_for_stored,
 )
+from tracking_system.common import keys
 
 
 @pytest.fixture
@@ -349,7 +350,7 @@ def test_stored_events_are_published_live(
     api: httpx.Client, account: Account, redis_sync: redis.Redis
 ) -> None:
     pubsub = redis_sync.pubsub()  # type: ignore[no-untyped-call]
-    pubsub.subscribe(f"live:{account.user['id']}")
+    pubsub.subscribe(keys.live_channel(account.user["id"]))
     pubsub.get_message(timeout=1)  # the subscription confirmation
     send(api, _key(account), [make_event(eventName="Live One")])
     message = None

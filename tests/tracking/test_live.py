@@ -73,8 +73,9 @@ def test_an_event_sent_after_connecting_arrives(
     assert data["userId"] == "live-user"
     assert data["eventTime"] == event["eventTime"]
     assert data["path"] == "/pricing"
-    assert "internalUserId" not in data
-    assert redis_sync.hget(f"Event:{data['id']}", "eventName") == "Live Click"
+    assert "site" not in data
+    site_id = account.user["id"]
+    assert redis_sync.hget(keys.event(site_id, data["id"]), "eventName") == "Live Click"
 
 
 def test_a_feed_carries_only_its_own_accounts_events(system: System, api: httpx.Client) -> None:
@@ -123,7 +124,7 @@ async def test_the_stream_pings_while_idle_and_relays_messages(system: System) -
         return False
 
     stream = live_events(
-        redis=client, account_id="ping-test", is_disconnected=connected, ping_seconds=0.3
+        redis=client, site_id="ping-test", is_disconnected=connected, ping_seconds=0.3
     )
     try:
         assert await anext(stream) == b"retry: 3000\n\n"

@@ -332,7 +332,7 @@ def test_hostile_filter_matches_nothing_and_never_errors(
     api: httpx.Client, loaded: list[Loaded]
 ) -> None:
     mine, other = loaded[0], loaded[1]
-    hostile = f"x}} | @internalUserId:{{{other.account.user['id']}"
+    hostile = f"x}} | @site:{{{other.account.user['id']}"
     for path in ("summary", "events", "daily"):
         data = _get(api, mine.account, path, filter=[f"eventName:{hostile}"])
         if path == "summary":
@@ -379,5 +379,5 @@ def test_redis_is_not_touched_by_other_accounts_keys(
 ) -> None:
     ids = {item.account.user["id"] for item in loaded}
     for account in ids:
-        for key in redis_sync.scan_iter(match=f"R:{account}:*", count=1000):
+        for key in redis_sync.scan_iter(match=f"R:{{{account}}}:*", count=1000):
             assert not any(other in key for other in ids - {account})
