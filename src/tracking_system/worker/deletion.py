@@ -19,7 +19,8 @@ from tracking_system.worker import metrics
 log = structlog.get_logger(__name__)
 
 SCAN_COUNT = 1000
-LOCK_SECONDS = 60
+# A crashed worker's claim on a deletion lapses this long after its last chunk.
+LOCK_SECONDS = 10
 PROGRESS_EVERY = 10_000
 
 # KEYS[1] lock. ARGV[1] token, ARGV[2] seconds. Takes or extends the lock held with the token.
@@ -49,10 +50,11 @@ async def delete_site_data(redis: aioredis.Redis, site_id: str, *, token: str) -
             removed += len(chunk)
             metrics.SITE_KEYS_DELETED.inc(len(chunk))
             await redis.hincrby(progress, "deleted", len(chunk))
+            if not await lock(keys=[_lock_key(site_id)], args=[token, LOCK_SECONDS]):
+                return None  # another worker took over after a stall: let it finish
             if removed >= next_report:
                 log.info("site_deletion_progress", site=site_id, deleted=removed)
                 next_report += PROGRESS_EVERY
-                await lock(keys=[_lock_key(site_id)], args=[token, LOCK_SECONDS])
     async with redis.pipeline(transaction=True) as pipe:
         pipe.delete(keys.site(site_id), progress, _lock_key(site_id))
         pipe.srem(keys.SITE_DELETIONS, site_id)
