@@ -110,8 +110,7 @@ class Migration:
 
     async def run(self) -> dict[str, int]:
         """Migrate what is left in the old layout; the counts moved."""
-        version = await self.redis.get(keys.SCHEMA_VERSION)
-        if version is not None and int(str(version)) >= keys.CURRENT_SCHEMA:
+        if not await needs_migration(self.redis):
             self.say(f"data layout is current (version {keys.CURRENT_SCHEMA}); nothing to migrate")
             return self.counts
         await ensure_event_index(self.redis)
@@ -169,7 +168,7 @@ class Migration:
                 chosen = [str(k) for k in batch if wanted(str(k))]
                 if chosen:
                     await move(chosen)
-                bar.update(CHUNK)
+                bar.update(len(batch))
                 if cursor == 0:
                     break
 
