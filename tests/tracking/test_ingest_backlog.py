@@ -58,3 +58,46 @@ def _eventually_accepted(api: httpx.Client, key: str) -> httpx.Response:
         time.sleep(0.2)
         response = send(api, key, [make_event()])
     return response
+
+
+@pytest.fixture
+def production_trim(tmp_path: Path) -> Iterator[tuple[System, RedisServer]]:
+    """Maintenance (trimming) every 5 s, as in production, and a backlog limit of 40,000."""
+    server = start_redis(tmp_path / "redis")
+    env = {"INGEST_MAX_BACKLOG": "40000", "INGEST_RATE_LIMIT_PER_SECOND": "1000000",
+           "WORKER_MAINTENANCE_SECONDS": "5"}  # fmt: skip
+    system = start_system(redis_url=server.url, log_dir=tmp_path / "logs", extra_env=env)
+    yield system, server
+    system.stop_all()
+    server.stop()
+
+
+@pytest.mark.slow
+def test_sustained_ingest_the_worker_keeps_up_with_is_never_refused(
+    production_trim: tuple[System, RedisServer],
+) -> None:
+    """100,000 events at 5,000/s: more than one capped trim call a period could remove
+    (10,000 per 5 s), well within what the worker stores. The backlog is the group's lag, so
+    acknowledged entries awaiting a trim never cause a 503, and trimming removes them all."""
+    system, server = production_trim
+    client = server.client()
+    total, per_second, batch = 100_000, 5_000, 500
+    with httpx.Client(base_url=system.gateway_url, timeout=30) as api:
+        account = register(api)
+        key, site_id = account.user["apiKey"], account.user["id"]
+        started = time.monotonic()
+        statuses: list[int] = []
+        longest = 0
+        for sent in range(0, total, batch):
+            due = started + sent / per_second
+            time.sleep(max(0.0, due - time.monotonic()))
+            statuses.append(send(api, key, [make_event() for _ in range(batch)]).status_code)
+            longest = max(longest, int(client.xlen(keys.EVENTS_STREAM)))
+        assert set(statuses) == {202}
+        assert wait_for_stored(client, site_id, total, within=120) == total
+        # Acknowledged entries piled up between trims, and the next trim removes them all.
+        assert longest > 10_000
+        deadline = time.monotonic() + 15
+        while client.xlen(keys.EVENTS_STREAM) > 1_000 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert client.xlen(keys.EVENTS_STREAM) <= 1_000

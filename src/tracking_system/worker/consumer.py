@@ -205,9 +205,10 @@ class Consumer:
         lowest_pending = summary.get("min") if summary and summary.get("pending") else None
         minid = min((_id_tuple(i) for i in (lowest_pending, last_delivered) if i), default=None)
         if minid is not None:
-            # Approximate (~) trimming may keep a few more entries, never fewer.
+            # Approximate (~) trimming may keep a few more entries, never fewer; LIMIT 0 lifts
+            # the cap of 10,000 entries per call, so trimming keeps pace with any ack rate.
             await self.redis.xtrim(
-                keys.EVENTS_STREAM, minid=f"{minid[0]}-{minid[1]}", approximate=True
+                keys.EVENTS_STREAM, minid=f"{minid[0]}-{minid[1]}", approximate=True, limit=0
             )
         metrics.STREAM_LENGTH.set(await self.redis.xlen(keys.EVENTS_STREAM))
         metrics.STREAM_LAG.set(int(group.get("lag") or 0))

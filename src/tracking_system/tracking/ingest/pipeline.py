@@ -30,17 +30,29 @@ from tracking_system.tracking.ingest.validation import (
 )
 
 # KEYS[1] stream, KEYS[2] per-second counter of the key. ARGV[1] count, ARGV[2] limit per
-# second, ARGV[3] largest backlog, ARGV[4] site id, ARGV[5..] events (JSON).
-# One script: the batch is refused or added whole, never half.
+# second, ARGV[3] largest backlog, ARGV[4] site id, ARGV[5] consumer group, ARGV[6..] events.
+# One script: the batch is refused or added whole, never half. The backlog is what the workers
+# still owe (entries not yet delivered, or delivered and not acknowledged), not the stream's
+# length: acknowledged entries waiting to be trimmed are no reason to refuse events.
 _ADD = f"""
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end
+local backlog = 0
+local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
+if ok then
+  backlog = redis.call('XLEN', KEYS[1])
+  for _, g in ipairs(groups) do
+    local f = {{}}
+    for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+    if f['name'] == ARGV[5] and f['lag'] then backlog = f['lag'] + f['pending'] end
+  end
+end
+if backlog >= tonumber(ARGV[3]) then return -1 end
 local used = redis.call('INCRBY', KEYS[2], ARGV[1])
 if used == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[2], 2) end
 if used > tonumber(ARGV[2]) then return -2 end
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   redis.call('XADD', KEYS[1], '*', '{SITE_FIELD}', ARGV[4], '{EVENT_FIELD}', ARGV[i])
 end
-return #ARGV - 4
+return #ARGV - 5
 """
 
 
@@ -138,6 +150,7 @@ async def ingest(
         policy.rate_limit_per_second,
         policy.max_backlog,
         owner.site_id,
+        keys.EVENTS_GROUP,
         *accepted,
     )
     if outcome == -1:
