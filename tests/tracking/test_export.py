@@ -268,3 +268,19 @@ def test_export_of_many_events_streams_in_flat_memory(
     while open_cursors() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert open_cursors() == 0
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_made_inert(
+    api: httpx.Client, redis_sync: redis.Redis
+) -> None:
+    account = register(api)
+    hostile = ['=HYPERLINK("http://x.example","a")', "@SUM(1+1)", "-2+3", "+1"]
+    events = [make_event(eventName=name, userId=f"=u{i}", eventTime=now_ms() - i)
+              for i, name in enumerate(hostile)]  # fmt: skip
+    _send_stored(api, redis_sync, account, events)
+    rows = list(csv.reader(io.StringIO(_export(api, account, format="csv").content.decode())))
+    names = {row[COLUMNS.index("eventName")] for row in rows[1:]}
+    assert names == {"'" + name for name in hostile}
+    assert {row[COLUMNS.index("userId")][:3] for row in rows[1:]} == {"'=u"}
+    ndjson = _export(api, account, format="ndjson").text.splitlines()
+    assert {orjson.loads(line)["eventName"] for line in ndjson} == set(hostile)  # untouched

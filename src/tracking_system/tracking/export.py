@@ -139,13 +139,20 @@ async def export_chunks(
         await _drop_cursor(redis, cursor_id)
 
 
-def _csv_cell(value: Any) -> Any:
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """One CSV cell; text that a spreadsheet would run as a formula is prefixed with `'`."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
+        value = orjson.dumps(value).decode()
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
     return value
 
 
@@ -169,7 +176,7 @@ async def export_events(
             if fmt == "csv":
                 buffer = io.StringIO()
                 writer = csv.writer(buffer)
-                writer.writerows([_csv_cell(item[c]) for c in COLUMNS] for item in items)
+                writer.writerows([csv_cell(item[c]) for c in COLUMNS] for item in items)
                 yield header + buffer.getvalue().encode()
             else:
                 yield header + b"".join(orjson.dumps(item) + b"\n" for item in items)
