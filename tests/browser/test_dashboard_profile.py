@@ -1,4 +1,5 @@
-"""The Profile page against the real user service: name, API key rotation, password change."""
+"""The Profile page against the real user service: name, password change; the API key, which
+belongs to a site, is rotated on the Sites page."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import screenshot
 from tests.support.accounts import Account, fresh_ip, register
+from tests.support.events import make_event, send
 from tests.support.system import System
 
 pytestmark = pytest.mark.browser
@@ -60,17 +62,26 @@ def test_rotate_api_key_after_confirmation(system: System, page: Page, api: http
     account = register(api)
     old_key = account.user["apiKey"]
     open_signed_in(page, base, account, "/profile")
-    key = page.get_by_test_id("api-key")
-    expect(key).to_have_text(old_key)
+    # Profile keeps what is personal; the key belongs to a site, on the Sites page.
+    expect(field(page, "Name")).to_be_visible()
+    expect(page.get_by_test_id("api-key")).to_have_count(0)
+    expect(page.get_by_label("Time zone", exact=True)).to_have_count(0)
+    screenshot(page, "profile")
+    page.get_by_role("main").get_by_role("link", name="Sites").click()
+    expect(page).to_have_title("Sites · Tracking System")
 
-    page.get_by_role("button", name="Rotate key").click()
+    settings = page.get_by_test_id("site-settings")
+    key = settings.get_by_test_id("api-key")
+    expect(key).to_have_text(old_key)  # the first site's key is the account's
+
+    settings.get_by_role("button", name="Rotate key").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("stops working immediately")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     expect(key).to_have_text(old_key)
 
-    page.get_by_role("button", name="Rotate key").click()
+    settings.get_by_role("button", name="Rotate key").click()
     page.get_by_role("dialog").get_by_role("button", name="Rotate now").click()
     expect(key).not_to_have_text(old_key)
     expect(page.get_by_role("dialog")).to_be_hidden()
@@ -78,8 +89,13 @@ def test_rotate_api_key_after_confirmation(system: System, page: Page, api: http
     new_key = key.inner_text()
     assert new_key.startswith("ts_")
     assert new_key != old_key
+    expect(settings.get_by_test_id("site-script-tag")).to_contain_text(f'data-api-key="{new_key}"')
+    first_site = api.get("/api/v1/sites", headers=account.auth()).json()["data"][0]
+    assert first_site["apiKey"] == new_key
     assert api.get("/api/v1/users/me", headers=account.auth()).json()["data"]["apiKey"] == new_key
-    screenshot(page, "profile")
+    assert send(api, old_key, [make_event()]).status_code == 401
+    assert send(api, new_key, [make_event()]).status_code == 202
+    screenshot(page, "sites-key-rotated")
 
 
 def test_password_change_signs_out_the_other_session(

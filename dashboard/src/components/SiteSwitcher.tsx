@@ -1,11 +1,7 @@
 import { ComboboxChevron, Group, Menu, Skeleton, Stack, Text, UnstyledButton } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import type { Site } from '../api/types';
-import { useCurrentSite } from '../site/context';
-
-export function siteLabel(site: Pick<Site, 'name' | 'domain'>): string {
-  return site.domain ? `${site.name} (${site.domain})` : site.name;
-}
+import { siteLabel, useCurrentSite } from '../site/context';
 
 function NameAndDomain({ site, strong = false }: { site: Site; strong?: boolean }) {
   return (
@@ -27,7 +23,8 @@ export function SiteSwitcher() {
   if (!site) return null; // an API without sites: nothing to switch
 
   return (
-    <Menu position="bottom-start" width={280} shadow="md" withinPortal>
+    // The header never scrolls away, so the menu need not hide when its button is off screen.
+    <Menu position="bottom-start" width={280} shadow="md" withinPortal hideDetached={false}>
       <Menu.Target>
         <UnstyledButton
           aria-label={`Switch site (current: ${siteLabel(site)})`}

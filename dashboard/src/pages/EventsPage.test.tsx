@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { mockApi, ok, renderApp } from '../test/render';
+import { mockApi, ok, renderApp, sitesApi } from '../test/render';
 
 function sse(messages: string[]): Response {
   const body = new ReadableStream<Uint8Array>({
@@ -87,6 +87,28 @@ describe('EventsPage', () => {
     renderApp('/events');
     fireEvent.click(await screen.findByRole('button', { name: 'Export NDJSON' }));
     expect((await screen.findByTestId('export-error')).textContent).toContain('Export failed');
-    expect(screen.getByText('No events match.')).toBeTruthy();
+    expect(await screen.findByText('No events match.')).toBeTruthy();
+  });
+
+  it('scopes the explorer, the export and the live feed to the current site', async () => {
+    URL.createObjectURL = vi.fn(() => 'blob:x');
+    URL.revokeObjectURL = vi.fn();
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    const sites = sitesApi();
+    const seen: URL[] = [];
+    mockApi((url, init) => {
+      if (url.pathname.startsWith('/api/v1/events')) seen.push(url);
+      if (url.pathname === '/api/v1/events/live') return sse([]);
+      if (url.pathname === '/api/v1/events/export') return new Response('x', { status: 200 });
+      if (url.pathname === '/api/v1/events') return ok({ items: [], nextCursor: null });
+      return sites.handler(url, init);
+    });
+    renderApp('/events?site=s2');
+    await screen.findByText('No events match.');
+    fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    await waitFor(() => expect(seen.some((u) => u.pathname === '/api/v1/events/export')).toBe(true));
+    await waitFor(() => expect(seen.some((u) => u.pathname === '/api/v1/events/live')).toBe(true));
+    expect(new Set(seen.map((u) => u.pathname))).toEqual(new Set(['/api/v1/events', '/api/v1/events/export', '/api/v1/events/live']));
+    expect(seen.every((u) => u.searchParams.get('site') === 's2')).toBe(true);
   });
 });

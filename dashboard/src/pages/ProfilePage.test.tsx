@@ -1,9 +1,9 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { fail, mockApi, ok, renderApp, testUser } from '../test/render';
+import { fail, mockApi, ok, renderApp, testSites, testUser } from '../test/render';
 
 describe('ProfilePage', () => {
-  it('saves name, time zone and origins, showing field errors from the API', async () => {
+  it('saves the name, showing field errors from the API', async () => {
     const bodies: unknown[] = [];
     mockApi((url, init) => {
       if (url.pathname !== '/api/v1/users/me') return undefined;
@@ -22,7 +22,7 @@ describe('ProfilePage', () => {
     fireEvent.change(name, { target: { value: 'Grace Hopper' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save profile' }));
     expect(await screen.findByTestId('profile-saved')).toBeTruthy();
-    expect(bodies.at(-1)).toEqual({ name: 'Grace Hopper', timezone: 'UTC', allowedOrigins: [] });
+    expect(bodies.at(-1)).toEqual({ name: 'Grace Hopper' });
     await waitFor(() => expect(store.get()?.user.name).toBe('Grace Hopper'));
     expect(screen.getByTestId('signed-in-as').textContent).toBe('Grace Hopper');
   });
@@ -56,28 +56,20 @@ describe('ProfilePage', () => {
     expect(body).toEqual({ currentPassword: 'old password', newPassword: 'new password 1', confirmPassword: 'new password 1' });
   });
 
-  it('rotates the API key only after confirmation', async () => {
-    let rotations = 0;
-    mockApi((url, init) => {
+  it('keeps only what is personal: time zone, origins and the API key are on the Sites page', async () => {
+    mockApi((url) => {
       if (url.pathname === '/api/v1/users/me') return ok(testUser);
-      if (url.pathname === '/api/v1/users/me/api-key' && init?.method === 'POST') {
-        rotations += 1;
-        return ok({ apiKey: 'ts_new_key' });
-      }
+      if (url.pathname === '/api/v1/sites') return ok(testSites);
       return undefined;
     });
-    const { store } = renderApp('/profile');
-    expect((await screen.findByTestId('api-key')).textContent).toBe('ts_test_key');
-    fireEvent.click(screen.getByRole('button', { name: 'Rotate key' }));
-    const dialog = await screen.findByRole('dialog');
-    expect(dialog.textContent).toContain('stops working immediately');
-    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
-    expect(rotations).toBe(0);
-
-    fireEvent.click(screen.getByRole('button', { name: 'Rotate key' }));
-    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Rotate now' }));
-    await waitFor(() => expect(screen.getByTestId('api-key').textContent).toBe('ts_new_key'));
-    expect(rotations).toBe(1);
-    expect(store.get()?.user.apiKey).toBe('ts_new_key');
+    renderApp('/profile?site=s2');
+    expect(await screen.findByLabelText(/^Name/)).toBeTruthy();
+    expect((screen.getByLabelText('Email') as HTMLInputElement).readOnly).toBe(true);
+    expect(screen.queryByLabelText('Time zone')).toBeNull();
+    expect(screen.queryByLabelText('Allowed origins')).toBeNull();
+    expect(screen.queryByTestId('api-key')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Rotate key' })).toBeNull();
+    const links = await screen.findAllByRole('link', { name: 'Sites' });
+    expect(links.map((a) => a.getAttribute('href'))).toEqual(['/sites?site=s2', '/sites?site=s2']);
   });
 });

@@ -1,6 +1,6 @@
 import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { mockApi, ok, renderApp, testUser } from '../test/render';
+import { mockApi, ok, renderApp, sitesApi, testUser } from '../test/render';
 
 describe('SetupPage', () => {
   it('shows the script tag with the account key and reports when the first event arrives', async () => {
@@ -42,5 +42,34 @@ describe('SetupPage', () => {
     await screen.findByText('Cannot check for events yet');
     expect(screen.queryByLabelText('Waiting')).toBeNull();
     expect(screen.getByTestId('first-event').getAttribute('data-state')).toBe('error');
+  });
+
+  it('shows the current site key, checks for its first event and sends the test event with its key', async () => {
+    const sites = sitesApi();
+    const checks: URL[] = [];
+    let ingestedKey: string | null = null;
+    mockApi((url, init) => {
+      if (url.pathname === '/api/v1/users/me') return ok(testUser);
+      if (url.pathname === '/api/v1/events' && init?.method === 'POST') {
+        ingestedKey = (JSON.parse(String(init.body)) as { apiKey: string }).apiKey;
+        return new Response(JSON.stringify({ data: { accepted: 1, rejected: [] }, errors: null }), { status: 202 });
+      }
+      if (url.pathname === '/api/v1/events') {
+        checks.push(url);
+        return ok({ items: [], nextCursor: null });
+      }
+      return sites.handler(url, init);
+    });
+    renderApp('/setup?site=s2');
+    const tag = await screen.findByTestId('script-tag');
+    expect(tag.textContent).toContain('data-api-key="ts_shop_key"');
+    expect(screen.getByTestId('setup-site').textContent).toContain('For Shop (shop.example.com)');
+    expect((await screen.findByTestId('first-event')).getAttribute('data-state')).toBe('waiting');
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.every((u) => u.searchParams.get('site') === 's2' && u.searchParams.get('limit') === '1')).toBe(true);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Send a test event' }));
+    expect((await screen.findByTestId('test-event-result')).textContent).toContain('accepted');
+    expect(ingestedKey).toBe('ts_shop_key');
   });
 });

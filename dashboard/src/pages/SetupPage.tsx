@@ -3,14 +3,10 @@ import { Link } from 'react-router-dom';
 import { useFirstEvent, useMe, useSendTestEvent } from '../api/hooks';
 import { CopyField } from '../components/CopyField';
 import { describeError, ErrorState, SkeletonRows } from '../components/QueryState';
-import { siteLabel } from '../components/SiteSwitcher';
 import { formatTimestamp } from '../lib/format';
+import { scriptTag } from '../lib/snippet';
 import { useDocumentTitle } from '../lib/title';
-import { useCurrentSite } from '../site/context';
-
-export function scriptTag(origin: string, apiKey: string): string {
-  return `<script defer src="${origin}/sdk.js" data-api-key="${apiKey}"></script>`;
-}
+import { siteLabel, useCurrentSite } from '../site/context';
 
 const IDENTIFY = "window.__trk.identify('user-123')";
 const TRACK = "window.__trk.track('signup', {plan: 'pro'})";

@@ -49,3 +49,8 @@ export function withSiteParam(path: string, siteId: string | null): string {
   params.set('site', siteId);
   return `${base}?${params}`;
 }
+
+/** "Shop (shop.example.com)", or just the name while the site has no domain. */
+export function siteLabel(site: Pick<Site, 'name' | 'domain'>): string {
+  return site.domain ? `${site.name} (${site.domain})` : site.name;
+}

@@ -1,17 +1,14 @@
-import { Alert, Button, Card, Group, Stack, TagsInput, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Stack, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useUpdateMe } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../lib/formErrors';
-import { TimezoneSelect } from '../TimezoneSelect';
 
-const FIELDS = ['name', 'timezone', 'allowedOrigins'] as const;
+const FIELDS = ['name'] as const;
 
 export function ProfileForm({ user }: { user: User }) {
   const update = useUpdateMe();
   const [name, setName] = useState(user.name);
-  const [timezone, setTimezone] = useState(user.timezone);
-  const [origins, setOrigins] = useState<string[]>(user.allowedOrigins);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [saved, setSaved] = useState(false);
 
@@ -20,12 +17,10 @@ export function ProfileForm({ user }: { user: User }) {
     setErrors(NO_ERRORS);
     setSaved(false);
     update.mutate(
-      { name, timezone, allowedOrigins: origins },
+      { name },
       {
         onSuccess: (u) => {
           setName(u.name);
-          setTimezone(u.timezone);
-          setOrigins(u.allowedOrigins);
           setSaved(true);
         },
         onError: (err) => setErrors(formErrors(err, FIELDS)),
@@ -52,22 +47,6 @@ export function ProfileForm({ user }: { user: User }) {
           )}
           <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.fields.name} required />
           <TextInput label="Email" value={user.email} readOnly variant="filled" description="The email cannot be changed" />
-          <TimezoneSelect
-            value={timezone}
-            onChange={setTimezone}
-            error={errors.fields.timezone}
-            description="“Today” and “this month” are counted in this zone"
-          />
-          <TagsInput
-            label="Allowed origins"
-            description="Sites allowed to send events with your API key, like https://example.com. Empty allows any. Press Enter after each."
-            placeholder={origins.length ? '' : 'https://example.com'}
-            value={origins}
-            onChange={setOrigins}
-            error={errors.fields.allowedOrigins}
-            clearable
-            splitChars={[',', ' ']}
-          />
           <Group justify="flex-end">
             <Button type="submit" loading={update.isPending}>
               Save profile

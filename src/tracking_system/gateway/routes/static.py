@@ -11,9 +11,11 @@ from tracking_system.common.errors import NotFound
 from tracking_system.gateway.deps import SettingsDep
 
 router = APIRouter()
+# HEAD answers with GET's headers and no body (FastAPI adds no HEAD route by itself).
+GET_HEAD = ["GET", "HEAD"]
 
 # The dashboard's client-side routes: each serves index.html so a reload or a shared link works.
-DASHBOARD_ROUTES = ("/", "/login", "/register", "/setup", "/profile", "/events")
+DASHBOARD_ROUTES = ("/", "/login", "/register", "/setup", "/profile", "/events", "/sites")
 NOT_BUILT = (
     "<!doctype html><title>Tracking System</title><h1>Dashboard not built</h1>"
     "<p>Run <code>make run</code> (or <code>npm run build</code> in dashboard/).</p>"
@@ -28,7 +30,7 @@ def _index(dashboard_dir: Path) -> Response:
     return FileResponse(index, headers={"cache-control": "no-cache"})
 
 
-@router.get("/sdk.js", include_in_schema=False)
+@router.api_route("/sdk.js", methods=GET_HEAD, include_in_schema=False)
 async def sdk(settings: SettingsDep) -> Response:
     """The browser SDK, loadable from any site."""
     if not settings.sdk_file.is_file():
@@ -44,7 +46,7 @@ async def sdk(settings: SettingsDep) -> Response:
     )
 
 
-@router.get("/assets/{name:path}", include_in_schema=False)
+@router.api_route("/assets/{name:path}", methods=GET_HEAD, include_in_schema=False)
 async def asset(name: str, settings: SettingsDep) -> Response:
     """A hashed build asset of the dashboard."""
     root = (settings.dashboard_dir / "assets").resolve()
@@ -58,16 +60,18 @@ def _spa_route(route: str) -> None:
     async def page(settings: SettingsDep) -> Response:
         return _index(settings.dashboard_dir)
 
-    router.add_api_route(route, page, methods=["GET"], include_in_schema=False)
+    router.add_api_route(route, page, methods=GET_HEAD, include_in_schema=False)
     if route != "/":
-        router.add_api_route(route + "/{rest:path}", page, methods=["GET"], include_in_schema=False)
+        router.add_api_route(
+            route + "/{rest:path}", page, methods=GET_HEAD, include_in_schema=False
+        )
 
 
 for _route in DASHBOARD_ROUTES:
     _spa_route(_route)
 
 
-@router.get("/{name}", include_in_schema=False)
+@router.api_route("/{name}", methods=GET_HEAD, include_in_schema=False)
 async def root_file(name: str, settings: SettingsDep) -> Response:
     """Top-level files of the build (favicon and the like); anything else is 404."""
     root = settings.dashboard_dir.resolve()
