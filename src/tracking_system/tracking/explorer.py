@@ -29,6 +29,7 @@ from tracking_system.common.errors import InvalidInput, ServiceUnavailable
 from tracking_system.common.indexes import EVENT_TAG_FIELDS
 from tracking_system.common.search import site_clause, tag_clause
 from tracking_system.common.urls import page_path
+from tracking_system.tracking.ingest.validation import has_control_chars
 from tracking_system.tracking.stats.params import day_start_ms, parse_day
 from tracking_system.tracking.stats.params import zone as parse_zone_name
 
@@ -117,6 +118,8 @@ def _tag_value(name: str, dimension: str, value: str) -> tuple[str, str]:
         raise InvalidInput(errors={name: f"A value for {dimension} is required"})
     if len(value) > MAX_VALUE_LENGTH:
         raise InvalidInput(errors={name: f"At most {MAX_VALUE_LENGTH} characters"})
+    if has_control_chars(value):
+        raise InvalidInput(errors={name: "Must not contain control characters"})
     if dimension == "bot":
         flags = {"true": "1", "1": "1", "false": "0", "0": "0"}
         if value.lower() not in flags:

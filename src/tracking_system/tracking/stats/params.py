@@ -10,10 +10,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracking_system.common import rollups
 from tracking_system.common.errors import InvalidInput
+from tracking_system.tracking.ingest.validation import has_control_chars
 
 MAX_DAYS = 366
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_LIMIT = 1000
+# Dates outside these bounds are refused: their previous period or local midnight in some zone
+# would fall outside what the calendar arithmetic can represent.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(9998, 12, 31)
 FILTER_DIMENSIONS = frozenset(
     {"eventName", "page", "referrerDomain", "utmSource", "utmMedium", "utmCampaign", "browser",
      "os", "device", "country", "userId", "sessionId"}
@@ -86,13 +91,16 @@ def parse_zone(value: str | None, default: str) -> str:
 
 
 def parse_day(value: str, field: str) -> date:
-    """A strict YYYY-MM-DD date, or 400 on `field`."""
+    """A strict YYYY-MM-DD date between FIRST_DAY and LAST_DAY, or 400 on `field`."""
     if not _DATE.fullmatch(value):
         raise InvalidInput(errors={field: "Use a date as YYYY-MM-DD"})
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidInput(errors={field: "Not a valid date"}) from exc
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(errors={field: f"Use a date from {FIRST_DAY} to {LAST_DAY}"})
+    return day
 
 
 def parse_period(*, tz: str, start: str | None, end: str | None, default_days: int) -> Period:
@@ -140,6 +148,8 @@ def parse_filters(values: list[str] | None) -> list[tuple[str, str]]:
             raise InvalidInput(errors={"filter": f"Unknown dimension {dimension[:40]!r}"})
         if len(value) > 2048:
             raise InvalidInput(errors={"filter": "Value too long"})
+        if has_control_chars(value):
+            raise InvalidInput(errors={"filter": "A filter value has no control characters"})
         out.append((dimension, value))
     if len(out) > 10:
         raise InvalidInput(errors={"filter": "At most 10 filters"})

@@ -45,7 +45,9 @@ def _context_filter_steps(filters: list[tuple[str, str]]) -> list[str]:
         if dimension.startswith("context."):
             field = field_of(dimension)
             literal = value.replace("\\", "\\\\").replace("'", "\\'")
-            steps += ["LOAD", "1", f"@{field}", "FILTER", f"@{field} == '{literal}'"]
+            # Events without the key have no value: exists() keeps them out without an error.
+            steps += ["LOAD", "1", f"@{field}",
+                      "FILTER", f"exists(@{field}) && @{field} == '{literal}'"]  # fmt: skip
     return steps
 
 
