@@ -103,6 +103,7 @@ def build_system(
         "TRUSTED_PROXIES": "127.0.0.1",
         "WORKER_CLAIM_IDLE_MS": "1500",
         "WORKER_MAINTENANCE_SECONDS": "0.5",
+        "LIVE_RECHECK_SECONDS": "0.5",
         "WORKER_METRICS_PORT": str(free_port()),
         **(extra_env or {}),
     }

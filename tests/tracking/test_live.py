@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from tests.support.accounts import Account, register
 from tests.support.events import make_event, send
 from tests.support.system import System
 from tracking_system.common import keys
-from tracking_system.tracking.live import live_events
+from tracking_system.tracking.live import LivePolicy, live_events
 
 SSE_TIMEOUT = httpx.Timeout(10.0)
 
@@ -137,4 +138,59 @@ async def test_the_stream_pings_while_idle_and_relays_messages(system: System) -
         await stream.aclose()
     numsub: Any = await client.pubsub_numsub(keys.live_channel("ping-test"))
     assert dict(numsub)[keys.live_channel("ping-test")] == 0
+    await client.aclose()
+
+
+def _ended(lines: Iterator[str], within: float) -> bool:
+    """True when the server ends the stream within the time (pings keep it talking)."""
+    deadline = time.monotonic() + within
+    return all(time.monotonic() <= deadline for _ in lines)
+
+
+def test_a_feed_ends_when_the_sites_key_is_rotated(system: System, api: httpx.Client) -> None:
+    account = register(api)
+    with httpx.Client(base_url=system.gateway_url) as client, _open(client, account) as response:
+        lines = response.iter_lines()
+        _until_ready(lines)
+        rotated = api.post("/api/v1/users/me/api-key", headers=account.auth())
+        assert rotated.status_code == 200
+        assert _ended(lines, within=8)  # LIVE_RECHECK_SECONDS is 0.5 s in the tests
+
+
+def test_an_account_holds_a_few_feeds_and_other_accounts_are_unaffected(
+    system: System, api: httpx.Client
+) -> None:
+    attacker, victim = register(api), register(api)
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(httpx.Client(base_url=system.gateway_url))
+        held = []  # a dropped line iterator closes its connection
+        for _ in range(8):  # LIVE_STREAMS_PER_ACCOUNT
+            response = stack.enter_context(_open(client, attacker))
+            assert response.status_code == 200
+            held.append(response.iter_lines())
+            _until_ready(held[-1])
+        refused = client.get("/api/v1/events/live", headers=attacker.auth())
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"]
+        # Everyone else's ingestion, stats and feeds go on.
+        assert send(api, victim.user["apiKey"], [make_event()]).status_code == 202
+        assert api.get("/api/v1/stats/summary", headers=victim.auth()).status_code == 200
+        with _open(client, victim) as own:
+            assert own.status_code == 200
+    with httpx.Client(base_url=system.gateway_url) as client, _open(client, attacker) as again:
+        assert again.status_code == 200  # closed feeds gave their slots back
+
+
+@pytest.mark.anyio
+async def test_a_feed_ends_after_its_lifetime(system: System) -> None:
+    client = aioredis.Redis.from_url(system.redis_url, decode_responses=True)
+
+    async def connected() -> bool:
+        return False
+
+    policy = LivePolicy(max_seconds=0.5, recheck_seconds=60, ping_seconds=60)
+    chunks = [c async for c in live_events(redis=client, site_id="lifetime-test",
+                                           is_disconnected=connected, policy=policy)]  # fmt: skip
+    assert chunks[0] == b"retry: 3000\n\n"
+    assert chunks[-1].startswith(b": lifetime over")
     await client.aclose()

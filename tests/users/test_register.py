@@ -78,6 +78,52 @@ def test_invalid_fields_get_a_field_error(
     assert response.json()["data"] is None
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("password", "p" * 10_000, "Password must be 8 to 128 characters"),
+        ("confirmPassword", "p" * 10_000, "Password must be 8 to 128 characters"),
+        ("name", "n" * 10_000, "Name must be 1 to 256 characters"),
+        ("email", "e" * 10_000 + "@example.com", "Email must be at most 254 characters"),
+        ("email", "e" * 243 + "@example.com", "Email must be at most 254 characters"),
+        ("timezone", "T" * 10_000, "Unknown time zone: use an IANA name such as Europe/Berlin"),
+    ],
+)
+def test_over_long_fields_say_what_is_allowed(
+    api: httpx.Client, field: str, value: str, message: str
+) -> None:
+    body = {"name": "Ada", "email": fresh_email(), "password": PASSWORD, field: value}
+    response = _post(api, body)
+    assert response.status_code == 400
+    assert response.json() == {"data": None, "errors": {field: message}}
+
+
+NAME_REFUSED = "Name must not contain control characters or text-direction overrides"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ada\x00", "A\x00da", "Ada\x07", "A\nda", "Ada\x7f", "A\x85da",
+     "Ada\u202a", "Ada\u202b", "Ada\u202c", "\u202dAda", "Ada \u202egnp.exe",
+     "Ada\u2066", "Ada\u2067", "Ada\u2068", "Ada\u2069"],
+)  # fmt: skip
+def test_names_with_control_or_direction_override_characters_are_refused(
+    api: httpx.Client, name: str
+) -> None:
+    response = _post(api, {"name": name, "email": fresh_email(), "password": PASSWORD})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": NAME_REFUSED}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Zoë O\u2019Brien", "e\u0301", "\U0001f469\u200d\U0001f469\u200d\U0001f467",
+     "\u05e2\u05d1\u05e8\u05d9\u05ea \u200fABC", "\ufeffBOM", "\ue000 private", "x" * 256],
+)  # fmt: skip
+def test_any_other_unicode_name_is_kept_as_sent(api: httpx.Client, name: str) -> None:
+    assert register(api, name=name).user["name"] == name
+
+
 def test_missing_fields_are_each_named(api: httpx.Client) -> None:
     response = _post(api, {})
     assert response.status_code == 400
@@ -123,7 +169,28 @@ def test_concurrent_registrations_of_one_email_exactly_one_succeeds(api: httpx.C
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(attempt, ips))
-    assert sorted(statuses) == [201] + [409] * 11
+    # Exactly one account; of the others, REGISTRATIONS_PER_EMAIL (10) attempts are let through
+    # to find the email taken, and the rest are refused before they start.
+    assert sorted(statuses) == [201] + [409] * 9 + [429] * 2
+
+
+def test_registrations_of_one_email_are_limited_whatever_its_spelling(api: httpx.Client) -> None:
+    account = register(api)
+    local, domain = account.email.split("@")
+    spellings = [account.email.upper(), f"{local}@{domain.upper()}", f" {account.email} "]
+    statuses, answer = [], None
+    for i in range(10):  # 1 registration + 9 more attempts, each from its own address
+        answer = _post(api, {"name": "Prober", "email": spellings[i % 3], "password": PASSWORD})
+        statuses.append(answer.status_code)
+    assert statuses == [409] * 9 + [429]
+    assert answer is not None
+    assert 0 < int(answer.headers["Retry-After"]) <= 3600
+    assert answer.json() == {
+        "data": None,
+        "errors": {"message": "Too many registrations; try again later"},
+    }
+    # Another email is not affected.
+    assert register(api).user["email"]
 
 
 def test_registration_is_rate_limited_per_address(api: httpx.Client) -> None:

@@ -1,12 +1,25 @@
-"""Fixed-window rate limits kept in Redis, shared by every copy of a service."""
+"""Fixed-window rate limits and back-off delays kept in Redis, shared by every copy of a service."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
 from tracking_system.common import keys
+
+# KEYS: counters. Takes one hit back from each counter that still exists; a counter whose
+# window ended in the meantime is left alone (DECR would create it without an expiry).
+_REFUND = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
+end
+return 0
+"""
+
+# Doubling stops here: the delay has long reached any sane cap, and 2**n stays a small float.
+_MAX_DOUBLINGS = 30
 
 
 @dataclass(frozen=True)
@@ -22,28 +35,79 @@ class Limit:
 class Verdict:
     allowed: bool
     retry_after: int
+    used: int = 0
 
 
-async def peek(redis: aioredis.Redis, limit: Limit, subject: str) -> Verdict:
-    """Whether one more hit is allowed, without counting one."""
-    key = keys.rate_limit(limit.scope, subject)
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.get(key)
-        pipe.ttl(key)
-        used, ttl = await pipe.execute()
-    if used is not None and int(used) >= limit.count:
-        return Verdict(allowed=False, retry_after=max(1, int(ttl)))
-    return Verdict(allowed=True, retry_after=0)
+@dataclass(frozen=True)
+class Backoff:
+    """A delay that doubles with each attempt past `free` in a window, capped; never a refusal."""
+
+    scope: str
+    free: int
+    base_seconds: float
+    max_seconds: float
+    window_seconds: int
+
+    @property
+    def limit(self) -> Limit:
+        """The attempts that wait for nothing, counted like a limit."""
+        return Limit(self.scope, self.free, self.window_seconds)
+
+    def delay(self, earlier: int) -> float:
+        """Seconds to wait before an attempt that follows `earlier` counted attempts."""
+        if earlier < self.free:
+            return 0.0
+        doublings = min(earlier - self.free, _MAX_DOUBLINGS)
+        return min(self.max_seconds, self.base_seconds * 2.0**doublings)
+
+
+Check = tuple[Limit, str]
 
 
 async def hit(redis: aioredis.Redis, limit: Limit, subject: str) -> Verdict:
-    """Count one hit; not allowed once the window's count is exceeded."""
-    key = keys.rate_limit(limit.scope, subject)
+    """Count one hit; refused (and not counted) once the window's count is reached."""
+    return await hit_all(redis, [(limit, subject)])
+
+
+async def hit_all(redis: aioredis.Redis, checks: Sequence[Check]) -> Verdict:
+    """Count one hit against every limit at once; over any limit, take it back and refuse."""
+    # Counting before the work, rather than peeking, keeps a burst of concurrent requests from
+    # slipping past a limit together.
+    async with redis.pipeline(transaction=True) as pipe:
+        for limit, subject in checks:
+            key = keys.rate_limit(limit.scope, subject)
+            pipe.incr(key)
+            pipe.expire(key, limit.window_seconds, nx=True)
+            pipe.ttl(key)
+        replies = await pipe.execute()
+    used = [int(n) for n in replies[0::3]]
+    ttls = [int(t) for t in replies[2::3]]
+    waits = [max(1, ttl) for (limit, _), n, ttl in zip(checks, used, ttls, strict=True)
+             if n > limit.count]  # fmt: skip
+    if waits:
+        await refund(redis, checks)
+        return Verdict(allowed=False, retry_after=max(waits), used=max(used))
+    return Verdict(allowed=True, retry_after=0, used=max(used, default=0))
+
+
+async def back_off(redis: aioredis.Redis, backoff: Backoff, subject: str) -> float:
+    """Count one attempt of the subject; the seconds it should wait before going ahead."""
+    key = keys.rate_limit(backoff.scope, subject)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.incr(key)
-        pipe.expire(key, limit.window_seconds, nx=True)
-        pipe.ttl(key)
-        used, _, ttl = await pipe.execute()
-    if int(used) > limit.count:
-        return Verdict(allowed=False, retry_after=max(1, int(ttl)))
-    return Verdict(allowed=True, retry_after=0)
+        pipe.expire(key, backoff.window_seconds, nx=True)
+        used, _ = await pipe.execute()
+    return backoff.delay(int(used) - 1)
+
+
+async def refund(redis: aioredis.Redis, checks: Sequence[Check]) -> None:
+    """Take back one hit from each limit, e.g. when the attempt it counted turned out fine."""
+    if checks:
+        names = [keys.rate_limit(limit.scope, subject) for limit, subject in checks]
+        await redis.eval(_REFUND, len(names), *names)
+
+
+async def clear(redis: aioredis.Redis, checks: Sequence[Check]) -> None:
+    """Start the windows of these limits afresh."""
+    if checks:
+        await redis.delete(*(keys.rate_limit(limit.scope, subject) for limit, subject in checks))

@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from tracking_system.common.app import create_service_app
 from tracking_system.common.indexes import ensure_event_index
+from tracking_system.common.redis import create_client
+from tracking_system.tracking import live
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.pipeline import IngestPolicy
 from tracking_system.tracking.ingest.validation import Limits
@@ -19,6 +21,15 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
 
     async def startup(app: FastAPI) -> None:
         await ensure_event_index(app.state.redis)
+        app.state.live_redis = create_client(
+            settings.redis_url, max_connections=settings.live_max_streams + 8
+        )
+        app.state.live_slots = live.LiveSlots(
+            total=settings.live_max_streams, per_account=settings.live_streams_per_account
+        )
+        app.state.live_policy = live.LivePolicy(
+            recheck_seconds=settings.live_recheck_seconds, max_seconds=settings.live_max_seconds
+        )
         app.state.resolver = ApiKeyResolver(
             app.state.redis, cache_seconds=settings.api_key_cache_seconds
         )
@@ -28,9 +39,13 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
             max_backlog=settings.ingest_max_backlog,
         )
 
+    async def shutdown(app: FastAPI) -> None:
+        await app.state.live_redis.aclose()
+
     return create_service_app(
         name="tracking",
         settings=settings,
         routers=[ingest.router, stats.router, events.router],
         on_startup=[startup],
+        on_shutdown=[shutdown],
     )

@@ -20,6 +20,14 @@ class TrackingSettings(CommonSettings):
     ingest_rate_limit: int = Field(
         default=2000, ge=1, validation_alias="INGEST_RATE_LIMIT_PER_SECOND"
     )
+    # Live feeds hold a Redis connection each, from a pool of their own, so they can never starve
+    # ingestion or the stats of connections.
+    live_max_streams: int = Field(default=256, ge=1, validation_alias="LIVE_MAX_STREAMS")
+    live_streams_per_account: int = Field(
+        default=8, ge=1, validation_alias="LIVE_STREAMS_PER_ACCOUNT"
+    )
+    live_recheck_seconds: float = Field(default=30.0, gt=0, validation_alias="LIVE_RECHECK_SECONDS")
+    live_max_seconds: float = Field(default=3600.0, gt=0, validation_alias="LIVE_MAX_SECONDS")
     # Unread events allowed in the stream before ingestion answers 503 instead of trimming them.
     ingest_max_backlog: int = Field(default=1_000_000, ge=1, validation_alias="INGEST_MAX_BACKLOG")
 

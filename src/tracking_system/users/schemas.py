@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
@@ -13,25 +14,90 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 MAX_ORIGINS = 50
+MAX_EMAIL = 254
+# No address this long shortens to MAX_EMAIL by normalisation (composition merges at most three
+# code points into one), so longer input is refused before any work is spent on it.
+_MAX_RAW_EMAIL = 1024
+MAX_NAME = 256
+MIN_PASSWORD, MAX_PASSWORD = 8, 128
+MAX_ORIGIN = 2048
+MAX_REFRESH_TOKEN = 512
+PASSWORD_LENGTH = f"Password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+# Embedding and override controls reorder how text around them is shown (a name that reads as
+# someone else's, "Trojan Source"); marks such as U+200E that only nudge direction stay allowed.
+_BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+
+
+def normalize_email(value: str) -> str:
+    """The one spelling an email is stored and looked up under: NFKC, case-folded, trimmed."""
+    # NFC and NFD `é` become one; full-width U+FF41 and `A` become `a`. On ASCII this is exactly
+    # lower(), so accounts registered before keep their reservation key (keys.user_email).
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    return folded.strip()
+
+
+def _unicode(value: str) -> str:
+    """Refuse what JSON can carry but Unicode text cannot hold: a lone surrogate (`\\ud800`)."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("Contains an invalid character (a lone surrogate)") from None
+    return value
+
+
+def _is_control(char: str) -> bool:
+    """True for C0/C1 control characters (NUL, newline, DEL, ...)."""
+    return unicodedata.category(char) == "Cc"
 
 
 def _email(value: str) -> str:
-    value = value.strip().lower()
-    if len(value) > 254 or not EMAIL_RE.match(value):
+    if len(value) > _MAX_RAW_EMAIL:
+        raise ValueError(f"Email must be at most {MAX_EMAIL} characters")
+    value = normalize_email(value)
+    if len(value) > MAX_EMAIL:
+        raise ValueError(f"Email must be at most {MAX_EMAIL} characters")
+    # Format characters (zero-width, direction controls) would make look-alike addresses.
+    if not EMAIL_RE.match(value) or any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
         raise ValueError("Enter a valid email")
+    return value
+
+
+def _login_email(value: str) -> str:
+    if not value.strip():
+        raise ValueError("Enter your email")
+    if len(value) > _MAX_RAW_EMAIL:
+        raise ValueError(f"Email must be at most {MAX_EMAIL} characters")
     return value
 
 
 def _name(value: str) -> str:
     value = value.strip()
-    if not 1 <= len(value) <= 256:
-        raise ValueError("Name must be 1 to 256 characters")
+    if not 1 <= len(value) <= MAX_NAME:
+        raise ValueError(f"Name must be 1 to {MAX_NAME} characters")
+    if any(_is_control(c) or c in _BIDI_CONTROLS for c in value):
+        raise ValueError("Name must not contain control characters or text-direction overrides")
     return value
 
 
 def _password(value: str) -> str:
-    if not 8 <= len(value) <= 128:
-        raise ValueError("Password must be 8 to 128 characters")
+    if not MIN_PASSWORD <= len(value) <= MAX_PASSWORD:
+        raise ValueError(PASSWORD_LENGTH)
+    return value
+
+
+def _given_password(value: str) -> str:
+    """A password typed to be checked (sign-in, current, confirmation): any possible length."""
+    if not value:
+        raise ValueError("Enter your password")
+    if len(value) > MAX_PASSWORD:
+        raise ValueError(PASSWORD_LENGTH)
+    return value
+
+
+def _refresh_token(value: str) -> str:
+    if not 1 <= len(value) <= MAX_REFRESH_TOKEN:
+        raise ValueError("Not a refresh token")
     return value
 
 
@@ -57,6 +123,8 @@ def _origins(values: list[str]) -> list[str]:
         raise ValueError(f"At most {MAX_ORIGINS} origins")
     out: list[str] = []
     for value in values:
+        if len(value) > MAX_ORIGIN:
+            raise ValueError(f"An origin is at most {MAX_ORIGIN} characters: {value[:100]}")
         origin = normalize_origin(value)
         if origin not in out:
             out.append(origin)
@@ -91,15 +159,40 @@ def normalize_domain(value: str) -> str:
 def _domain(value: str | None) -> str | None:
     if value is None or value.strip() == "":
         return None
+    if len(value) > MAX_ORIGIN:
+        raise ValueError(f"Not a domain name (like example.com): {value[:100]}")
     return normalize_domain(value)
 
 
-Email = Annotated[str, Field(max_length=1024), AfterValidator(_email)]
-Name = Annotated[str, Field(max_length=4096), AfterValidator(_name)]
-Password = Annotated[str, Field(max_length=4096), AfterValidator(_password)]
-Timezone = Annotated[str, Field(max_length=128), AfterValidator(_timezone)]
-Origins = Annotated[list[Annotated[str, Field(max_length=2048)]], AfterValidator(_origins)]
-Domain = Annotated[str | None, Field(max_length=2048), AfterValidator(_domain)]
+# Lengths are checked by the validators, so an over-long value gets the field's own message
+# ("Password must be 8 to 128 characters") rather than a generic one; the gateway bounds the
+# body (GATEWAY_MAX_BODY_BYTES) before any of it is read.
+Text = Annotated[str, AfterValidator(_unicode)]
+Email = Annotated[Text, Field(json_schema_extra={"maxLength": MAX_EMAIL}), AfterValidator(_email)]
+LoginEmail = Annotated[
+    Text, Field(json_schema_extra={"minLength": 1}), AfterValidator(_login_email)
+]
+Name = Annotated[
+    Text, Field(json_schema_extra={"minLength": 1, "maxLength": MAX_NAME}), AfterValidator(_name)
+]
+Password = Annotated[
+    Text,
+    Field(json_schema_extra={"minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD}),
+    AfterValidator(_password),
+]
+GivenPassword = Annotated[
+    Text,
+    Field(json_schema_extra={"minLength": 1, "maxLength": MAX_PASSWORD}),
+    AfterValidator(_given_password),
+]
+RefreshToken = Annotated[
+    Text,
+    Field(json_schema_extra={"minLength": 1, "maxLength": MAX_REFRESH_TOKEN}),
+    AfterValidator(_refresh_token),
+]
+Timezone = Annotated[Text, AfterValidator(_timezone)]
+Origins = Annotated[list[Text], AfterValidator(_origins)]
+Domain = Annotated[Text | None, AfterValidator(_domain)]
 
 
 class _Body(BaseModel):
@@ -110,21 +203,21 @@ class RegisterRequest(_Body):
     name: Name
     email: Email
     password: Password
-    confirmPassword: str | None = Field(default=None, max_length=4096)
+    confirmPassword: GivenPassword | None = None
     timezone: Timezone = "UTC"
 
 
 class LoginRequest(_Body):
-    email: Annotated[str, Field(min_length=1, max_length=1024)]
-    password: Annotated[str, Field(min_length=1, max_length=4096)]
+    email: LoginEmail
+    password: GivenPassword
 
 
 class RefreshRequest(_Body):
-    refreshToken: Annotated[str, Field(min_length=1, max_length=512)]
+    refreshToken: RefreshToken
 
 
 class LogoutRequest(_Body):
-    refreshToken: Annotated[str, Field(max_length=512)] | None = None
+    refreshToken: RefreshToken | None = None
 
 
 class UpdateMeRequest(BaseModel):
@@ -133,9 +226,9 @@ class UpdateMeRequest(BaseModel):
     name: Name | None = None
     timezone: Timezone | None = None
     allowedOrigins: Origins | None = None
-    currentPassword: Annotated[str, Field(max_length=4096)] | None = None
+    currentPassword: GivenPassword | None = None
     newPassword: Password | None = None
-    confirmPassword: Annotated[str, Field(max_length=4096)] | None = None
+    confirmPassword: GivenPassword | None = None
 
     @property
     def changes_password(self) -> bool:

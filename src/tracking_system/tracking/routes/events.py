@@ -5,6 +5,7 @@ path lives in routes/ingest.py."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated
@@ -15,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 from tracking_system.common.errors import InvalidInput, envelope
 from tracking_system.common.responses import JsonResponse
 from tracking_system.tracking import explorer, export, live
-from tracking_system.tracking.deps import CurrentSite, RedisDep
+from tracking_system.tracking.deps import CurrentAccount, CurrentSite, RedisDep
 
 router = APIRouter(tags=["events"])
 
@@ -110,10 +111,33 @@ async def export_events(
 
 
 @router.get("/api/v1/events/live", summary="Server-Sent Events: each newly stored event")
-async def live_events(request: Request, redis: RedisDep, site: CurrentSite) -> Response:
-    """One `data: <json>` message per stored event of the site; `: ping` every 15 s."""
+async def live_events(request: Request, account: CurrentAccount, site: CurrentSite) -> Response:
+    """One `data: <json>` message per stored event of the site; `: ping` every 15 s. 429 when
+    the account already has LIVE_STREAMS_PER_ACCOUNT feeds open."""
+    state = request.app.state
+    slots: live.LiveSlots = state.live_slots
+    release = slots.acquire(account)  # 429/503 before the answer starts
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async with aclosing(
+                live.live_events(
+                    redis=state.live_redis,
+                    site_id=site.id,
+                    is_disconnected=request.is_disconnected,
+                    policy=state.live_policy,
+                )
+            ) as events:
+                async for chunk in events:
+                    yield chunk
+        finally:
+            release()
+
+    stream = body()
+    # A stream never started (the client left before the first byte) gives its slot back too.
+    weakref.finalize(stream, release)
     return StreamingResponse(
-        live.live_events(redis=redis, site_id=site.id, is_disconnected=request.is_disconnected),
+        stream,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -25,8 +25,45 @@ from tracking_system.users.schemas import (
     RegisterRequest,
     SessionOut,
 )
+from tracking_system.users.settings import UsersSettings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["accounts"])
+
+
+def _registration_limits(settings: UsersSettings, *, email: str, ip: str) -> list[ratelimit.Check]:
+    """Registrations per client address and per email (a taken email answers 409)."""
+    return [
+        (ratelimit.Limit("register-ip", settings.registrations_per_ip,
+                         settings.registration_window_seconds), ip),
+        (ratelimit.Limit("register-email", settings.registrations_per_email,
+                         settings.registration_email_window_seconds),
+         accounts.email_subject(email)),
+    ]  # fmt: skip
+
+
+def _pair_limit(settings: UsersSettings, *, subject: str, ip: str) -> ratelimit.Check:
+    """Failed sign-ins to one email from one client address."""
+    limit = ratelimit.Limit("login-account-ip", settings.login_failures_per_account_ip,
+                            settings.login_account_ip_window_seconds)  # fmt: skip
+    return limit, f"{subject}:{ip}"
+
+
+def _address_limit(settings: UsersSettings, *, ip: str) -> ratelimit.Check:
+    """Failed sign-ins from one client address, to any email."""
+    limit = ratelimit.Limit("login-ip", settings.login_failures_per_ip,
+                            settings.login_ip_window_seconds)  # fmt: skip
+    return limit, ip
+
+
+def _login_backoff(settings: UsersSettings) -> ratelimit.Backoff:
+    """The delay of every sign-in to an email that recently failed, from any address."""
+    return ratelimit.Backoff(
+        scope="login-backoff",
+        free=settings.login_backoff_free_failures,
+        base_seconds=settings.login_backoff_base_seconds,
+        max_seconds=settings.login_backoff_max_seconds,
+        window_seconds=settings.login_backoff_window_seconds,
+    )
 
 
 async def _session(
@@ -52,10 +89,8 @@ async def register(
     ip: ClientIp,
 ) -> dict[str, Any]:
     """Create an account and sign it in."""
-    limit = ratelimit.Limit(
-        "register-ip", settings.registrations_per_ip, settings.registration_window_seconds
-    )
-    verdict = await ratelimit.hit(redis, limit, ip)
+    limits = _registration_limits(settings, email=body.email, ip=ip)
+    verdict = await ratelimit.hit_all(redis, limits)
     if not verdict.allowed:
         raise RateLimited(
             "Too many registrations; try again later", retry_after=verdict.retry_after
@@ -74,28 +109,29 @@ async def login(
     ttl: TtlDep,
     ip: ClientIp,
 ) -> dict[str, Any]:
-    """Sign in; unknown email and wrong password fail alike, and failures are rate limited."""
-    # Keyed by a hash so the counter's key never shows the email.
-    account_subject = hashlib.sha256(body.email.strip().lower().encode()).hexdigest()[:32]
-    limits = (
-        (ratelimit.Limit("login-account", settings.login_failures_per_account,
-                         settings.login_account_window_seconds), account_subject),
-        (ratelimit.Limit("login-ip", settings.login_failures_per_ip,
-                         settings.login_ip_window_seconds), ip),
-    )  # fmt: skip
-    for limit, subject in limits:
-        verdict = await ratelimit.peek(redis, limit, subject)
-        if not verdict.allowed:
-            raise RateLimited("Too many failed sign-ins; try again later",
-                              retry_after=verdict.retry_after)  # fmt: skip
-    try:
-        doc = await accounts.authenticate(
-            redis, email=body.email, password=body.password, hashing=hashing
-        )
-    except NotAuthenticated:
-        for limit, subject in limits:
-            await ratelimit.hit(redis, limit, subject)
-        raise
+    """Sign in; unknown email and wrong password fail alike, and guessing is throttled."""
+    # Failures are limited per (email, client address) pair and per client address, never per
+    # email alone, so a stranger failing on purpose cannot lock the owner out; per email they
+    # only make every attempt wait a little longer (capped), from any address.
+    subject = accounts.email_subject(body.email)
+    pair = _pair_limit(settings, subject=subject, ip=ip)
+    address = _address_limit(settings, ip=ip)
+    verdict = await ratelimit.hit_all(redis, [pair, address])
+    if not verdict.allowed:
+        raise RateLimited("Too many failed sign-ins; try again later",
+                          retry_after=verdict.retry_after)  # fmt: skip
+    # The delay comes before the password is checked, and alike for unknown emails: a delay on
+    # failures alone would tell a client that stops waiting early that it guessed wrong.
+    backoff = _login_backoff(settings)
+    await asyncio.sleep(await ratelimit.back_off(redis, backoff, subject))
+    doc = await accounts.authenticate(
+        redis, email=body.email, password=body.password, hashing=hashing
+    )
+    # Only failures count. This address knows the password: its failures for this email are
+    # forgotten; the address's own count and the email's delay just take this attempt back
+    # (a success on an account of one's own must not wipe out guesses at others').
+    await ratelimit.clear(redis, [pair])
+    await ratelimit.refund(redis, [address, (backoff.limit, subject)])
     issued = await tokens.issue(redis, account_id=doc["id"], ttl=ttl)
     return await _session(redis, doc, issued)
 
