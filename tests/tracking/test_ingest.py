@@ -20,6 +20,7 @@ from tests.support.events import (
     stored_events,
     wait_for_stored,
 )
+from tests.support.system import System
 from tracking_system.common import keys
 
 
@@ -316,6 +317,25 @@ def test_enrichment_of_agent_referrer_utm_and_country(
     assert stored["utmCampaign"] == "black-friday"
     assert stored["country"] == "US"
     assert "ip" not in stored
+    assert "userAgent" not in stored  # only what was parsed from it
+
+
+def test_the_stream_never_holds_the_client_address(
+    system: System, api: httpx.Client, account: Account, redis_sync: redis.Redis
+) -> None:
+    """The stream lands in the AOF: it carries the country, never the address."""
+    system.stop("worker")  # so the entry is still in the stream to be read
+    try:
+        response = send(api, _key(account), [make_event(eventName="IP Probe")],
+                        headers={"X-Forwarded-For": "8.8.4.4"})  # fmt: skip
+        assert response.status_code == 202
+        entries = redis_sync.xrevrange(keys.EVENTS_STREAM, count=50)
+    finally:
+        system.start("worker")
+    probes = [fields for _, fields in entries if "IP Probe" in fields["e"]]
+    assert len(probes) == 1
+    assert "8.8.4.4" not in str(probes[0])
+    assert '"country":"US"' in probes[0]["e"]
 
 
 def test_bots_are_flagged(api: httpx.Client, account: Account, redis_sync: redis.Redis) -> None:

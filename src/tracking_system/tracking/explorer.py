@@ -71,7 +71,6 @@ COLUMNS: tuple[str, ...] = (
     "device",
     "country",
     "bot",
-    "userAgent",
     "createdAt",
     "context",
 )

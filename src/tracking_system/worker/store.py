@@ -15,13 +15,9 @@ import redis.asyncio as aioredis
 from ulid import ULID
 
 from tracking_system.common import keys, rollups
+from tracking_system.common.geo import country_of
 from tracking_system.common.urls import page_path
-from tracking_system.worker.enrich import (
-    country_of,
-    parse_agent,
-    referrer_domain,
-    utm_fields,
-)
+from tracking_system.worker.enrich import parse_agent, referrer_domain, utm_fields
 
 PAGE_VIEW = "PAGE_VIEW"
 MAX_CONTEXT_FIELDS = 20
@@ -87,7 +83,9 @@ def prepare(
         "browser": agent.browser,
         "os": agent.os,
         "device": agent.device,
-        "country": country_of(event.get("ip") or ""),
+        # Ingestion resolves the country and keeps the address out of the stream; entries written
+        # before it did carry the address instead.
+        "country": event.get("country") or country_of(event.get("ip") or ""),
         "referrerDomain": referrer_domain(referrer, page),
         **utm_fields(page),
     }
@@ -103,7 +101,8 @@ def prepare(
         "createdAt", str(event.get("receivedAt", event_time)),
         "bot", "1" if agent.bot else "0",
     ]  # fmt: skip
-    optional = {"referrer": referrer, "userAgent": user_agent, **enriched}
+    # The raw user agent is not stored: only what was parsed from it (browser, OS, device, bot).
+    optional = {"referrer": referrer, **enriched}
     for field, value in optional.items():
         if value:
             fields += [field, value]

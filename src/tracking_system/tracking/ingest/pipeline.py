@@ -19,6 +19,7 @@ from tracking_system.common.errors import (
     RateLimited,
     ServiceUnavailable,
 )
+from tracking_system.common.geo import country_of
 from tracking_system.common.stream import EVENT_FIELD, SITE_FIELD
 from tracking_system.tracking import metrics
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
@@ -132,7 +133,8 @@ async def ingest(
             continue
         event["receivedAt"] = now_ms
         event["userAgent"] = request.user_agent[:1024]
-        event["ip"] = request.client_ip
+        # The stream (and so the AOF) never holds the client's address, only its country.
+        event["country"] = country_of(request.client_ip)
         accepted.append(orjson.dumps(event).decode())
     if result.rejected:
         _reject("invalid", len(result.rejected))
