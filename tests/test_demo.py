@@ -22,10 +22,11 @@ from iptocc import country_code
 from tests.support.system import System
 from tracking_system import cli, demo
 from tracking_system import demo_traffic as traffic
+from tracking_system.common.geo import country_of
 from tracking_system.common.progress import Progress
 from tracking_system.gateway.settings import GatewaySettings
 from tracking_system.tracking.ingest.validation import Limits, validate_event
-from tracking_system.worker.enrich import country_of, parse_agent
+from tracking_system.worker.enrich import parse_agent
 
 NOW = datetime(2024, 5, 29, 15, 30, 12, tzinfo=UTC)  # a Wednesday afternoon
 NOW_MS = int(NOW.timestamp() * 1000)

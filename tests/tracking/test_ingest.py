@@ -329,7 +329,7 @@ def test_the_stream_never_holds_the_client_address(
         response = send(api, _key(account), [make_event(eventName="IP Probe")],
                         headers={"X-Forwarded-For": "8.8.4.4"})  # fmt: skip
         assert response.status_code == 202
-        entries = redis_sync.xrevrange(keys.EVENTS_STREAM, count=50)
+        entries: Any = redis_sync.xrevrange(keys.EVENTS_STREAM, count=50)
     finally:
         system.start("worker")
     probes = [fields for _, fields in entries if "IP Probe" in fields["e"]]
