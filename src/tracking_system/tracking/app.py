@@ -8,6 +8,7 @@ from tracking_system.common.app import create_service_app
 from tracking_system.common.indexes import ensure_event_index
 from tracking_system.common.redis import create_client
 from tracking_system.tracking import live
+from tracking_system.tracking.guard import QueryGuard
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.pipeline import IngestPolicy
 from tracking_system.tracking.ingest.validation import Limits
@@ -21,6 +22,9 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
 
     async def startup(app: FastAPI) -> None:
         await ensure_event_index(app.state.redis)
+        app.state.query_guard = QueryGuard(
+            concurrency=settings.queries_per_account, budget_seconds=settings.query_budget_seconds
+        )
         app.state.live_redis = create_client(
             settings.redis_url, max_connections=settings.live_max_streams + 8
         )

@@ -3,11 +3,13 @@ state directly: it is the hot path)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
 from tracking_system.common.deps import ClientIp, CurrentAccount, RedisDep
+from tracking_system.tracking.guard import QueryGuard
 from tracking_system.tracking.sites import Site, resolve_site
 
 
@@ -24,4 +26,14 @@ async def current_site(
 
 CurrentSite = Annotated[Site, Depends(current_site)]
 
-__all__ = ["ClientIp", "CurrentAccount", "CurrentSite", "RedisDep", "Site"]
+
+async def query_slot(request: Request, account_id: CurrentAccount) -> AsyncIterator[None]:
+    """Hold one of the account's query slots while the route runs (tracking/guard.py)."""
+    guard: QueryGuard = request.app.state.query_guard
+    async with guard.slot(account_id):
+        yield
+
+
+QuerySlot = Depends(query_slot)
+
+__all__ = ["ClientIp", "CurrentAccount", "CurrentSite", "QuerySlot", "RedisDep", "Site"]

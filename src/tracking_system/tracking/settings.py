@@ -20,6 +20,11 @@ class TrackingSettings(CommonSettings):
     ingest_rate_limit: int = Field(
         default=2000, ge=1, validation_alias="INGEST_RATE_LIMIT_PER_SECOND"
     )
+    # One account's queries: at once, and seconds of query time per minute (tracking/guard.py).
+    queries_per_account: int = Field(default=2, ge=1, validation_alias="QUERIES_PER_ACCOUNT")
+    query_budget_seconds: float = Field(
+        default=30.0, gt=0, validation_alias="QUERY_BUDGET_SECONDS_PER_MINUTE"
+    )
     # Live feeds hold a Redis connection each, from a pool of their own, so they can never starve
     # ingestion or the stats of connections.
     live_max_streams: int = Field(default=256, ge=1, validation_alias="LIVE_MAX_STREAMS")

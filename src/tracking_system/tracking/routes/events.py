@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 from tracking_system.common.errors import InvalidInput, envelope
 from tracking_system.common.responses import JsonResponse
 from tracking_system.tracking import explorer, export, live
-from tracking_system.tracking.deps import CurrentAccount, CurrentSite, RedisDep
+from tracking_system.tracking.deps import CurrentAccount, CurrentSite, QuerySlot, RedisDep
 
 router = APIRouter(tags=["events"])
 
@@ -52,7 +52,11 @@ async def event_filters(
 FiltersDep = Annotated[explorer.EventFilters, Depends(event_filters)]
 
 
-@router.get("/api/v1/events", summary="The site's events, newest first, cursor-paged")
+@router.get(
+    "/api/v1/events",
+    summary="The site's events, newest first, cursor-paged",
+    dependencies=[QuerySlot],
+)
 async def list_events(
     redis: RedisDep,
     site: CurrentSite,
@@ -71,7 +75,11 @@ async def list_events(
     return JsonResponse(envelope({"items": items, "nextCursor": next_cursor}))
 
 
-@router.get("/api/v1/events/export", summary="Every matching event as CSV or NDJSON, streamed")
+@router.get(
+    "/api/v1/events/export",
+    summary="Every matching event as CSV or NDJSON, streamed",
+    dependencies=[QuerySlot],
+)
 async def export_events(
     redis: RedisDep,
     site: CurrentSite,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from tracking_system.common.errors import envelope
-from tracking_system.tracking.deps import CurrentSite, RedisDep
+from tracking_system.tracking.deps import CurrentSite, QuerySlot, RedisDep
 from tracking_system.tracking.stats import queries
 from tracking_system.tracking.stats.params import (
     Period,
@@ -20,7 +20,7 @@ from tracking_system.tracking.stats.params import (
     parse_zone,
 )
 
-router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"], dependencies=[QuerySlot])
 
 TzParam = Annotated[str | None, Query(max_length=64, description="IANA zone; default the site's")]
 FromParam = Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD")]

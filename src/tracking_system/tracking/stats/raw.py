@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from tracking_system.common import keys
+from tracking_system.common.errors import ServiceUnavailable
 from tracking_system.common.search import site_clause, tag_clause
 
-# Long enough for millions of events; RediSearch's default (500 ms, "return") would silently
-# hand back partial results.
-QUERY_TIMEOUT_MS = 30_000
+# The time limit of one raw query in Redis, past which it is abandoned with 503. RediSearch's own
+# default (500 ms, "return") would silently hand back partial results.
+QUERY_TIMEOUT_MS = 10_000
+TOO_LONG = "The query took too long; narrow the period or the filters"
 MAX_ROWS = 100_000
 # Sessions are attributed to the day they start; to see their whole span the session queries
 # look this far beyond the period on both sides.
@@ -52,12 +55,20 @@ def _context_filter_steps(filters: list[tuple[str, str]]) -> list[str]:
 
 
 async def aggregate(redis: aioredis.Redis, query: str, *steps: str) -> list[dict[str, str]]:
-    """Rows of FT.AGGREGATE as dicts of strings."""
-    result: Any = await redis.execute_command(  # type: ignore[no-untyped-call]
-        "FT.AGGREGATE", keys.EVENT_INDEX, query, "TIMEOUT", str(QUERY_TIMEOUT_MS), *steps,
-        "DIALECT", "2",
-    )  # fmt: skip
+    """Rows of FT.AGGREGATE as dicts of strings; 503 when it runs past its time limit (its
+    partial result would be wrong, not just incomplete)."""
+    try:
+        result: Any = await redis.execute_command(  # type: ignore[no-untyped-call]
+            "FT.AGGREGATE", keys.EVENT_INDEX, query, "TIMEOUT", str(QUERY_TIMEOUT_MS), *steps,
+            "DIALECT", "2",
+        )  # fmt: skip
+    except ResponseError as exc:
+        if "timeout" in str(exc).lower():
+            raise ServiceUnavailable(TOO_LONG, retry_after=10) from exc
+        raise
     if isinstance(result, dict):
+        if any("timeout" in str(w).lower() for w in result.get("warning") or ()):
+            raise ServiceUnavailable(TOO_LONG, retry_after=10)
         rows = [row.get("extra_attributes", {}) for row in result.get("results", [])]
         return [{str(k): "" if v is None else str(v) for k, v in row.items()} for row in rows]
     rows = result[1:]
