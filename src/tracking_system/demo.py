@@ -164,19 +164,19 @@ def _session_of(response: httpx.Response) -> dict[str, Any]:
 async def ensure_account(
     client: httpx.AsyncClient, *, email: str, password: str, tz: str, name: str = DEMO_NAME
 ) -> DemoAccount:
-    """Register the demo account, or sign in when it exists; its time zone set to `tz`."""
-    response = await client.post(
-        "/api/v1/auth/register",
-        json={"name": name, "email": email, "password": password, "timezone": tz},
-    )
-    created = response.status_code == 201
-    action = "registering"
-    if response.status_code == 409:
-        action = "signing in as"
+    """Sign in to the demo account, or register it when it does not exist yet; its time zone
+    set to `tz`. (Signing in first: registration attempts per address are rate limited.)"""
+    action = "signing in as"
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    created = False
+    if response.status_code == 401:
+        action = "registering"
         response = await client.post(
-            "/api/v1/auth/login", json={"email": email, "password": password}
+            "/api/v1/auth/register",
+            json={"name": name, "email": email, "password": password, "timezone": tz},
         )
-        if response.status_code == 401:
+        created = response.status_code == 201
+        if response.status_code == 409:
             raise DemoError(
                 f"{email} already exists with another password: pass --password (or --email)"
             )
