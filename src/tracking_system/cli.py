@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
@@ -75,6 +76,12 @@ def run_service(name: str) -> int:
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     if (failed := _check_redis(settings.redis_url)) is not None:
         return failed
+    options: dict[str, Any] = {}
+    if name == "gateway":
+        # The gateway is public: its HTTP protocol bounds every request's head (431 / 414).
+        from tracking_system.gateway.server import uvicorn_options
+
+        options = uvicorn_options(settings)
     uvicorn.run(
         f"{module}.app:create_app",
         factory=True,
@@ -85,6 +92,7 @@ def run_service(name: str) -> int:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        **options,
     )
     return 0
 

@@ -2,64 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.processes import (
-    REPO_ROOT,
-    free_port,
-    http_ok,
-    start_tracking_process,
-    stop_process,
-    wait_until,
-)
-from tests.support.redis_server import RedisServer
+from tests.gateway.helpers import EchoGateway
 from tests.support.system import TEST_INTERNAL_SECRET
-
-
-@dataclass
-class EchoGateway:
-    url: str
-
-
-@pytest.fixture(scope="module")
-def echo_gateway(
-    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[EchoGateway]:
-    logs = tmp_path_factory.mktemp("echo-gateway")
-    echo_port, gateway_port = free_port(), free_port()
-    echo = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.echo_app", str(echo_port)], cwd=REPO_ROOT
-    )
-    env = {
-        "APP_ENV": "test",
-        "REDIS_URL": redis_server.url,
-        "INTERNAL_SECRET": TEST_INTERNAL_SECRET,
-        "GATEWAY_PORT": str(gateway_port),
-        "USERS_URL": f"http://127.0.0.1:{echo_port}",
-        "TRACKING_URL": f"http://127.0.0.1:{echo_port}",
-        "GATEWAY_MAX_BODY_BYTES": "1000",
-        "CORS_ORIGINS": "https://dash.example",
-        "DASHBOARD_DIR": str(Path(logs) / "no-dashboard"),
-    }
-    gateway = start_tracking_process("gateway", env=env, log_path=logs / "gateway.log")
-    try:
-        wait_until(lambda: http_ok(f"http://127.0.0.1:{echo_port}/ping"), within=30, what="echo")
-        wait_until(
-            lambda: http_ok(f"http://127.0.0.1:{gateway_port}/health"), within=30, what="gateway"
-        )
-        yield EchoGateway(url=f"http://127.0.0.1:{gateway_port}")
-    finally:
-        stop_process(gateway)
-        stop_process(echo)
-
 
 FORGED = {
     "X-Account-Id": "victim-account",
@@ -187,3 +136,11 @@ def test_dashboard_not_built_says_how_to_build_it(echo_gateway: EchoGateway) -> 
     response = httpx.get(f"{echo_gateway.url}/login")
     assert response.status_code == 503
     assert "make run" in response.text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/users/me", "/api/v1/stats/stream"])
+def test_proxied_answers_carry_one_date_header(echo_gateway: EchoGateway, path: str) -> None:
+    # Buffered and streamed answers: the service's Date is dropped, the gateway's kept.
+    response = httpx.get(echo_gateway.url + path, headers={"Authorization": "Bearer good-token"})
+    assert response.status_code == 200
+    assert len(response.headers.get_list("date")) == 1

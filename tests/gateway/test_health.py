@@ -30,3 +30,9 @@ def test_health_reports_a_stopped_service_as_down(system: System) -> None:
         assert components["users"]["status"] == "up"
     finally:
         system.start("tracking")
+
+
+def test_a_proxied_answer_of_a_real_service_carries_one_date_header(system: System) -> None:
+    response = httpx.post(f"{system.gateway_url}/api/v1/auth/login", json={})
+    assert response.status_code == 400
+    assert len(response.headers.get_list("date")) == 1

@@ -35,3 +35,17 @@ def test_sdk_is_served_as_javascript_to_any_site(system: System) -> None:
 @pytest.mark.parametrize("path", ["/nope", "/internal/x", "/assets/../../pyproject.toml"])
 def test_unknown_paths_are_404(system: System, path: str) -> None:
     assert httpx.get(system.gateway_url + path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/sdk.js", "/login", "/favicon.svg"])
+def test_head_answers_like_get_without_a_body(system: System, path: str) -> None:
+    get = httpx.get(system.gateway_url + path)
+    head = httpx.head(system.gateway_url + path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+
+    def comparable(response: httpx.Response) -> list[tuple[str, str]]:
+        return sorted((k, v) for k, v in response.headers.multi_items() if k != "date")
+
+    assert comparable(head) == comparable(get)
+    assert int(head.headers["content-length"]) == len(get.content)

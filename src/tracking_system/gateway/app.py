@@ -14,7 +14,11 @@ from tracking_system.common.errors import install_error_handlers
 from tracking_system.common.internal import INTERNAL_TOKEN_HEADER
 from tracking_system.common.redis import create_client
 from tracking_system.gateway.auth import Authenticator
-from tracking_system.gateway.middleware import CorsMiddleware, SecurityHeadersMiddleware
+from tracking_system.gateway.middleware import (
+    CorsMiddleware,
+    PathGuardMiddleware,
+    SecurityHeadersMiddleware,
+)
 from tracking_system.gateway.openapi import PublicOpenApi
 from tracking_system.gateway.routes import api, docs, health, static
 from tracking_system.gateway.settings import GatewaySettings, get_settings
@@ -69,8 +73,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    # Outermost first: security headers wrap everything, CORS answers preflights.
+    # Added innermost first: security headers wrap everything, the path check refuses ambiguous
+    # paths before anything else reads them, CORS answers preflights.
     app.add_middleware(CorsMiddleware, dashboard_origins=settings.cors_origins)
+    app.add_middleware(PathGuardMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)

@@ -1,4 +1,4 @@
-"""Security headers on everything the gateway serves, and its CORS policy."""
+"""Security headers on everything the gateway serves, its path check, and its CORS policy."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracking_system.gateway.routing import INGEST_PATH
+from tracking_system.common.errors import error_response
+from tracking_system.gateway.paths import is_safe_path
+from tracking_system.gateway.routing import is_public_ingest
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -20,7 +22,9 @@ SECURITY_HEADERS = {
     "referrer-policy": "strict-origin-when-cross-origin",
     "cross-origin-opener-policy": "same-origin",
 }
-ALLOWED_HEADERS = "authorization, content-type, x-api-key"
+DASHBOARD_ALLOWED_HEADERS = "authorization, content-type, x-api-key"
+INGEST_ALLOWED_HEADERS = "content-type, x-api-key"
+DASHBOARD_METHODS = "GET, POST, PATCH, PUT, DELETE"
 PREFLIGHT_MAX_AGE = "86400"
 
 
@@ -48,15 +52,31 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class PathGuardMiddleware:
+    """404 for a path that could be read two ways, before any routing or forwarding."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw: bytes | None = scope.get("raw_path")
+            path = raw.decode("latin-1") if raw is not None else scope["path"]
+            if not is_safe_path(path):
+                await error_response(404, {"message": "Not found"})(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class CorsMiddleware:
-    """Ingestion accepts any origin (no credentials); the dashboard API only configured ones."""
+    """Ingestion POSTs accept any origin (no credentials); everything else only configured ones."""
 
     def __init__(self, app: ASGIApp, *, dashboard_origins: tuple[str, ...]) -> None:
         self.app = app
         self.dashboard_origins = frozenset(dashboard_origins)
 
-    def _allowed_origin(self, path: str, origin: str) -> str | None:
-        if path == INGEST_PATH:
+    def _allowed_origin(self, method: str, path: str, origin: str) -> str | None:
+        if is_public_ingest(method, path):
             return "*"
         if path.startswith("/api/") and origin in self.dashboard_origins:
             return origin
@@ -71,13 +91,12 @@ class CorsMiddleware:
         if origin is None:
             await self.app(scope, receive, send)
             return
-        allowed = self._allowed_origin(scope["path"], origin)
-        is_preflight = (
-            scope["method"] == "OPTIONS" and "access-control-request-method" in request_headers
-        )
-        if is_preflight:
+        requested = request_headers.get("access-control-request-method")
+        if scope["method"] == "OPTIONS" and requested is not None:
+            allowed = self._allowed_origin(requested.upper(), scope["path"], origin)
             await self._preflight(allowed)(scope, receive, send)
             return
+        allowed = self._allowed_origin(scope["method"], scope["path"], origin)
         if allowed is None:
             await self.app(scope, receive, send)
             return
@@ -100,12 +119,13 @@ class CorsMiddleware:
     def _preflight(allowed: str | None) -> Response:
         if allowed is None:
             return Response("Origin not allowed", status_code=403, media_type="text/plain")
+        public = allowed == "*"
         headers = {
             "access-control-allow-origin": allowed,
-            "access-control-allow-methods": "POST"
-            if allowed == "*"
-            else "GET, POST, PATCH, PUT, DELETE",
-            "access-control-allow-headers": ALLOWED_HEADERS,
+            "access-control-allow-methods": "POST" if public else DASHBOARD_METHODS,
+            "access-control-allow-headers": INGEST_ALLOWED_HEADERS
+            if public
+            else DASHBOARD_ALLOWED_HEADERS,
             "access-control-max-age": PREFLIGHT_MAX_AGE,
             "vary": "Origin",
         }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from urllib.parse import quote
 
 import aiohttp
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from yarl import URL
 
 from tracking_system.common.internal import is_reserved_header
 
@@ -26,6 +28,8 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
+# The gateway's server sets its own Date: the service's would make two.
+DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {"date"}
 
 
 def upstream_headers(request: Request, trusted: Mapping[str, str]) -> dict[str, str]:
@@ -39,8 +43,19 @@ def upstream_headers(request: Request, trusted: Mapping[str, str]) -> dict[str, 
     return headers
 
 
+def upstream_url(base_url: str, request: Request) -> URL:
+    """The service URL: the request's raw path and query string, byte for byte."""
+    raw_path: bytes | None = request.scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path is not None else quote(request.url.path)
+    url = base_url + path
+    if query := request.scope.get("query_string", b""):
+        url += "?" + query.decode("latin-1")
+    # encoded=True: sent as is, without re-quoting or resolving dot segments.
+    return URL(url, encoded=True)
+
+
 def _response_headers(upstream: aiohttp.ClientResponse) -> dict[str, str]:
-    return {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+    return {k: v for k, v in upstream.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS}
 
 
 async def forward(
@@ -52,12 +67,9 @@ async def forward(
     trusted_headers: Mapping[str, str],
 ) -> Response:
     """Send the request to the service; small answers are buffered, the rest streamed."""
-    url = base_url + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
     upstream = await session.request(
         request.method,
-        url,
+        upstream_url(base_url, request),
         headers=upstream_headers(request, trusted_headers),
         data=body or None,
         allow_redirects=False,

@@ -25,6 +25,11 @@ class Route:
 USERS = "users"
 TRACKING = "tracking"
 INGEST_PATH = "/api/v1/events"
+# Ingestion paths (ours and the drop-in ones of other trackers). A POST to one of them that the
+# table below routes without a sign-in is public: any site may send it (CORS `*`).
+INGEST_PATHS = frozenset(
+    {INGEST_PATH, "/api/tracking-service/v1/public/events/", "/api/event", "/api/send"}
+)
 
 # First match wins. Anything not listed (every service's /internal routes among them) is 404.
 ROUTES: tuple[Route, ...] = (
@@ -38,11 +43,19 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def resolve(method: str, path: str) -> Route | None:
+def resolve(method: str, path: str, routes: tuple[Route, ...] = ROUTES) -> Route | None:
     """The route for a request, or None when the gateway must answer 404."""
     if "/internal" in path:
         return None
-    for route in ROUTES:
+    for route in routes:
         if route.matches(method, path):
             return route
     return None
+
+
+def is_public_ingest(method: str, path: str, routes: tuple[Route, ...] = ROUTES) -> bool:
+    """True for a POST to an ingestion path that is routed without a sign-in."""
+    if method != "POST" or path not in INGEST_PATHS:
+        return False
+    route = resolve(method, path, routes)
+    return route is not None and not route.auth

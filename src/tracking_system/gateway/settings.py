@@ -32,6 +32,13 @@ class GatewaySettings(CommonSettings):
         default=(), validation_alias="CORS_ORIGINS"
     )
     max_body_bytes: int = Field(default=1_048_576, gt=0, validation_alias="GATEWAY_MAX_BODY_BYTES")
+    # Limits on a request's head, enforced while it is read (server.py): 431 above the first
+    # two, 414 above the third (the request target: path and query).
+    max_header_bytes: int = Field(
+        default=32_768, ge=1024, validation_alias="GATEWAY_MAX_HEADER_BYTES"
+    )
+    max_headers: int = Field(default=100, ge=1, validation_alias="GATEWAY_MAX_HEADERS")
+    max_url_bytes: int = Field(default=8_192, ge=256, validation_alias="GATEWAY_MAX_URL_BYTES")
     upstream_timeout_seconds: float = Field(
         default=30.0, gt=0, validation_alias="GATEWAY_UPSTREAM_TIMEOUT"
     )
