@@ -1,8 +1,10 @@
-"""`tracking-system up`: everything starts, Ctrl-C stops everything, a death stops the rest."""
+"""`tracking-system up`: everything starts, a dead child is restarted while the rest keeps
+serving, one that keeps dying (or cannot start) stops everything, Ctrl-C stops everything."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -14,8 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from tests.support.processes import REPO_ROOT, alive, descendants, free_port, wait_until
+from tracking_system.common import keys
+
+WORKER = "tracking_system worker"
 
 
 @dataclass
@@ -23,19 +29,20 @@ class Up:
     process: subprocess.Popen[bytes]
     output: Path
     gateway_port: int
+    redis_port: int
 
     def text(self) -> str:
         return self.output.read_text(errors="replace")
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Up]:
+def _start_up(tmp_path: Path, extra_env: dict[str, str] | None = None) -> Up:
     """`tracking-system up` with embedded Redis, in its own process group like a terminal job."""
     names = ("REDIS_PORT", "GATEWAY_PORT", "USERS_PORT", "TRACKING_PORT", "WORKER_METRICS_PORT")
     ports = {k: free_port() for k in names}
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update({k: str(v) for k, v in ports.items()})
     env.update(DATA_DIR=str(tmp_path / "data"), DASHBOARD_DIR=str(tmp_path / "none"))
+    env.update(extra_env or {})
     output = tmp_path / "up.log"
     with output.open("wb") as sink:
         proc = subprocess.Popen(
@@ -46,7 +53,14 @@ def up(tmp_path: Path) -> Iterator[Up]:
             cwd=REPO_ROOT,
             start_new_session=True,
         )
-    running = Up(process=proc, output=output, gateway_port=ports["GATEWAY_PORT"])
+    return Up(proc, output, gateway_port=ports["GATEWAY_PORT"], redis_port=ports["REDIS_PORT"])
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    """A running `up`, killed with its whole group after the test."""
+    running = _start_up(tmp_path)
+    proc = running.process
     try:
         wait_until(
             lambda: "is running" in running.text() or proc.poll() is not None, within=90, what="up"
@@ -89,17 +103,145 @@ def test_ctrl_c_stops_every_child_within_seconds(up: Up) -> None:
     assert "all processes stopped" in up.text()
 
 
-def test_a_dying_child_stops_the_rest_and_is_named(up: Up) -> None:
-    children = descendants(up.process.pid)
-    worker = next(p for p in children if "tracking_system worker" in " ".join(_names_of({p})))
-    os.kill(worker, signal.SIGKILL)
+def _pids_running(up: Up, command: str) -> set[int]:
+    return {pid for pid in descendants(up.process.pid) if command in " ".join(_names_of({pid}))}
+
+
+def _new_pid(up: Up, command: str, *, other_than: set[int], within: float = 30) -> int:
+    """Wait for a process running `command` that is none of `other_than`."""
+    found: set[int] = set()
+
+    def appeared() -> bool:
+        found.update(_pids_running(up, command) - other_than)
+        return bool(found) or up.process.poll() is not None
+
+    wait_until(appeared, within=within, what=f"a new {command}")
+    assert found, up.text()
+    return found.pop()
+
+
+def _heartbeat_pids(up: Up) -> set[int]:
+    client = redis.Redis(port=up.redis_port)
+    try:
+        beats = [client.get(k) for k in client.scan_iter(match=keys.WORKER_HEARTBEAT_PREFIX + "*")]
+    finally:
+        client.close()
+    return {int(json.loads(beat)["pid"]) for beat in beats if beat}
+
+
+def _started_by(up: Up) -> set[int]:
+    """Every live process, anywhere (orphans too), of this `up`: by environment or address."""
+    mark = f"REDIS_PORT={up.redis_port}".encode()
+    address = f"127.0.0.1:{up.redis_port}"  # redis-server's title (it overwrites its environ)
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == up.process.pid:
+            continue
+        with contextlib.suppress(OSError):
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            title = (entry / "cmdline").read_bytes().decode(errors="replace")
+            if (mark in environ or address in title) and alive(int(entry.name)):
+                found.add(int(entry.name))
+    return found
+
+
+def _all_dead(pids: set[int], *, within: float = 5) -> list[int]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.05)
+    return [p for p in pids if alive(p)]
+
+
+def test_a_killed_worker_is_restarted_while_the_rest_keeps_serving(up: Up) -> None:
+    (old,) = _pids_running(up, WORKER)
+    others = descendants(up.process.pid) - {old}
+    os.kill(old, signal.SIGKILL)
+    answers: list[int] = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{up.gateway_port}", timeout=5) as gateway:
+
+        def worker_back() -> bool:
+            assert gateway.get("/health").status_code == 200
+            answers.append(gateway.get("/api/v1/health").status_code)
+            new = _pids_running(up, WORKER) - {old}
+            return bool(new) and new <= _heartbeat_pids(up)
+
+        wait_until(worker_back, within=30, what="the restarted worker's heartbeat")
+        health = gateway.get("/api/v1/health")
+    assert set(answers) <= {200, 503}, answers  # the gateway answered throughout
+    assert health.status_code == 200, health.text
+    assert health.json()["data"]["components"]["worker"]["status"] == "up"
+    (new,) = _pids_running(up, WORKER)
+    assert new != old
+    assert others <= descendants(up.process.pid)  # nothing else was stopped or restarted
+    assert up.process.poll() is None
+    text = up.text()
+    assert "worker exited (killed by SIGKILL); restarting in 0.5 s" in text
+    assert f"worker restarted (pid {new})" in text
+
+
+def test_a_killed_redis_is_restarted_and_everything_reconnects(up: Up) -> None:
+    (old,) = _pids_running(up, "redis-server")
+    services = descendants(up.process.pid) - {old}
+    os.kill(old, signal.SIGKILL)
+    new = _new_pid(up, "redis-server", other_than={old})
+    with httpx.Client(base_url=f"http://127.0.0.1:{up.gateway_port}", timeout=5) as gateway:
+        wait_until(
+            lambda: gateway.get("/api/v1/health").status_code == 200,
+            within=30,
+            what="a healthy system after Redis came back",
+        )
+    assert services <= descendants(up.process.pid)  # the services reconnected by themselves
+    assert "redis exited (killed by SIGKILL); restarting in 0.5 s" in up.text()
+    assert f"redis restarted (pid {new})" in up.text()
+
+
+def test_a_child_that_keeps_dying_stops_everything_and_is_named(up: Up) -> None:
+    first = descendants(up.process.pid)
+    killed: set[int] = set()
+    for _ in range(5):
+        worker = _new_pid(up, WORKER, other_than=killed)
+        os.kill(worker, signal.SIGKILL)
+        killed.add(worker)
     up.process.wait(timeout=30)
     assert up.process.returncode == 1
-    assert "worker killed by SIGKILL" in up.text()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(alive(p) for p in children):
-        time.sleep(0.05)
-    assert [p for p in children if alive(p)] == []
+    text = up.text()
+    for delay in ("0.5", "1", "2", "4"):
+        assert f"worker exited (killed by SIGKILL); restarting in {delay} s" in text
+    assert (
+        "worker keeps dying (5 exits within 60 s, the last: killed by SIGKILL);"
+        " stopping everything else"
+    ) in text
+    assert "all processes stopped" in text
+    assert _all_dead(first | killed) == []
+    assert _started_by(up) == set()
+
+
+def test_a_child_that_cannot_start_stops_up_and_is_named(tmp_path: Path) -> None:
+    running = _start_up(tmp_path, {"WORKER_BATCH_SIZE": "lots"})
+    try:
+        running.process.wait(timeout=90)
+    finally:
+        if running.process.poll() is None:
+            os.killpg(running.process.pid, signal.SIGKILL)
+    assert running.process.returncode == 1
+    text = running.text()
+    assert "worker exited with code 2 during start-up" in text
+    assert "all processes stopped" in text
+
+
+def test_ctrl_c_while_a_child_waits_to_restart_leaves_nothing_behind(up: Up) -> None:
+    children = descendants(up.process.pid)
+    assert children <= _started_by(up)  # the helper below sees what `up` started
+    (worker,) = _pids_running(up, WORKER)
+    os.kill(worker, signal.SIGKILL)
+    wait_until(lambda: "restarting in" in up.text(), within=10, what="the restart notice")
+    os.killpg(up.process.pid, signal.SIGINT)
+    up.process.wait(timeout=15)
+    assert up.process.returncode == 0
+    assert _all_dead(children) == []
+    time.sleep(1)  # past the restart delay: nothing may start after `up` is gone
+    assert _started_by(up) == set()
+    assert "all processes stopped" in up.text()
 
 
 def test_killing_up_itself_leaves_no_orphans(up: Up) -> None:

@@ -1,5 +1,6 @@
 """`tracking-system up`: start Redis (when embedded), the services and the worker; prefix their
-output; stop them all on Ctrl-C or SIGTERM, or when any one of them dies."""
+output; restart any of them that dies (with backoff); stop them all on Ctrl-C or SIGTERM, or
+when one keeps dying."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,15 @@ from tracking_system.common.urls import redact_url
 
 STOP_GRACE_SECONDS = 8.0
 READY_TIMEOUT_SECONDS = 60.0
+# A dead child is restarted after 0.5 s, then 1, 2, 4 ... 30 s while it keeps dying; the delay
+# starts again at 0.5 s once it has stayed up for BACKOFF_RESET_SECONDS.
+RESTART_DELAY_SECONDS = 0.5
+RESTART_DELAY_MAX_SECONDS = 30.0
+BACKOFF_RESET_SECONDS = 30.0
+# So many deaths of one child within the window stop everything: restarting does not help.
+GIVE_UP_DEATHS = 5
+GIVE_UP_WINDOW_SECONDS = 60.0
+PUMP_DRAIN_SECONDS = 1.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -77,6 +88,24 @@ class Child:
     argv: list[str]
     process: asyncio.subprocess.Process | None = None
     pump: asyncio.Task[None] | None = field(default=None, repr=False)
+    started_at: float = 0.0
+    delay: float = RESTART_DELAY_SECONDS
+    deaths: deque[float] = field(default_factory=deque, repr=False)
+
+    def record_death(self, now: float) -> int:
+        """Note a death; how many happened within the give-up window."""
+        self.deaths.append(now)
+        while self.deaths and now - self.deaths[0] > GIVE_UP_WINDOW_SECONDS:
+            self.deaths.popleft()
+        return len(self.deaths)
+
+    def next_delay(self, now: float) -> float:
+        """How long to wait before restarting: doubling, reset after a long enough run."""
+        if now - self.started_at >= BACKOFF_RESET_SECONDS:
+            self.delay = RESTART_DELAY_SECONDS
+        delay = self.delay
+        self.delay = min(delay * 2, RESTART_DELAY_MAX_SECONDS)
+        return delay
 
 
 def _die_with_parent() -> None:
@@ -91,11 +120,20 @@ def _die_with_parent() -> None:
 def describe_exit(code: int) -> str:
     """Human words for a return code."""
     if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
+        return _killed_by(code)
     return f"exited with code {code}"
+
+
+def _killed_by(code: int) -> str:
+    try:
+        return f"killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"killed by signal {-code}"
+
+
+def exit_reason(code: int) -> str:
+    """Why a process exited, to go in parentheses: `killed by SIGKILL`, `code 2`."""
+    return _killed_by(code) if code < 0 else f"code {code}"
 
 
 class Supervisor:
@@ -106,6 +144,8 @@ class Supervisor:
         self.children: list[Child] = []
         self._out = out or (lambda line: print(line, flush=True))
         self._stopping = False
+        self._halted = asyncio.Event()
+        self._watchers: list[asyncio.Task[str | None]] = []
         self._width = 8
 
     def say(self, message: str) -> None:
@@ -125,8 +165,14 @@ class Supervisor:
 
     async def _spawn(self, name: str, argv: list[str]) -> Child:
         child = Child(name=name, argv=argv)
+        self.children.append(child)
+        await self._launch(child)
+        return child
+
+    async def _launch(self, child: Child) -> None:
+        """Start (or start again) the child's process and the pump of its output."""
         child.process = await asyncio.create_subprocess_exec(
-            *argv,
+            *child.argv,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             stdin=asyncio.subprocess.DEVNULL,
@@ -134,15 +180,15 @@ class Supervisor:
             start_new_session=True,  # Ctrl-C reaches only us; we stop children in order.
             preexec_fn=_die_with_parent,
         )
+        child.started_at = time.monotonic()
         child.pump = asyncio.create_task(self._pump(child))
-        self.children.append(child)
-        return child
 
     async def _pump(self, child: Child) -> None:
-        if child.process is None or child.process.stdout is None:
+        process = child.process
+        if process is None or process.stdout is None:
             return
         prefix = f"{child.name:<{self._width}}| "
-        while line := await child.process.stdout.readline():
+        while line := await process.stdout.readline():
             self._out(prefix + line.decode(errors="replace").rstrip())
 
     def _python(self, *args: str) -> list[str]:
@@ -239,26 +285,77 @@ class Supervisor:
         except (aiohttp.ClientError, TimeoutError):
             return False
 
-    async def wait_for_first_exit(self, stop: asyncio.Event) -> Child | None:
-        """Block until a child exits (returned) or `stop` is set (None)."""
-        waits = {asyncio.create_task(ch.process.wait()): ch for ch in self.children if ch.process}
+    async def supervise(self, stop: asyncio.Event) -> str | None:
+        """Restart children as they die until `stop` is set (None) or one keeps dying (why)."""
+        self._watchers = [asyncio.create_task(self._watch(child)) for child in self.children]
         stopper = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({*waits, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (*waits, stopper):
-            if task not in done:
-                task.cancel()
-        for task in done:
-            if task in waits:
-                return waits[task]
+        done, _ = await asyncio.wait(
+            {*self._watchers, stopper}, return_when=asyncio.FIRST_COMPLETED
+        )
+        stopper.cancel()
+        for task in self._watchers:
+            if task in done and (reason := task.result()) is not None:
+                return reason
         return None
+
+    async def _watch(self, child: Child) -> str | None:
+        """Restart `child` each time it dies; say why and return once it keeps dying."""
+        while True:
+            code = await self._exited(child)
+            if self._stopping:
+                return None
+            now = time.monotonic()
+            why = exit_reason(code)
+            if (deaths := child.record_death(now)) >= GIVE_UP_DEATHS:
+                return (
+                    f"{child.name} keeps dying ({deaths} exits within "
+                    f"{GIVE_UP_WINDOW_SECONDS:g} s, the last: {why})"
+                )
+            delay = child.next_delay(now)
+            self.say(f"{child.name} exited ({why}); restarting in {delay:g} s")
+            if not await self._pause(delay):
+                return None
+            await self._restart(child)
+            if self._stopping:  # stop_all may have passed this child while it was starting
+                await self._stop(child)
+                return None
+
+    async def _restart(self, child: Child) -> None:
+        """Start the child again; a failure to start counts as one more death."""
+        try:
+            await self._launch(child)
+        except OSError as exc:
+            self.say(f"{child.name} could not be started: {exc}")
+            return
+        assert child.process is not None
+        self.say(f"{child.name} restarted (pid {child.process.pid})")
+
+    async def _exited(self, child: Child) -> int:
+        """Wait for the child's process to end and its last output lines to be printed."""
+        assert child.process is not None
+        code = await child.process.wait()
+        if child.pump is not None:
+            await asyncio.wait({child.pump}, timeout=PUMP_DRAIN_SECONDS)
+        return code
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep unless everything is being stopped (then False at once)."""
+        try:
+            await asyncio.wait_for(self._halted.wait(), timeout=seconds)
+        except TimeoutError:
+            return True
+        return False
 
     async def stop_all(self) -> None:
         """SIGTERM every child, newest first (Redis last), then SIGKILL what is left."""
         if self._stopping:
             return
         self._stopping = True
+        self._halted.set()
         for child in reversed(self.children):
             await self._stop(child)
+        if self._watchers:
+            await asyncio.wait(self._watchers, timeout=STOP_GRACE_SECONDS + 1)
         for child in self.children:
             if child.pump is not None:
                 try:
@@ -282,7 +379,7 @@ class Supervisor:
 
 
 async def run_up(config: UpConfig) -> int:
-    """Bring the system up and keep it up until Ctrl-C, SIGTERM or a child's death."""
+    """Bring the system up and keep it up until Ctrl-C, SIGTERM or a child that keeps dying."""
     supervisor = Supervisor(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -304,12 +401,11 @@ async def run_up(config: UpConfig) -> int:
             "demo data: run `.venv/bin/tracking-system demo` in another terminal, then sign in"
             " as demo@example.com / demo-password-123"
         )
-        died = await supervisor.wait_for_first_exit(stop)
-        if died is None:
+        reason = await supervisor.supervise(stop)
+        if reason is None:
             supervisor.say("stopping (signal received)")
             return 0
-        code = died.process.returncode if died.process else None
-        supervisor.say(f"{died.name} {describe_exit(code or 0)}; stopping everything else")
+        supervisor.say(f"{reason}; stopping everything else")
         return 1
     except StartupError as exc:
         print(f"tracking-system: {exc}", file=sys.stderr, flush=True)

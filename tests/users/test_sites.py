@@ -227,3 +227,14 @@ def test_deleting_the_first_site_makes_the_next_one_first(
     me = api.get("/api/v1/users/me", headers=account.auth()).json()["data"]
     assert (me["apiKey"], me["timezone"]) == (second["apiKey"], "Asia/Kolkata")
     assert _refused_within(api, account.user["apiKey"], seconds=1.5)
+
+
+def test_clearing_the_origins_leaves_an_empty_list(api: httpx.Client, account: Account) -> None:
+    site = _site(api, account, allowedOrigins=["https://a.example.com"])
+    path = f"/api/v1/sites/{site['id']}"
+    response = api.patch(path, json={"allowedOrigins": []}, headers=account.auth())
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["allowedOrigins"] == []
+    me = api.patch("/api/v1/users/me", json={"allowedOrigins": []}, headers=account.auth())
+    assert me.status_code == 200, me.text
+    assert me.json()["data"]["allowedOrigins"] == []

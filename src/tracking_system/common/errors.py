@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracking_system.common.responses import JsonResponse
 
@@ -122,7 +123,40 @@ def install_error_handlers(app: FastAPI) -> None:
             503, {"message": "Storage temporarily unavailable"}, {"Retry-After": "2"}
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
-        log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
-        return error_response(500, {"message": "Internal error"})
+    app.add_middleware(UnhandledErrorMiddleware)
+
+
+class UnhandledErrorMiddleware:
+    """Answers any unexpected exception with the 500 envelope, and keeps the connection.
+
+    Starlette's own last-resort handler re-raises after answering, which makes the server close
+    the keep-alive connection: the gateway's next pooled request to the service would then fail
+    for an unrelated client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; an exception before the answer started becomes a logged 500."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:
+            if started:
+                raise
+            # One line with a plain traceback, no locals (see common/logging.py): rendering is
+            # cheap, and the request's headers and body never reach the log.
+            log.error("unhandled_error", path=scope.get("path", ""),
+                      error_type=type(exc).__name__, exc_info=exc)  # fmt: skip
+            response = error_response(500, {"message": "Internal error"})
+            await response(scope, receive, send)

@@ -37,16 +37,16 @@ return 1
 """
 
 # KEYS: site doc, new domain reservation, old domain reservation (or dummies).
-# ARGV: site id, changes (JSON object), domain action (0 keep, 1 set, 2 clear).
+# ARGV: site id, domain action (0 keep, 1 set, 2 clear), then field, JSON value pairs (encoded
+# by the caller: cjson would turn an empty list into an object).
 _UPDATE = """
-local action = tonumber(ARGV[3])
+local action = tonumber(ARGV[2])
 if action == 1 then
   local holder = redis.call('GET', KEYS[2])
   if holder and holder ~= ARGV[1] then return -1 end
 end
-local changes = cjson.decode(ARGV[2])
-for field, value in pairs(changes) do
-  redis.call('JSON.SET', KEYS[1], '$.' .. field, cjson.encode(value))
+for i = 3, #ARGV, 2 do
+  redis.call('JSON.SET', KEYS[1], '$.' .. ARGV[i], ARGV[i + 1])
 end
 if action ~= 0 and KEYS[3] ~= KEYS[2] then redis.call('DEL', KEYS[3]) end
 if action == 1 then redis.call('SET', KEYS[2], ARGV[1]) end
@@ -222,8 +222,8 @@ async def update_site(
         keys.site_domain(new_domain) if new_domain else _NO_DOMAIN,
         keys.site_domain(old_domain) if old_domain else _NO_DOMAIN,
         site_id,
-        orjson.dumps(changes).decode(),
         action,
+        *(part for field, value in changes.items() for part in (field, orjson.dumps(value))),
     )
     if outcome == -1:
         raise Conflict(errors={"domain": DOMAIN_TAKEN})

@@ -84,5 +84,3 @@ def utm_fields(page: str) -> dict[str, str]:
         if values and values[0]:
             out[field] = values[0][:256]
     return out
-
-
