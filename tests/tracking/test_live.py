@@ -194,3 +194,43 @@ async def test_a_feed_ends_after_its_lifetime(system: System) -> None:
     assert chunks[0] == b"retry: 3000\n\n"
     assert chunks[-1].startswith(b": lifetime over")
     await client.aclose()
+
+
+def test_a_feed_ends_at_logout(system: System, api: httpx.Client) -> None:
+    account = register(api)
+    with httpx.Client(base_url=system.gateway_url) as client, _open(client, account) as response:
+        lines = response.iter_lines()
+        _until_ready(lines)
+        out = api.post("/api/v1/auth/logout", headers=account.auth(),
+                       json={"refreshToken": account.session["refreshToken"]})  # fmt: skip
+        assert out.status_code == 200
+        assert _ended(lines, within=8)  # LIVE_RECHECK_SECONDS is 0.5 s in the tests
+
+
+def test_a_feed_ends_when_another_session_changes_the_password(
+    system: System, api: httpx.Client
+) -> None:
+    account = register(api)
+    other = api.post("/api/v1/auth/login", json={"email": account.email,
+                                                 "password": account.password})  # fmt: skip
+    other_token = other.json()["data"]["accessToken"]
+    with httpx.Client(base_url=system.gateway_url) as client, _open(client, account) as response:
+        lines = response.iter_lines()
+        _until_ready(lines)
+        changed = api.patch(
+            "/api/v1/users/me",
+            json={"currentPassword": account.password, "newPassword": "a-new-password-42"},
+            headers={"Authorization": f"Bearer {other_token}", "X-Forwarded-For": account.ip},
+        )
+        assert changed.status_code == 200, changed.text
+        assert _ended(lines, within=8)
+
+
+def test_a_feed_with_a_valid_token_keeps_going(system: System, api: httpx.Client) -> None:
+    account = register(api)
+    with httpx.Client(base_url=system.gateway_url) as client, _open(client, account) as response:
+        lines = response.iter_lines()
+        _until_ready(lines)
+        time.sleep(2)  # several re-checks at 0.5 s
+        send(api, account.user["apiKey"], [make_event(eventName="Still Here")])
+        assert _next_data(lines)["eventName"] == "Still Here"

@@ -50,6 +50,14 @@ class Authenticator:
         self._cache[key] = (account, now + self._ttl)
         return account
 
+    async def still_valid(self, authorization: str | None) -> bool:
+        """True while the token is accepted (used to end long-lived streams)."""
+        try:
+            await self.account_id(authorization)
+        except NotAuthenticated:
+            return False
+        return True
+
     async def _verify(self, authorization: str) -> str:
         headers = {**self._headers, "authorization": authorization}
         try:

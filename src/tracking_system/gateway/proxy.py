@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from urllib.parse import quote
 
 import aiohttp
@@ -30,6 +33,41 @@ HOP_BY_HOP = frozenset(
 )
 # The gateway's server sets its own Date: the service's would make two.
 DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {"date"}
+
+
+Chunk = str | bytes | memoryview
+
+
+async def revalidated(
+    chunks: AsyncIterable[Chunk], *, still_valid: Callable[[], Awaitable[bool]], every: float
+) -> AsyncIterator[Chunk]:
+    """The chunks of a long-lived answer, ended as soon as `still_valid` says no (asked every
+    `every` seconds, whether or not chunks arrive meanwhile)."""
+    source = aiter(chunks)
+    pending: asyncio.Future[Chunk] = asyncio.ensure_future(anext(source))
+    last_check = time.monotonic()
+    try:
+        while True:
+            done, _ = await asyncio.wait({pending}, timeout=every)
+            if time.monotonic() - last_check >= every:
+                last_check = time.monotonic()
+                if not await still_valid():
+                    return
+            if not done:
+                continue
+            try:
+                chunk = pending.result()
+            except StopAsyncIteration:
+                return
+            yield chunk
+            pending = asyncio.ensure_future(anext(source))
+    finally:
+        pending.cancel()
+        with contextlib.suppress(BaseException):
+            await pending
+        closer = getattr(source, "aclose", None)
+        if closer is not None:
+            await closer()
 
 
 def upstream_headers(request: Request, trusted: Mapping[str, str]) -> dict[str, str]:

@@ -56,6 +56,8 @@ class GatewaySettings(CommonSettings):
     auth_cache_seconds: float = Field(
         default=1.0, ge=0, le=1.0, validation_alias="GATEWAY_AUTH_CACHE_SECONDS"
     )
+    # How often an open live feed's token is verified again (logout, password change end it).
+    live_recheck_seconds: float = Field(default=30.0, gt=0, validation_alias="LIVE_RECHECK_SECONDS")
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ import secrets
 
 import aiohttp
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from tracking_system.common.errors import NotFound, ServiceUnavailable
 from tracking_system.common.http import read_body
@@ -24,6 +24,7 @@ from tracking_system.gateway.settings import GatewaySettings
 router = APIRouter()
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+LIVE_PATH = "/api/v1/events/live"
 
 
 def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str:
@@ -59,8 +60,18 @@ async def forward_api(request: Request) -> Response:
     body = await read_body(request, settings.max_body_bytes)
     base_url = settings.users_url if route.service == USERS else settings.tracking_url
     try:
-        return await proxy.forward(
+        response = await proxy.forward(
             http, request=request, base_url=base_url, body=body, trusted_headers=trusted
         )
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise ServiceUnavailable(f"The {route.service} service is unavailable") from exc
+    if route.auth and isinstance(response, StreamingResponse) and request.url.path == LIVE_PATH:
+        # A live feed outlives any one check of its token: verify it again on a rhythm, so a
+        # logout or a password change ends it.
+        authorization = request.headers.get("authorization")
+        response.body_iterator = proxy.revalidated(
+            response.body_iterator,
+            still_valid=lambda: auth.still_valid(authorization),
+            every=settings.live_recheck_seconds,
+        )
+    return response
