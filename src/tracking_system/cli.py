@@ -40,13 +40,13 @@ class OutdatedLayoutError(RuntimeError):
     """The server holds data in a layout this release does not read."""
 
 
-async def _preflight(url: str) -> None:
+async def _preflight(url: str, *, layout: bool = True) -> None:
     from tracking_system.migrate import needs_migration
 
     client = create_client(url)
     try:
         await check_capabilities(client)
-        if await needs_migration(client):
+        if layout and await needs_migration(client):
             raise OutdatedLayoutError(
                 "the data is in an older layout: run `tracking-system migrate` first "
                 "(`tracking-system up` runs it)"
@@ -123,18 +123,10 @@ def run_migrate() -> int:
         return _fail(f"invalid settings: {_settings_error(exc)}", 2)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     try:
-        asyncio.run(_preflight_capabilities(settings.redis_url))
+        asyncio.run(_preflight(settings.redis_url, layout=False))
     except MissingModulesError as exc:
         return _fail(str(exc))
     return migrate.main(settings.redis_url)
-
-
-async def _preflight_capabilities(url: str) -> None:
-    client = create_client(url)
-    try:
-        await check_capabilities(client)
-    finally:
-        await client.aclose()
 
 
 def run_redis() -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tests.support.processes import (
     stop_process,
     wait_until,
 )
+from tests.support.redis_server import RedisServer, start_redis
 from tracking_system.common import keys
 
 TEST_INTERNAL_SECRET = "test-internal-secret-" + "x" * 24
@@ -122,3 +124,19 @@ def start_system(
         system.stop_all()
         raise
     return system
+
+
+@contextmanager
+def own_system(
+    tmp_path: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[tuple[System, RedisServer]]:
+    """A Redis and a full system of their own, for tests that kill, stop or flood them."""
+    server = start_redis(tmp_path / "redis")
+    try:
+        system = start_system(redis_url=server.url, log_dir=tmp_path / "logs", extra_env=extra_env)
+        try:
+            yield system, server
+        finally:
+            system.stop_all()
+    finally:
+        server.stop()

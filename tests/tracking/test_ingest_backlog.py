@@ -12,19 +12,16 @@ import pytest
 
 from tests.support.accounts import register
 from tests.support.events import make_event, send, stored_count, wait_for_stored
-from tests.support.redis_server import RedisServer, start_redis
-from tests.support.system import System, start_system
+from tests.support.redis_server import RedisServer
+from tests.support.system import System, own_system
 from tracking_system.common import keys
 
 
 @pytest.fixture
 def small_backlog(tmp_path: Path) -> Iterator[tuple[System, RedisServer]]:
-    server = start_redis(tmp_path / "redis")
-    system = start_system(redis_url=server.url, log_dir=tmp_path / "logs",
-                          extra_env={"INGEST_MAX_BACKLOG": "100"})  # fmt: skip
-    yield system, server
-    system.stop_all()
-    server.stop()
+    """A system of its own whose backlog limit is 100 events."""
+    with own_system(tmp_path, {"INGEST_MAX_BACKLOG": "100"}) as running:
+        yield running
 
 
 def test_backlog_over_the_limit_is_503_and_nothing_is_trimmed(
@@ -63,13 +60,10 @@ def _eventually_accepted(api: httpx.Client, key: str) -> httpx.Response:
 @pytest.fixture
 def production_trim(tmp_path: Path) -> Iterator[tuple[System, RedisServer]]:
     """Maintenance (trimming) every 5 s, as in production, and a backlog limit of 40,000."""
-    server = start_redis(tmp_path / "redis")
     env = {"INGEST_MAX_BACKLOG": "40000", "INGEST_RATE_LIMIT_PER_SECOND": "1000000",
            "WORKER_MAINTENANCE_SECONDS": "5"}  # fmt: skip
-    system = start_system(redis_url=server.url, log_dir=tmp_path / "logs", extra_env=env)
-    yield system, server
-    system.stop_all()
-    server.stop()
+    with own_system(tmp_path, env) as running:
+        yield running
 
 
 @pytest.mark.slow

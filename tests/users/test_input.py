@@ -99,7 +99,11 @@ def test_lone_surrogates_are_a_400_on_their_field(
 # Any JSON value, strings of any code points (lone surrogates, controls, overrides) included.
 _text = st.text(st.characters(codec=None, exclude_categories=()), max_size=300)
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _text,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
     max_leaves=5,
 )

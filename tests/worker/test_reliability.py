@@ -17,7 +17,7 @@ import redis
 from tests.support.accounts import register
 from tests.support.events import make_event, rolled_up_count, send, stored_count, wait_for_stored
 from tests.support.redis_server import RedisServer, start_redis
-from tests.support.system import System, start_system
+from tests.support.system import System, own_system
 from tracking_system.common import keys
 
 pytestmark = pytest.mark.slow
@@ -26,15 +26,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def isolated(tmp_path: Path) -> Iterator[tuple[System, RedisServer]]:
     """A Redis and a full system of their own."""
-    server = start_redis(tmp_path / "redis")
-    system = start_system(
-        redis_url=server.url,
-        log_dir=tmp_path / "logs",
-        extra_env={"INGEST_RATE_LIMIT_PER_SECOND": "1000000"},
-    )
-    yield system, server
-    system.stop_all()
-    server.stop()
+    with own_system(tmp_path, {"INGEST_RATE_LIMIT_PER_SECOND": "1000000"}) as running:
+        yield running
 
 
 def _pending(client: redis.Redis) -> int:

@@ -15,8 +15,8 @@ import redis
 
 from tests.support.accounts import register
 from tests.support.events import make_event, send, wait_for_stored
-from tests.support.redis_server import RedisServer, start_redis
-from tests.support.system import System, start_system
+from tests.support.redis_server import RedisServer
+from tests.support.system import System, own_system
 from tracking_system.common import keys, rollups
 
 pytestmark = pytest.mark.slow
@@ -26,11 +26,8 @@ BULK_KEYS = 300_000
 @pytest.fixture
 def isolated(tmp_path: Path) -> Iterator[tuple[System, RedisServer]]:
     """A Redis and a full system of their own (this test kills the worker)."""
-    server = start_redis(tmp_path / "redis")
-    system = start_system(redis_url=server.url, log_dir=tmp_path / "logs")
-    yield system, server
-    system.stop_all()
-    server.stop()
+    with own_system(tmp_path) as running:
+        yield running
 
 
 def _site_keys(client: redis.Redis, site_id: str) -> int:
