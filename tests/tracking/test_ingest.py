@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import time
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import redis
 
@@ -380,3 +382,27 @@ def test_stored_events_are_published_live(
     pubsub.close()
     assert message is not None
     assert '"eventName":"Live One"' in str(message["data"])
+
+
+def test_a_compressed_body_is_refused_with_a_clear_message(
+    api: httpx.Client, account: Account
+) -> None:
+    body = gzip.compress(orjson.dumps({"apiKey": _key(account), "events": [make_event()]}))
+    for headers in ({"Content-Encoding": "gzip"}, {}):
+        response = api.post("/api/v1/events", content=body,
+                            headers={"Content-Type": "application/json", **headers})  # fmt: skip
+        assert response.status_code == 400
+        assert "compress" in response.json()["errors"]["body"]
+
+
+def test_an_over_deep_context_is_refused_naming_the_depth(
+    api: httpx.Client, account: Account
+) -> None:
+    context: dict[str, Any] = {}
+    inner = context
+    for _ in range(40):
+        inner["a"] = {}
+        inner = inner["a"]
+    response = send(api, _key(account), [make_event(context=context)])
+    assert response.status_code == 400
+    assert "levels of nesting" in str(response.json()["errors"])

@@ -238,3 +238,13 @@ def test_clearing_the_origins_leaves_an_empty_list(api: httpx.Client, account: A
     me = api.patch("/api/v1/users/me", json={"allowedOrigins": []}, headers=account.auth())
     assert me.status_code == 200, me.text
     assert me.json()["data"]["allowedOrigins"] == []
+
+
+def test_an_internationalised_origin_matches_what_browsers_send(
+    api: httpx.Client, account: Account
+) -> None:
+    site = _site(api, account, allowedOrigins=["https://bücher.example"])
+    assert site["allowedOrigins"] == ["https://xn--bcher-kva.example"]
+    accepted = send(api, site["apiKey"], [make_event()],
+                    headers={"Origin": "https://xn--bcher-kva.example"})  # fmt: skip
+    assert accepted.status_code == 202

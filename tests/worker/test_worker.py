@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import redis
 
 from tests.support.system import System
@@ -18,3 +20,15 @@ def test_worker_heartbeat_expires_by_itself(system: System, redis_sync: redis.Re
     assert beats
     ttl = redis_sync.ttl(beats[0])
     assert 0 < ttl <= keys.WORKER_HEARTBEAT_TTL_SECONDS
+
+
+def test_consumers_of_dead_workers_are_forgotten(system: System, redis_sync: redis.Redis) -> None:
+    redis_sync.xgroup_createconsumer(keys.EVENTS_STREAM, keys.EVENTS_GROUP, "ghost-worker")
+    deadline = time.monotonic() + 10  # maintenance runs every 0.5 s in the tests
+    names = {"ghost-worker"}
+    while "ghost-worker" in names and time.monotonic() < deadline:
+        time.sleep(0.2)
+        consumers = redis_sync.xinfo_consumers(keys.EVENTS_STREAM, keys.EVENTS_GROUP)
+        names = {str(c["name"]) for c in consumers}
+    assert "ghost-worker" not in names
+    assert names  # the live worker stays

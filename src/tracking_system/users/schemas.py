@@ -115,7 +115,13 @@ def normalize_origin(value: str) -> str:
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ValueError(f"An origin has no path, query or credentials: {value[:100]}")
     port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+    host = parts.hostname.lower()
+    if not host.isascii():  # browsers send internationalised hosts as punycode
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise ValueError(f"Not a valid host name: {value[:100]}") from exc
+    return f"{parts.scheme}://{host}{port}"
 
 
 def _origins(values: list[str]) -> list[str]:

@@ -215,12 +215,14 @@ class Consumer:
         metrics.STREAM_PENDING.set(int(group.get("pending") or 0))
 
     async def forget_idle_consumers(self) -> None:
-        """Remove consumers of dead workers that hold nothing and were idle for an hour."""
+        """Remove the consumers of dead workers (no heartbeat) once they hold nothing; a worker
+        that reads again is added back by XREADGROUP itself."""
         for info in await self.redis.xinfo_consumers(keys.EVENTS_STREAM, keys.EVENTS_GROUP):
-            if info["name"] != self.name and not info["pending"] and info["idle"] > 3_600_000:
-                await self.redis.xgroup_delconsumer(
-                    keys.EVENTS_STREAM, keys.EVENTS_GROUP, info["name"]
-                )
+            name = str(info["name"])
+            if name == self.name or info["pending"]:
+                continue
+            if not await self.redis.exists(keys.worker_heartbeat(name)):
+                await self.redis.xgroup_delconsumer(keys.EVENTS_STREAM, keys.EVENTS_GROUP, name)
 
 
 def _id_tuple(entry_id: str) -> tuple[int, int]:

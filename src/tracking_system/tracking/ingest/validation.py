@@ -18,11 +18,23 @@ class Limits:
     max_events: int = 500
     max_body_bytes: int = 512 * 1024
     max_context_bytes: int = 8 * 1024
+    max_context_depth: int = 32
     future_tolerance_ms: int = 5 * 60 * 1000
     max_url_chars: int = 2048
     max_name_chars: int = 256
     max_id_chars: int = 128
     max_user_id_chars: int = 256
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _depth(value: Any, limit: int = 64) -> int:
+    """How deeply lists and objects nest in a JSON value (counting stops past `limit`)."""
+    if limit <= 0 or not isinstance(value, dict | list):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
 
 
 def has_control_chars(value: str) -> bool:
@@ -118,6 +130,8 @@ def validate_event(
     if context is not None:
         if not isinstance(context, dict):
             errors["context"] = "Must be a JSON object"
+        elif _depth(context) > limits.max_context_depth:
+            errors["context"] = f"At most {limits.max_context_depth} levels of nesting"
         else:
             try:
                 size = len(orjson.dumps(context))
@@ -165,6 +179,8 @@ def parse_body(body: bytes, limits: Limits) -> ParsedBody:
     """Decode JSON and tell a single event from a batch `{apiKey, events: [...]}`."""
     if not body:
         raise BodyError(400, {"body": "Empty body: send one event or {apiKey, events: [...]}"})
+    if body.startswith(GZIP_MAGIC):
+        raise BodyError(400, {"body": "The body is gzip-compressed: send it uncompressed"})
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

@@ -43,6 +43,10 @@ async def ingest_events(request: Request) -> Response:
             raise InvalidInput(
                 errors={"body": "Content-Type must be application/json or text/plain"}
             )
+        if request.headers.get("content-encoding", "identity").lower() != "identity":
+            raise InvalidInput(
+                errors={"body": "A compressed body is not accepted: send it uncompressed"}
+            )
         body = await read_body(request, policy.limits.max_body_bytes)
         result = await ingest(
             redis=redis,
