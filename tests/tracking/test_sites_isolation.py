@@ -142,3 +142,9 @@ def test_the_live_feed_carries_only_the_named_sites_events(sites: Sites, system:
         send(sites.api, sites.second["apiKey"], [make_event(userId="this-one")])
         data = next(line for line in lines if line.startswith("data: "))
     assert orjson.loads(data.removeprefix("data: "))["userId"] == "this-one"
+
+
+def test_the_overview_honours_the_filters(sites: Sites) -> None:
+    filtered = sites.get("/api/v1/stats/overview", sites.second, filter="eventName:Signup")
+    assert filtered["eventsRecorded"] == {"today": 1, "thisMonth": 1, "lifetime": 1}
+    assert filtered["activeUsers"] == {"today": 1, "thisMonth": 1}

@@ -74,7 +74,9 @@ ScopeDep = Annotated[Scope, Depends(scope)]
 async def overview(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """The seed's four cards plus lifetime events."""
     return envelope(
-        await queries.get_overview(redis=redis, site_id=s.site_id, tz=s.tz, source=s.source)
+        await queries.get_overview(
+            redis=redis, site_id=s.site_id, tz=s.tz, filters=s.filters, source=s.source
+        )
     )
 
 

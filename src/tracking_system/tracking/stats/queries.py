@@ -28,13 +28,13 @@ async def _use_rollups(
 
 
 async def get_overview(
-    *, redis: aioredis.Redis, site_id: str, tz: str, source: str = "auto"
+    *, redis: aioredis.Redis, site_id: str, tz: str, filters: Filters, source: str = "auto"
 ) -> dict[str, Any]:
-    """The seed's four cards plus lifetime events."""
+    """The seed's four cards plus lifetime events, under the same filters as every card."""
     today = today_in(tz)
     month = Period(tz, today.replace(day=1), today)
     day = Period(tz, today, today)
-    if await _use_rollups(redis, site_id, tz, [], source):
+    if await _use_rollups(redis, site_id, tz, filters, source):
         month_totals, day_totals, lifetime_raw = await asyncio.gather(
             rollup.totals(redis, site_id=site_id, tz=tz, days=month.days),
             rollup.totals(redis, site_id=site_id, tz=tz, days=day.days),
@@ -43,10 +43,10 @@ async def get_overview(
         lifetime = int(lifetime_raw or 0)
     else:
         month_totals, day_totals = await asyncio.gather(
-            _raw_totals(redis, site_id, month, []), _raw_totals(redis, site_id, day, [])
+            _raw_totals(redis, site_id, month, filters), _raw_totals(redis, site_id, day, filters)
         )
         lifetime = (await raw.totals(redis, site_id=site_id, start_ms=0,
-                                     end_ms=2**48, filters=[]))["events"]  # fmt: skip
+                                     end_ms=2**48, filters=filters))["events"]  # fmt: skip
     return {
         "eventsRecorded": {"today": day_totals["events"], "thisMonth": month_totals["events"],
                            "lifetime": lifetime},
