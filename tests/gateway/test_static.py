@@ -49,3 +49,18 @@ def test_head_answers_like_get_without_a_body(system: System, path: str) -> None
 
     assert comparable(head) == comparable(get)
     assert int(head.headers["content-length"]) == len(get.content)
+
+
+@pytest.mark.parametrize("path", ["/settings", "/nope"])
+def test_an_unknown_page_is_the_apps_own_not_found_page(system: System, path: str) -> None:
+    response = httpx.get(system.gateway_url + path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<div id="root">' in response.text
+
+
+def test_an_unknown_file_or_api_route_stays_a_json_404(system: System) -> None:
+    for path in ("/missing.js", "/api/v1/nothing-here"):
+        response = httpx.get(system.gateway_url + path)
+        assert response.status_code == 404
+        assert response.json()["errors"]["message"]

@@ -73,9 +73,14 @@ for _route in DASHBOARD_ROUTES:
 
 @router.api_route("/{name}", methods=GET_HEAD, include_in_schema=False)
 async def root_file(name: str, settings: SettingsDep) -> Response:
-    """Top-level files of the build (favicon and the like); anything else is 404."""
+    """Top-level files of the build (favicon and the like); any other page name is the app's
+    own "Page not found" (a 404 with the dashboard, so a person sees the app, not JSON)."""
     root = settings.dashboard_dir.resolve()
     path = (root / name).resolve()
-    if name == "index.html" or not path.is_relative_to(root) or not path.is_file():
+    if name != "index.html" and path.is_relative_to(root) and path.is_file():
+        return FileResponse(path)
+    if "." in name or not (settings.dashboard_dir / "index.html").is_file():
         raise NotFound("Not found")
-    return FileResponse(path)
+    response = _index(settings.dashboard_dir)
+    response.status_code = 404
+    return response
