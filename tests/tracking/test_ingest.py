@@ -43,7 +43,10 @@ def test_single_event_is_accepted_and_stored_as_sent(
         "/api/v1/events", json={"apiKey": _key(account), **event}, headers={"User-Agent": CHROME}
     )
     assert response.status_code == 202
-    assert response.json() == {"data": {"accepted": 1, "rejected": []}, "errors": None}
+    assert response.json() == {
+        "data": {"accepted": 1, "rejected": [], "excluded": {}},
+        "errors": None,
+    }
     assert wait_for_stored(redis_sync, account.user["id"], 1) == 1
     (stored,) = stored_events(redis_sync, account.user["id"])
     assert stored["eventName"] == "Signup Clicked"
@@ -136,6 +139,9 @@ def test_missing_api_key_is_401(api: httpx.Client) -> None:
         ({"context": {"blob": "x" * 9000}}, "context"),
         ({"eventId": "e" * 129}, "eventId"),
         ({"apiKey": "ts_someone-elses"}, "apiKey"),
+        ({"userAgent": "M" * 1025}, "userAgent"),
+        ({"userAgent": "Mozilla/5.0\r\nX: y"}, "userAgent"),
+        ({"userAgent": 5}, "userAgent"),
     ],
 )
 def test_each_invalid_field_is_named(
@@ -341,7 +347,8 @@ def test_the_stream_never_holds_the_client_address(
 
 
 def test_bots_are_flagged(api: httpx.Client, account: Account, redis_sync: redis.Redis) -> None:
-    send(api, _key(account), [make_event()], user_agent=GOOGLEBOT)
+    response = send(api, _key(account), [make_event()], user_agent=GOOGLEBOT)
+    assert response.json()["data"]["excluded"] == {"bot": 1}
     wait_for_stored(redis_sync, account.user["id"], 1)
     (stored,) = stored_events(redis_sync, account.user["id"])
     assert stored["bot"] == "1"

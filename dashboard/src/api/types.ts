@@ -109,6 +109,8 @@ export interface EventsPage {
 export interface IngestResult {
   accepted: number;
   rejected: Array<{ index: number; errors: Record<string, unknown> }>;
+  /** Accepted but left out of every number, by reason (`{bot: 1}`); `{}` when none. */
+  excluded?: Record<string, number>;
 }
 
 export type BreakdownDimension =

@@ -1,6 +1,7 @@
 import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { mockApi, ok, renderApp, sitesApi, testUser } from '../test/render';
+import { describeArrivals } from './SetupPage';
 
 describe('SetupPage', () => {
   it('shows the script tag with the account key and reports when the first event arrives', async () => {
@@ -11,10 +12,13 @@ describe('SetupPage', () => {
       if (url.pathname === '/api/v1/events' && init?.method === 'POST') {
         ingested = { body: String(init.body), type: new Headers(init.headers).get('Content-Type') };
         stored = true;
-        return new Response(JSON.stringify({ data: { accepted: 1, rejected: [] }, errors: null }), { status: 202 });
+        return new Response(JSON.stringify({ data: { accepted: 1, rejected: [], excluded: {} }, errors: null }), {
+          status: 202,
+        });
       }
       if (url.pathname === '/api/v1/events') {
-        const items = stored ? [{ eventName: 'TEST_EVENT', eventTime: Date.now(), page: 'http://localhost/setup' }] : [];
+        const bots = url.searchParams.get('filter') === 'bot:true';
+        const items = stored && !bots ? [{ eventName: 'TEST_EVENT', eventTime: Date.now(), page: 'http://localhost/setup' }] : [];
         return ok({ items, nextCursor: null });
       }
       return undefined;
@@ -34,6 +38,64 @@ describe('SetupPage', () => {
     expect(body.events[0]).toMatchObject({ eventName: 'TEST_EVENT', page: window.location.href });
     expect(typeof body.events[0]!.sessionId).toBe('string');
     expect(await screen.findByText('Events are arriving')).toBeTruthy();
+    expect((await screen.findByTestId('first-event-counts')).textContent).toBe('1 received. ');
+    expect(screen.queryByTestId('bot-note')).toBeNull();
+  });
+
+  it('says how many events came from a bot, and that the test event from a bot is not counted', async () => {
+    const event = (bot: boolean, i: number) => ({ eventName: `E${i}`, eventTime: Date.now() - i, page: '/p', bot });
+    const stored = [event(false, 0), event(true, 1), event(false, 2)];
+    const checks: URL[] = [];
+    mockApi((url, init) => {
+      if (url.pathname === '/api/v1/users/me') return ok(testUser);
+      if (url.pathname === '/api/v1/events' && init?.method === 'POST') {
+        return new Response(JSON.stringify({ data: { accepted: 1, rejected: [], excluded: { bot: 1 } }, errors: null }), {
+          status: 202,
+        });
+      }
+      if (url.pathname === '/api/v1/events') {
+        checks.push(url);
+        const limit = Number(url.searchParams.get('limit'));
+        const items = url.searchParams.get('filter') === 'bot:true' ? stored.filter((e) => e.bot) : stored;
+        return ok({ items: items.slice(0, limit), nextCursor: null });
+      }
+      return undefined;
+    });
+    renderApp('/setup');
+    const counts = await screen.findByTestId('first-event-counts');
+    expect(counts.textContent).toBe('3 received, 1 from a bot (not counted). ');
+    expect(screen.getByTestId('first-event').getAttribute('data-state')).toBe('received');
+    expect(screen.getByTestId('bot-note').textContent).toContain('left out of every number');
+    expect(checks.some((u) => u.searchParams.get('filter') === 'bot:true')).toBe(true);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Send a test event' }));
+    const result = await screen.findByTestId('test-event-result');
+    expect(result.textContent).toContain('accepted');
+    expect(result.textContent).toContain('not counted');
+    expect(result.getAttribute('data-excluded-bot')).toBe('1');
+  });
+
+  it('turns orange when every event came from a bot', async () => {
+    mockApi((url) => {
+      if (url.pathname === '/api/v1/users/me') return ok(testUser);
+      if (url.pathname === '/api/v1/events') {
+        return ok({ items: [{ eventName: 'PAGE_VIEW', eventTime: Date.now(), page: '/', bot: true }], nextCursor: null });
+      }
+      return undefined;
+    });
+    renderApp('/setup');
+    expect((await screen.findByTestId('first-event-counts')).textContent).toBe('1 received, from a bot (not counted). ');
+    expect(screen.getByText('Events are arriving, but none is counted')).toBeTruthy();
+  });
+
+  it('describes arrival counts, with lower bounds past the limit', () => {
+    expect(describeArrivals({ received: 3, bots: 0, more: false, botsMore: false })).toBe('3 received');
+    expect(describeArrivals({ received: 3, bots: 1, more: false, botsMore: false })).toBe('3 received, 1 from a bot (not counted)');
+    expect(describeArrivals({ received: 5, bots: 2, more: false, botsMore: false })).toBe('5 received, 2 from bots (not counted)');
+    expect(describeArrivals({ received: 2, bots: 2, more: false, botsMore: false })).toBe('2 received, all from bots (not counted)');
+    expect(describeArrivals({ received: 100, bots: 100, more: true, botsMore: true })).toBe(
+      '100+ received, 100+ from bots (not counted)',
+    );
   });
 
   it('says so when the events endpoint is missing instead of spinning forever', async () => {

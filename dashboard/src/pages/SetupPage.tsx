@@ -1,6 +1,9 @@
 import { Alert, Anchor, Button, Card, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
-import { useFirstEvent, useMe, useSendTestEvent } from '../api/hooks';
+import { eventSearchParams, useFirstEvent, useMe, useSendTestEvent } from '../api/hooks';
+import type { EventsPage, IngestResult } from '../api/types';
+import { useApi } from '../auth/context';
 import { CopyField } from '../components/CopyField';
 import { describeError, ErrorState, SkeletonRows } from '../components/QueryState';
 import { formatTimestamp } from '../lib/format';
@@ -11,14 +14,77 @@ import { siteLabel, useCurrentSite } from '../site/context';
 const IDENTIFY = "window.__trk.identify('user-123')";
 const TRACK = "window.__trk.track('signup', {plan: 'pro'})";
 
+/** How many of the site's latest events the arrival counts look at. */
+const ARRIVALS_LIMIT = 100;
+
+export interface Arrivals {
+  received: number;
+  bots: number;
+  /** More than ARRIVALS_LIMIT events (or bot events) arrived: the counts are lower bounds. */
+  more: boolean;
+  botsMore: boolean;
+}
+
+/** Events of the current site, and those flagged as bots (stored, never counted), from the
+ * explorer: its `bot` filter is the stored flag itself. Refreshed after each test event. */
+function useArrivals(enabled: boolean) {
+  const api = useApi();
+  const { siteId, ready } = useCurrentSite();
+  return useQuery({
+    queryKey: ['events', 'first', 'arrivals', siteId],
+    enabled: enabled && ready,
+    queryFn: async ({ signal }): Promise<Arrivals> => {
+      const list = (extra: Record<string, string>) =>
+        api.request<EventsPage>(`/api/v1/events?${eventSearchParams({}, { site: siteId, limit: ARRIVALS_LIMIT, ...extra })}`, {
+          signal,
+        });
+      const [all, bots] = await Promise.all([list({}), list({ filter: 'bot:true' })]);
+      return {
+        received: all.items.length,
+        bots: bots.items.length,
+        more: Boolean(all.nextCursor),
+        botsMore: Boolean(bots.nextCursor),
+      };
+    },
+    refetchInterval: 10_000,
+    retry: false,
+  });
+}
+
+/** "3 received, 1 from a bot (not counted)". */
+export function describeArrivals({ received, bots, more, botsMore }: Arrivals): string {
+  const total = `${received}${more ? '+' : ''} received`;
+  if (bots === 0) return total;
+  if (bots >= received && !more) return `${total}, ${received === 1 ? 'from a bot' : 'all from bots'} (not counted)`;
+  const one = bots === 1 && !botsMore;
+  return `${total}, ${bots}${botsMore ? '+' : ''} from ${one ? 'a bot' : 'bots'} (not counted)`;
+}
+
 function FirstEventCheck() {
   const first = useFirstEvent();
   const latest = first.data?.items[0];
+  const arrivals = useArrivals(Boolean(latest));
   if (latest) {
+    const counts = arrivals.data;
+    const onlyBots = counts !== undefined && counts.bots > 0 && counts.bots >= counts.received && !counts.more;
     return (
-      <Alert color="teal" variant="light" title="Events are arriving" data-testid="first-event" data-state="received">
+      <Alert
+        color={onlyBots ? 'orange' : 'teal'}
+        variant="light"
+        title={onlyBots ? 'Events are arriving, but none is counted' : 'Events are arriving'}
+        data-testid="first-event"
+        data-state="received"
+        data-bots={counts?.bots}
+      >
+        {counts && <span data-testid="first-event-counts">{describeArrivals(counts)}. </span>}
         Latest: <b>{latest.eventName ?? 'event'}</b> at {formatTimestamp(latest.eventTime)}
         {latest.page ? ` on ${latest.page}` : ''}
+        {counts && counts.bots > 0 && (
+          <Text size="sm" mt={4} data-testid="bot-note">
+            Events from crawlers and headless or automated browsers (HeadlessChrome, PhantomJS, Puppeteer, Playwright…)
+            are stored but left out of every number. Open the page in a regular browser to see it counted.
+          </Text>
+        )}
       </Alert>
     );
   }
@@ -39,6 +105,31 @@ function FirstEventCheck() {
   );
 }
 
+/** The ingest answer: accepted, and whether what was accepted will be counted. */
+function TestEventResult({ result }: { result: IngestResult }) {
+  const bots = result.excluded?.bot ?? 0;
+  if (result.accepted === 0) {
+    return (
+      <Alert color="orange" variant="light" data-testid="test-event-result">
+        {`The test event was rejected: ${JSON.stringify(result.rejected)}`}
+      </Alert>
+    );
+  }
+  if (bots > 0) {
+    return (
+      <Alert color="orange" variant="light" data-testid="test-event-result" data-excluded-bot={bots}>
+        Test event accepted, but this browser's user agent is a bot's (a crawler or a headless browser): it is stored and
+        shows up above, and it is not counted in any number.
+      </Alert>
+    );
+  }
+  return (
+    <Alert color="teal" variant="light" data-testid="test-event-result">
+      Test event accepted. It shows up above within a few seconds.
+    </Alert>
+  );
+}
+
 function TestEventButton({ apiKey }: { apiKey: string }) {
   const send = useSendTestEvent();
   return (
@@ -48,13 +139,7 @@ function TestEventButton({ apiKey }: { apiKey: string }) {
           Send a test event
         </Button>
       </Group>
-      {send.isSuccess && (
-        <Alert color={send.data.accepted > 0 ? 'teal' : 'orange'} variant="light" data-testid="test-event-result">
-          {send.data.accepted > 0
-            ? 'Test event accepted. It shows up above within a few seconds.'
-            : `The test event was rejected: ${JSON.stringify(send.data.rejected)}`}
-        </Alert>
-      )}
+      {send.isSuccess && <TestEventResult result={send.data} />}
       {send.isError && (
         <div data-testid="test-event-result">
           <ErrorState title="The test event was not accepted" error={send.error} />

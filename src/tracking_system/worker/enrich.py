@@ -1,5 +1,5 @@
 """Enrichment of an event before it is stored: browser, OS and device from the user agent, the
-bot flag from the crawler-user-agents list, referrer domain, UTM fields, path and country."""
+bot flag (common.agents, shared with ingestion), referrer domain, UTM fields, path and country."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
-import crawleruseragents
 from ua_parser import parse as parse_user_agent
+
+from tracking_system.common.agents import is_bot
 
 UNKNOWN = "Unknown"
 
@@ -27,9 +28,7 @@ def parse_agent(user_agent: str) -> Agent:
     if not user_agent:
         return Agent(browser=UNKNOWN, os=UNKNOWN, device=UNKNOWN, bot=False)
     parsed = parse_user_agent(user_agent)
-    bot = bool(crawleruseragents.is_crawler(user_agent)) or (
-        parsed.device is not None and parsed.device.family == "Spider"
-    )
+    bot = is_bot(user_agent)
     browser = parsed.user_agent.family if parsed.user_agent else UNKNOWN
     os_name = parsed.os.family if parsed.os else UNKNOWN
     return Agent(

@@ -11,6 +11,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from tracking_system.common import keys
+from tracking_system.common.agents import is_bot
 from tracking_system.common.errors import (
     Forbidden,
     InvalidInput,
@@ -70,6 +71,8 @@ class IngestRequest:
 class IngestResult:
     accepted: int
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # Accepted and stored, but left out of every number, by reason: {"bot": n}.
+    excluded: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ async def ingest(
 
     now_ms = int(time.time() * 1000)
     accepted: list[str] = []
+    bots = 0
+    header_agent = request.user_agent[:1024]
     result = IngestResult(accepted=0)
     for index, raw in enumerate(parsed.events):
         event, errors = validate_event(raw, now_ms=now_ms, api_key=api_key, limits=policy.limits)
@@ -132,7 +137,10 @@ async def ingest(
             result.rejected.append({"index": index, "errors": errors})
             continue
         event["receivedAt"] = now_ms
-        event["userAgent"] = request.user_agent[:1024]
+        if event["userAgent"] is None:  # the event's own (forwarded) agent comes first
+            event["userAgent"] = header_agent
+        if is_bot(event["userAgent"]):  # the worker's very test: it flags them the same
+            bots += 1
         # The stream (and so the AOF) never holds the client's address, only its country.
         event["country"] = country_of(request.client_ip)
         accepted.append(orjson.dumps(event).decode())
@@ -163,4 +171,6 @@ async def ingest(
         raise RateLimited("Too many events for this API key", retry_after=1)
     metrics.EVENTS_ACCEPTED.inc(len(accepted))
     result.accepted = len(accepted)
+    if bots:
+        result.excluded["bot"] = bots
     return result

@@ -23,6 +23,13 @@ class EventIn(BaseModel):
     referrer: str | None = Field(default=None, max_length=2048)
     context: dict[str, Any] | None = Field(default=None, description="At most 8 KB")
     eventId: str | None = Field(default=None, max_length=128, pattern=NO_CONTROL)
+    userAgent: str | None = Field(
+        default=None,
+        max_length=1024,
+        pattern=NO_CONTROL,
+        description="The visitor's user agent, forwarded by a server; parsed instead of the "
+        "request's User-Agent header",
+    )
 
 
 class EventBatchIn(BaseModel):

@@ -24,6 +24,7 @@ class Limits:
     max_name_chars: int = 256
     max_id_chars: int = 128
     max_user_id_chars: int = 256
+    max_user_agent_chars: int = 1024
 
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -125,6 +126,10 @@ def validate_event(
     if referrer is not None and not is_referrer_url(referrer):
         errors["referrer"] = "Must be a URL"
     event_id = _text(raw, "eventId", errors, max_chars=limits.max_id_chars, required=False)
+    # A server may forward its visitor's agent: enrichment then parses it instead of the header.
+    user_agent = _text(
+        raw, "userAgent", errors, max_chars=limits.max_user_agent_chars, required=False
+    )
     event_time = _event_time(raw, errors, now_ms, limits)
     context = raw.get("context")
     if context is not None:
@@ -154,6 +159,7 @@ def validate_event(
         "page": page,
         "referrer": referrer,
         "context": context or None,
+        "userAgent": user_agent,
     }, {}
 
 

@@ -61,6 +61,12 @@ async def ingest_events(request: Request) -> Response:
             ),
         )
         return JsonResponse(
-            envelope({"accepted": result.accepted, "rejected": result.rejected}),
+            envelope(
+                {
+                    "accepted": result.accepted,
+                    "rejected": result.rejected,
+                    "excluded": result.excluded,
+                }
+            ),
             status_code=202,
         )
