@@ -17,6 +17,7 @@ from tracking_system.common.logging import configure_logging
 from tracking_system.common.redis import MissingModulesError, check_capabilities, create_client
 from tracking_system.common.settings import CommonSettings
 from tracking_system.common.urls import redact_url
+from tracking_system.common.zones import DEFAULT_ZONE
 
 SERVICES = {
     "gateway": "tracking_system.gateway",
@@ -193,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=_positive, default=28, help="days of history (28)")
     demo.add_argument("--visitors", type=_positive, default=3000, help="visitors (3000)")
     demo.add_argument("--seed", type=int, default=1, help="same seed, same event ids (1)")
-    demo.add_argument("--tz", default="UTC", help="the account's IANA time zone (UTC)")
+    demo.add_argument("--tz", default=DEFAULT_ZONE, help="the account's IANA time zone (UTC)")
     demo.add_argument("--email", default="demo@example.com", help="login (demo@example.com)")
     demo.add_argument("--password", default="demo-password-123", help="(demo-password-123)")
     return parser

@@ -26,6 +26,7 @@ from redis.exceptions import ResponseError
 from tracking_system.common import keys
 from tracking_system.common.indexes import ensure_event_index, wait_indexed
 from tracking_system.common.progress import Progress
+from tracking_system.common.zones import DEFAULT_ZONE
 
 LEGACY_ACCOUNT_FIELD = "internalUserId"
 CHUNK = 500
@@ -141,7 +142,7 @@ class Migration:
                         "name": doc.get("name") or "My site",
                         "domain": None,
                         "apiKey": doc["apiKey"],
-                        "timezone": doc.get("timezone") or "UTC",
+                        "timezone": doc.get("timezone") or DEFAULT_ZONE,
                         "allowedOrigins": doc.get("allowedOrigins") or [],
                         "createdAt": doc.get("createdAt"),
                         "updatedAt": doc.get("updatedAt"),

@@ -29,8 +29,9 @@ from tracking_system.common.errors import InvalidInput, ServiceUnavailable
 from tracking_system.common.indexes import EVENT_TAG_FIELDS
 from tracking_system.common.search import site_clause, tag_clause
 from tracking_system.common.urls import page_path
+from tracking_system.common.zones import day_start_ms
 from tracking_system.tracking.ingest.validation import has_control_chars
-from tracking_system.tracking.stats.params import day_start_ms, parse_day
+from tracking_system.tracking.stats.params import parse_day
 from tracking_system.tracking.stats.params import zone as parse_zone_name
 
 log = structlog.get_logger(__name__)

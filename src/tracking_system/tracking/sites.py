@@ -8,8 +8,8 @@ import redis.asyncio as aioredis
 
 from tracking_system.common import keys
 from tracking_system.common.errors import NotFound
+from tracking_system.common.zones import DEFAULT_ZONE
 
-DEFAULT_ZONE = "UTC"
 SITE_NOT_FOUND = "Site not found"
 
 

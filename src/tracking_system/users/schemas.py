@@ -6,13 +6,13 @@ import re
 import unicodedata
 from typing import Annotated
 from urllib.parse import urlsplit
-from zoneinfo import available_timezones
 
 import idna
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from tracking_system.common.zones import DEFAULT_ZONE, ZONE_NAMES
+
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 MAX_ORIGINS = 50
 MAX_EMAIL = 254
 # No address this long shortens to MAX_EMAIL by normalisation (composition merges at most three
@@ -102,7 +102,7 @@ def _refresh_token(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
-    if value not in _TIMEZONES:
+    if value not in ZONE_NAMES:
         raise ValueError("Unknown time zone: use an IANA name such as Europe/Berlin")
     return value
 
@@ -210,7 +210,7 @@ class RegisterRequest(_Body):
     email: Email
     password: Password
     confirmPassword: GivenPassword | None = None
-    timezone: Timezone = "UTC"
+    timezone: Timezone = DEFAULT_ZONE
 
 
 class LoginRequest(_Body):
@@ -258,7 +258,7 @@ class CreateSiteRequest(BaseModel):
 
     name: Name
     domain: Domain = None
-    timezone: Timezone = "UTC"
+    timezone: Timezone = DEFAULT_ZONE
     allowedOrigins: Origins = Field(default_factory=list)
 
 

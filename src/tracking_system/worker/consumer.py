@@ -17,6 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tracking_system.common import keys
 from tracking_system.common.stream import decode_entry
+from tracking_system.common.zones import DEFAULT_ZONE
 from tracking_system.worker import metrics
 from tracking_system.worker.deletion import delete_pending_sites
 from tracking_system.worker.settings import WorkerSettings
@@ -180,7 +181,7 @@ class Consumer:
         error = "unknown"
         try:
             site_id, event = decode_entry(fields)
-            prepare(entry_id, site_id, event, tz="UTC")
+            prepare(entry_id, site_id, event, tz=DEFAULT_ZONE)
         except Exception as exc:  # only its description is wanted here
             error = f"{type(exc).__name__}: {exc}"
         record: dict[Any, Any] = {**fields, "sourceId": entry_id, "error": error[:1000],

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 import redis.asyncio as aioredis
@@ -17,6 +14,7 @@ from ulid import ULID
 from tracking_system.common import keys, rollups
 from tracking_system.common.geo import country_of
 from tracking_system.common.urls import page_path
+from tracking_system.common.zones import local_day
 from tracking_system.worker.enrich import parse_agent, referrer_domain, utm_fields
 
 PAGE_VIEW = "PAGE_VIEW"
@@ -40,17 +38,6 @@ def event_ulid(site_id: str, event_id: str) -> str:
     same key, so storing twice is impossible, and another site's ids never collide."""
     digest = hashlib.sha256(f"{site_id}\x00{event_id}".encode()).digest()[:16]
     return str(ULID.from_bytes(digest))
-
-
-@lru_cache(maxsize=1024)
-def zone(name: str) -> ZoneInfo:
-    """ZoneInfo by name, cached."""
-    return ZoneInfo(name)
-
-
-def local_day(event_time_ms: int, tz: str) -> str:
-    """YYYY-MM-DD of the instant in the zone."""
-    return datetime.fromtimestamp(event_time_ms / 1000, zone(tz)).strftime("%Y-%m-%d")
 
 
 def context_fields(context: dict[str, Any] | None) -> list[str]:

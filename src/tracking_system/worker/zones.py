@@ -7,8 +7,7 @@ import time
 import redis.asyncio as aioredis
 
 from tracking_system.common import keys
-
-DEFAULT_ZONE = "UTC"
+from tracking_system.common.zones import DEFAULT_ZONE
 
 
 class SiteZones:

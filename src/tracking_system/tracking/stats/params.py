@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tracking_system.common import rollups
+from tracking_system.common import rollups, zones
 from tracking_system.common.errors import InvalidInput
+from tracking_system.common.zones import day_start_ms, today_in
 from tracking_system.tracking.ingest.validation import has_control_chars
 
 MAX_DAYS = 366
@@ -37,7 +37,7 @@ class Period:
     @property
     def zone(self) -> ZoneInfo:
         """The zone."""
-        return ZoneInfo(self.tz)
+        return zones.zone(self.tz)
 
     @property
     def days(self) -> list[date]:
@@ -58,27 +58,12 @@ class Period:
         return Period(self.tz, self.first - timedelta(days=length), self.first - timedelta(days=1))
 
 
-def day_start_ms(day: date, zone: ZoneInfo) -> int:
-    """Local midnight of `day` in `zone` (DST-aware) as epoch milliseconds."""
-    return int(datetime.combine(day, time.min, tzinfo=zone).timestamp() * 1000)
-
-
-def today_in(tz: str) -> date:
-    """The current calendar date in the zone."""
-    return datetime.now(ZoneInfo(tz)).date()
-
-
-@lru_cache(maxsize=256)
-def _load_zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 def zone(name: str) -> ZoneInfo:
     """An IANA zone, or 400 on `tz` (names of the wrong shape included)."""
     if not name or len(name) > 64:
         raise InvalidInput(errors={"tz": f"Unknown time zone: {name[:64]}"})
     try:
-        return _load_zone(name)
+        return zones.zone(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise InvalidInput(errors={"tz": f"Unknown time zone: {name[:64]}"}) from exc
 

@@ -12,8 +12,9 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from tracking_system.common import rollups
+from tracking_system.common.zones import DEFAULT_ZONE, day_start_ms, today_in
 from tracking_system.tracking.stats import raw, rollup
-from tracking_system.tracking.stats.params import Period, day_start_ms, today_in
+from tracking_system.tracking.stats.params import Period
 
 Filters = list[tuple[str, str]]
 RAW_CONCURRENCY = 4
@@ -85,7 +86,7 @@ async def get_daily(*, redis: aioredis.Redis, site_id: str, period: Period,
 async def _table(*, redis: aioredis.Redis, site_id: str, period: Period | None,
                  filters: Filters, dimension: str, limit: int, key: str,
                  source: str) -> list[dict[str, Any]]:  # fmt: skip
-    tz = period.tz if period else "UTC"
+    tz = period.tz if period else DEFAULT_ZONE
     if period is None and not filters and source != "raw":
         ranked = await rollup.top(redis, site_id=site_id, limit=limit,
                                   zset_keys=[rollups.lifetime_top(site_id, dimension)])  # fmt: skip
