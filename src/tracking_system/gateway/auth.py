@@ -4,13 +4,13 @@ so that a revoked token stops working everywhere within one."""
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Mapping
 
 import aiohttp
 import orjson
 
 from tracking_system.common.errors import NotAuthenticated, ServiceUnavailable
+from tracking_system.common.ttlcache import TtlCache
 
 VERIFY_PATH = "/internal/auth/verify"
 _MAX_ENTRIES = 10_000
@@ -30,24 +30,18 @@ class Authenticator:
         self._session = session
         self._url = users_url + VERIFY_PATH
         self._headers = dict(internal_headers)
-        self._ttl = cache_seconds
-        self._cache: dict[bytes, tuple[str, float]] = {}
+        self._cache: TtlCache[bytes, str] = TtlCache(ttl=cache_seconds, max_entries=_MAX_ENTRIES)
 
     async def account_id(self, authorization: str | None) -> str:
         """The signed-in account, or NotAuthenticated."""
         if not authorization or not authorization.lower().startswith("bearer "):
             raise NotAuthenticated("Sign in to continue: missing bearer token")
         key = hashlib.sha256(authorization.encode()).digest()
-        now = time.monotonic()
-        hit = self._cache.get(key)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+        fresh, cached = self._cache.get(key)
+        if fresh and cached is not None:
+            return cached
         account = await self._verify(authorization)
-        if len(self._cache) >= _MAX_ENTRIES:
-            self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
-            if len(self._cache) >= _MAX_ENTRIES:
-                self._cache.clear()
-        self._cache[key] = (account, now + self._ttl)
+        self._cache.put(key, account)
         return account
 
     async def still_valid(self, authorization: str | None) -> bool:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import redis.asyncio as aioredis
 
 from tracking_system.common import keys
+from tracking_system.common.ttlcache import TtlCache
 from tracking_system.common.zones import DEFAULT_ZONE
 
 
@@ -15,18 +14,16 @@ class SiteZones:
 
     def __init__(self, redis: aioredis.Redis, *, cache_seconds: float) -> None:
         self._redis = redis
-        self._ttl = cache_seconds
-        self._cache: dict[str, tuple[str, float]] = {}
+        self._cache: TtlCache[str, str] = TtlCache(ttl=cache_seconds, max_entries=100_000)
 
     async def zones_of(self, site_ids: set[str]) -> dict[str, str]:
         """The zone of every site, one round trip for those not cached."""
-        now = time.monotonic()
         out: dict[str, str] = {}
         missing: list[str] = []
         for site in site_ids:
-            hit = self._cache.get(site)
-            if hit is not None and hit[1] > now:
-                out[site] = hit[0]
+            fresh, tz = self._cache.get(site)
+            if fresh and tz is not None:
+                out[site] = tz
             else:
                 missing.append(site)
         if missing:
@@ -36,6 +33,6 @@ class SiteZones:
                 found = await pipe.execute()
             for site, value in zip(missing, found, strict=True):
                 tz = str(value[0]) if isinstance(value, list) and value else DEFAULT_ZONE
-                self._cache[site] = (tz, now + self._ttl)
+                self._cache.put(site, tz)
                 out[site] = tz
         return out
