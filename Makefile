@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install python-deps node-deps build run test lint typecheck pytest js-test \
+.PHONY: help install python-deps node-deps build run test lint typecheck pytest js-lint js-test \
         browser-deps bench-deps bench clean
 
 help:
 	@echo "make run    install everything, build the dashboard and SDK, start the system"
-	@echo "make test   install everything, then ruff, mypy, pytest, vitest and browser tests"
+	@echo "make test   install everything, then ruff, mypy, Biome, pytest, vitest and browser tests"
 	@echo "make bench  run the benchmarks (BENCH_FLAGS=--short for a quick run)"
 
 install: python-deps node-deps
@@ -59,11 +59,16 @@ typecheck: python-deps
 pytest: install build browser-deps
 	$(BIN)/pytest
 
+# Biome: lint + format check of the dashboard and the SDK (writes nothing; `npm run format` fixes).
+js-lint: node-deps
+	cd dashboard && npm run --silent lint
+	cd sdk && npm run --silent lint
+
 js-test: node-deps
 	cd dashboard && npm test --silent
 	cd sdk && npm test --silent
 
-test: install build browser-deps lint typecheck js-test pytest
+test: install build browser-deps lint typecheck js-lint js-test pytest
 
 bench-deps:
 	@command -v wrk >/dev/null || { echo "==> installing Debian's wrk"; \

@@ -35,7 +35,9 @@ describe('login', () => {
       if (url.pathname === '/api/v1/auth/login') {
         attempts += 1;
         const body = JSON.parse(String(init?.body)) as { password: string };
-        return body.password === 'right password' ? ok(testSession) : fail(401, { message: 'Invalid email or password' });
+        return body.password === 'right password'
+          ? ok(testSession)
+          : fail(401, { message: 'Invalid email or password' });
       }
       if (url.pathname === '/api/v1/users/me') return ok(testUser);
       return undefined;

@@ -40,8 +40,7 @@ export interface Tracker {
 }
 
 /** Runs `f`, swallowing anything it throws: nothing of ours may throw into the host page. */
-export const guard =
-  <F extends Function>(f: F): F =>
+export const guard = <F extends Function>(f: F): F =>
   ((...a: unknown[]) => {
     try {
       return f(...a);

@@ -10,9 +10,7 @@ export type Answer = [number, (string | null)?];
  * error or a throwing fetch answers [0].
  */
 export function post(f: typeof fetch, url: string, body: string): Promise<Answer> {
-  return new Promise<Response>((ok) =>
-    ok(f(url, { method: 'POST', body, keepalive: true })),
-  )
+  return new Promise<Response>((ok) => ok(f(url, { method: 'POST', body, keepalive: true })))
     .then((r): Answer => [r.status, r.headers.get('Retry-After')])
     .catch((): Answer => [0]);
 }

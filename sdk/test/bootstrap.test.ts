@@ -105,7 +105,10 @@ describe('sdk.js bootstrap', () => {
     await tick(0);
     p.api().track('CLICK', { a: 1 });
     await tick(1000);
-    expect(p.reqs.map((c) => c.url)).toEqual(['https://api.example/api/v1/events', 'https://api.example/api/v1/events']);
+    expect(p.reqs.map((c) => c.url)).toEqual([
+      'https://api.example/api/v1/events',
+      'https://api.example/api/v1/events',
+    ]);
     expect(p.reqs[1].events[0]).toMatchObject({ eventName: 'CLICK', context: { a: 1 } });
   });
 
@@ -161,7 +164,13 @@ describe('sdk.js bootstrap', () => {
   });
 
   it('replays the stub queue before the automatic page view, then runs later pushes at once', async () => {
-    const stub = { q: [['identify', 'u-1'], ['track', 'early', { a: 1 }], ['noSuchMethod', 1]] };
+    const stub = {
+      q: [
+        ['identify', 'u-1'],
+        ['track', 'early', { a: 1 }],
+        ['noSuchMethod', 1],
+      ],
+    };
     const p = page({ apiKey: 'k1' }, { stub });
     p.load();
     await tick(0);

@@ -3,7 +3,9 @@ import type { KV } from '../src/ids';
 import type { Ev } from '../src/queue';
 
 /** A Web Storage stand-in backed by a Map (shared Map = same browser profile across "reloads"). */
-export function memStorage(map = new Map<string, string>()): KV & { map: Map<string, string>; removeItem(k: string): void } {
+export function memStorage(
+  map = new Map<string, string>(),
+): KV & { map: Map<string, string>; removeItem(k: string): void } {
   return {
     map,
     getItem: (k) => (map.has(k) ? map.get(k)! : null),

@@ -15,7 +15,10 @@ const ev = (i: number, extra = ''): Ev => ({
 describe('queue', () => {
   it('round-trips through storage and keeps only the newest MAX_QUEUE', () => {
     const s = memStorage();
-    saveQueue(s, Array.from({ length: MAX_QUEUE + 20 }, (_, i) => ev(i)));
+    saveQueue(
+      s,
+      Array.from({ length: MAX_QUEUE + 20 }, (_, i) => ev(i)),
+    );
     const q = loadQueue(s);
     expect(q).toHaveLength(MAX_QUEUE);
     expect(q[0].eventId).toBe('id20');

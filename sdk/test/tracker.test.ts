@@ -95,8 +95,16 @@ describe('events', () => {
     s.t.page();
     await tick();
     const [a, b] = s.sent();
-    expect(a).toMatchObject({ eventName: 'PAGE_VIEW', page: 'https://site.example/a?b=1', referrer: 'https://ref.example/' });
-    expect(b).toMatchObject({ eventName: 'PAGE_VIEW', page: 'https://site.example/b', referrer: 'https://site.example/a?b=1' });
+    expect(a).toMatchObject({
+      eventName: 'PAGE_VIEW',
+      page: 'https://site.example/a?b=1',
+      referrer: 'https://ref.example/',
+    });
+    expect(b).toMatchObject({
+      eventName: 'PAGE_VIEW',
+      page: 'https://site.example/b',
+      referrer: 'https://site.example/a?b=1',
+    });
   });
 
   it('ignores bad input', async () => {
@@ -173,7 +181,10 @@ describe('batching', () => {
     expect(s.reqs).toHaveLength(1);
     s.t.track('y');
     await tick(1);
-    expect(s.reqs.map((r) => r.events.map((e) => e.eventName))).toEqual([['PAGE_VIEW', 'same-tick'], ['x', 'y']]);
+    expect(s.reqs.map((r) => r.events.map((e) => e.eventName))).toEqual([
+      ['PAGE_VIEW', 'same-tick'],
+      ['x', 'y'],
+    ]);
   });
 
   it('sends at once when 10 events wait', async () => {

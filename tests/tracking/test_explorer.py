@@ -314,3 +314,13 @@ def test_accounts_never_see_each_others_events(api: httpx.Client, redis_sync: re
     stolen = encode_cursor(alice_item["eventTime"] + 1, "ZZZZZZZZZZZZZZZZZZZZZZZZZZ")
     assert [i["eventName"] for i in _items(api, mallory, cursor=stolen)] in ([], ["mallory-own"])
     assert all(i["eventName"] != "alice-secret" for i in _items(api, mallory, cursor=stolen))
+
+
+def test_an_empty_context_comes_back_as_an_empty_object(
+    api: httpx.Client, account: Account, redis_sync: redis.Redis
+) -> None:
+    events = [make_event(eventName="Empty", context={}), make_event(eventName="None")]
+    _send_stored(api, redis_sync, account, events)
+    items = {item["eventName"]: item for item in _get(api, account).json()["data"]["items"]}
+    assert items["Empty"]["context"] == {}
+    assert items["None"]["context"] is None

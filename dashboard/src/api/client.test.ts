@@ -2,11 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiError, apiFetch, type FetchLike } from './client';
 
 function respond(status: number, body: unknown): FetchLike {
-  return vi.fn(async () =>
-    new Response(typeof body === 'string' ? body : JSON.stringify(body), {
-      status,
-      headers: { 'Content-Type': 'application/json' },
-    }),
+  return vi.fn(
+    async () =>
+      new Response(typeof body === 'string' ? body : JSON.stringify(body), {
+        status,
+        headers: { 'Content-Type': 'application/json' },
+      }),
   );
 }
 
@@ -36,14 +37,18 @@ describe('apiFetch', () => {
 
   it('uses errors.message as the error message', async () => {
     const err = await rejection(
-      apiFetch('/api/v1/users/me', { fetchImpl: respond(401, { data: null, errors: { message: 'Not authenticated' } }) }),
+      apiFetch('/api/v1/users/me', {
+        fetchImpl: respond(401, { data: null, errors: { message: 'Not authenticated' } }),
+      }),
     );
     expect(err.status).toBe(401);
     expect(err.message).toBe('Not authenticated');
   });
 
   it('throws even on 2xx when errors is set', async () => {
-    const err = await rejection(apiFetch('/x', { fetchImpl: respond(200, { data: null, errors: { message: 'nope' } }) }));
+    const err = await rejection(
+      apiFetch('/x', { fetchImpl: respond(200, { data: null, errors: { message: 'nope' } }) }),
+    );
     expect(err.status).toBe(200);
   });
 

@@ -5,7 +5,12 @@ import { eventSearchParams, livePath, statsPath } from './hooks';
 describe('site-scoped URLs', () => {
   it('stats reports carry site= beside the range, extra parameters and repeated filters', () => {
     const url = new URL(
-      statsPath('breakdown', 's 2', { from: '2024-02-01', to: '2024-02-29', filters: [{ dimension: 'browser', value: 'Firefox' }] }, { dimension: 'os' }),
+      statsPath(
+        'breakdown',
+        's 2',
+        { from: '2024-02-01', to: '2024-02-29', filters: [{ dimension: 'browser', value: 'Firefox' }] },
+        { dimension: 'os' },
+      ),
       'http://x',
     );
     expect(url.pathname).toBe('/api/v1/stats/breakdown');
@@ -18,7 +23,9 @@ describe('site-scoped URLs', () => {
   it('leaves site= out when there is no site (the API answers for the first one)', () => {
     expect(statsPath('overview', null, { filters: [] })).toBe('/api/v1/stats/overview');
     expect(livePath(null)).toBe('/api/v1/events/live');
-    expect(eventSearchParams({ eventName: 'signup' }, { site: null, limit: 1 }).toString()).toBe('eventName=signup&limit=1');
+    expect(eventSearchParams({ eventName: 'signup' }, { site: null, limit: 1 }).toString()).toBe(
+      'eventName=signup&limit=1',
+    );
   });
 
   it('the explorer, export and live feed carry site=', () => {

@@ -6,7 +6,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey 
 import { useApi, useAuth } from '../auth/context';
 import { formatFilter, type Filter } from '../lib/filters';
 import { useCurrentSite, withSiteParam } from '../site/context';
-import { ApiError, apiFetch } from './client';
+import { ApiError } from './client';
 import type {
   BreakdownDimension,
   BreakdownRow,
@@ -17,6 +17,7 @@ import type {
   Overview,
   PageRow,
   Realtime,
+  Refusals,
   Site,
   Summary,
   User,
@@ -57,7 +58,7 @@ function keyOf(query: Partial<StatsQuery>) {
 
 /** Keep showing the previous answer while the range or filters change, never another site's. */
 function sameSitePlaceholder(site: string | null) {
-  return <T,>(previous: T | undefined, previousQuery: { queryKey: QueryKey } | undefined) =>
+  return <T>(previous: T | undefined, previousQuery: { queryKey: QueryKey } | undefined) =>
     previousQuery?.queryKey[1] === site ? previous : undefined;
 }
 
@@ -245,10 +246,13 @@ export function useDeleteSite() {
   const queryClient = useQueryClient();
   const changed = useSiteChanged();
   return useMutation({
-    mutationFn: (id: string) => api.request<Record<string, never>>(`/api/v1/sites/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    mutationFn: (id: string) =>
+      api.request<Record<string, never>>(`/api/v1/sites/${encodeURIComponent(id)}`, { method: 'DELETE' }),
     onSuccess: (_, id) => {
       changed(null, id);
-      queryClient.removeQueries({ predicate: (q) => (q.queryKey[0] === 'stats' || q.queryKey[0] === 'events') && q.queryKey.includes(id) });
+      queryClient.removeQueries({
+        predicate: (q) => (q.queryKey[0] === 'stats' || q.queryKey[0] === 'events') && q.queryKey.includes(id),
+      });
     },
   });
 }
@@ -279,9 +283,12 @@ export function useEventsExplorer(search: EventSearch, limit = 50) {
     enabled: ready,
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      api.request<EventsPage>(`/api/v1/events?${eventSearchParams(search, { site: siteId, limit, cursor: pageParam })}`, {
-        signal,
-      }),
+      api.request<EventsPage>(
+        `/api/v1/events?${eventSearchParams(search, { site: siteId, limit, cursor: pageParam })}`,
+        {
+          signal,
+        },
+      ),
     getNextPageParam: (last) => last.nextCursor || null,
   });
 }
@@ -293,7 +300,8 @@ export function useFirstEvent(enabled = true) {
   return useQuery({
     queryKey: ['events', 'first', siteId],
     enabled: enabled && ready,
-    queryFn: ({ signal }) => api.request<EventsPage>(`/api/v1/events?${eventSearchParams({}, { limit: 1, site: siteId })}`, { signal }),
+    queryFn: ({ signal }) =>
+      api.request<EventsPage>(`/api/v1/events?${eventSearchParams({}, { limit: 1, site: siteId })}`, { signal }),
     refetchInterval: (q) => ((q.state.data?.items.length ?? 0) > 0 ? false : q.state.error ? 15_000 : 3_000),
     retry: false,
   });
@@ -304,26 +312,29 @@ export function randomId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
-/** Sends one TEST_EVENT with a site's key, the way the SDK would (text/plain, no preflight). */
+/** Events of the current site refused at ingestion (retired key, origin, rate limit...), polled
+ * every minute; 404 on a server without the route, and the notices stay hidden. */
+export function useRefusals() {
+  return useStats<Refusals>('refused', {}, {}, 60_000);
+}
+
+/** Sends one TEST_EVENT for the current site through the signed-in route, which skips the
+ * allowed-origins check (the dashboard is not one of the site's pages). */
 export function useSendTestEvent() {
+  const api = useApi();
   const queryClient = useQueryClient();
+  const { siteId } = useCurrentSite();
   return useMutation({
-    mutationFn: (apiKey: string) =>
-      apiFetch<IngestResult>('/api/v1/events', {
+    mutationFn: () =>
+      api.request<IngestResult>(withSiteParam('/api/v1/events/test', siteId), {
         method: 'POST',
-        headers: { 'Content-Type': 'text/plain' },
-        body: JSON.stringify({
-          apiKey,
-          events: [
-            {
-              sessionId: randomId(),
-              eventId: randomId(),
-              eventTime: Date.now(),
-              eventName: 'TEST_EVENT',
-              page: window.location.href,
-            },
-          ],
-        }),
+        json: {
+          sessionId: randomId(),
+          eventId: randomId(),
+          eventTime: Date.now(),
+          eventName: 'TEST_EVENT',
+          page: window.location.href,
+        },
       }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['events', 'first'] }),
   });

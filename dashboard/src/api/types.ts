@@ -127,3 +127,12 @@ export type BreakdownDimension =
   | 'device'
   | 'country'
   | 'eventName';
+
+/** Why ingestion refused events (GET /api/v1/stats/refused). */
+export type RefusalReason = 'retired_key' | 'origin' | 'rate_limited' | 'invalid' | 'backlog';
+
+/** Events of the site refused at ingestion, by reason, over the last 60 minutes and 24 hours. */
+export interface Refusals {
+  lastHour: Partial<Record<RefusalReason, number>>;
+  last24h: Partial<Record<RefusalReason, number>>;
+}

@@ -65,7 +65,9 @@ describe('SiteSwitcher', () => {
     const { unmount } = renderApp('/?site=s2');
     await screen.findByRole('button', { name: /^Switch site \(current: Shop/ });
     await waitFor(() => expect(eventsToday()).toBe('22'));
-    expect(seen.filter((u) => u.pathname.startsWith('/api/v1/stats/')).every((u) => u.searchParams.get('site') === 's2')).toBe(true);
+    expect(
+      seen.filter((u) => u.pathname.startsWith('/api/v1/stats/')).every((u) => u.searchParams.get('site') === 's2'),
+    ).toBe(true);
     unmount();
 
     seen.length = 0;
@@ -95,6 +97,8 @@ describe('SiteSwitcher', () => {
     renderApp('/');
     await waitFor(() => expect(seen.some((u) => u.pathname === '/api/v1/stats/summary')).toBe(true));
     expect(screen.queryByRole('button', { name: /^Switch site/ })).toBeNull();
-    expect(seen.filter((u) => u.pathname.startsWith('/api/v1/stats/')).every((u) => !u.searchParams.has('site'))).toBe(true);
+    expect(seen.filter((u) => u.pathname.startsWith('/api/v1/stats/')).every((u) => !u.searchParams.has('site'))).toBe(
+      true,
+    );
   });
 });

@@ -10,7 +10,15 @@ const summary = {
   bounceRate: 40,
   avgSessionDuration: 125,
   viewsPerSession: 2.7,
-  previous: { visitors: 1000, sessions: 1500, pageviews: 5000, events: 4000, bounceRate: 50, avgSessionDuration: 100, viewsPerSession: 3 },
+  previous: {
+    visitors: 1000,
+    sessions: 1500,
+    pageviews: 5000,
+    events: 4000,
+    bounceRate: 50,
+    avgSessionDuration: 100,
+    viewsPerSession: 3,
+  },
 };
 
 function statsApi(seen: URL[], overrides: Record<string, unknown> = {}) {
@@ -81,7 +89,9 @@ describe('DashboardPage', () => {
     renderApp('/?period=30d');
     fireEvent.click(await screen.findByRole('button', { name: 'Filter by Browser Firefox' }));
     await waitFor(() => expect(currentLocation.path).toContain('filter=browser%3AFirefox'));
-    await waitFor(() => expect(seen.some((u) => u.searchParams.getAll('filter').includes('browser:Firefox'))).toBe(true));
+    await waitFor(() =>
+      expect(seen.some((u) => u.searchParams.getAll('filter').includes('browser:Firefox'))).toBe(true),
+    );
     expect(screen.getByText('Browser is Firefox')).toBeTruthy();
   });
 
@@ -98,5 +108,39 @@ describe('DashboardPage', () => {
     fireEvent.click(screen.getByLabelText('Period', { selector: 'input' }));
     fireEvent.click(await screen.findByRole('option', { name: 'This month' }));
     await waitFor(() => expect(currentLocation.path).toBe('/?filter=os%3ALinux&period=month'));
+  });
+
+  it('shows a notice when events were refused in the last hour, with a link to the Sites page', async () => {
+    const seen: URL[] = [];
+    mockApi(
+      statsApi(seen, {
+        refused: {
+          lastHour: { origin: 12, retired_key: 0, rate_limited: 0, invalid: 0, backlog: 0 },
+          last24h: { origin: 30, retired_key: 0, rate_limited: 0, invalid: 0, backlog: 0 },
+        },
+      }),
+    );
+    renderApp('/?period=7d');
+    const notice = await screen.findByTestId('refused-events');
+    expect(notice.textContent).toContain(
+      '12 events refused in the last hour: origin not allowed — fix it on the Sites page',
+    );
+    expect(within(notice).getByRole('link', { name: 'Sites page' }).getAttribute('href')).toBe('/sites');
+  });
+
+  it('shows no notice when the last hour refused nothing, even if earlier hours did', async () => {
+    const seen: URL[] = [];
+    mockApi(
+      statsApi(seen, {
+        refused: {
+          lastHour: { origin: 0, retired_key: 0, rate_limited: 0, invalid: 0, backlog: 0 },
+          last24h: { origin: 30, retired_key: 0, rate_limited: 0, invalid: 0, backlog: 0 },
+        },
+      }),
+    );
+    renderApp('/?period=7d');
+    await waitFor(() => expect(seen.some((u) => u.pathname === '/api/v1/stats/refused')).toBe(true));
+    await waitFor(() => expect(screen.queryAllByTestId('loading')).toHaveLength(0));
+    expect(screen.queryByTestId('refused-events')).toBeNull();
   });
 });

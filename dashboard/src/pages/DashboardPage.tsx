@@ -4,6 +4,7 @@ import { FilterChips } from '../components/dashboard/FilterChips';
 import { BreakdownPanel, EventsPanel, PagesPanel, type BreakdownTab } from '../components/dashboard/Panels';
 import { RangePicker } from '../components/dashboard/RangePicker';
 import { RealtimeBadge } from '../components/dashboard/RealtimeBadge';
+import { RefusedEventsNotice } from '../components/RefusedEventsNotice';
 import { OverviewCards, SummaryCards } from '../components/dashboard/StatCards';
 import { rangeLabel } from '../lib/dateRange';
 import { useDashboardParams } from '../lib/useDashboardParams';
@@ -28,7 +29,8 @@ const PAGES: BreakdownTab[] = [
 
 export function DashboardPage() {
   useDocumentTitle('Dashboard');
-  const { range, filters, today, query, timezone, setRange, addFilter, removeFilter, clearFilters } = useDashboardParams();
+  const { range, filters, today, query, timezone, setRange, addFilter, removeFilter, clearFilters } =
+    useDashboardParams();
 
   return (
     <Stack gap="md">
@@ -47,6 +49,7 @@ export function DashboardPage() {
         </Group>
       </Group>
 
+      <RefusedEventsNotice since="lastHour" />
       <FilterChips filters={filters} onRemove={removeFilter} onClear={clearFilters} />
 
       <OverviewCards filters={filters} />

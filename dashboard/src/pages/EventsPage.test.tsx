@@ -19,7 +19,8 @@ describe('EventsPage', () => {
       if (url.pathname !== '/api/v1/events') return undefined;
       calls.push(url);
       const cursor = url.searchParams.get('cursor');
-      if (!cursor) return ok({ items: [{ eventName: 'PAGE_VIEW', page: 'https://a.io/1', eventTime: 1 }], nextCursor: 'c2' });
+      if (!cursor)
+        return ok({ items: [{ eventName: 'PAGE_VIEW', page: 'https://a.io/1', eventTime: 1 }], nextCursor: 'c2' });
       return ok({ items: [{ eventName: 'signup', page: 'https://a.io/2', eventTime: 2 }], nextCursor: null });
     });
     renderApp('/events');
@@ -108,7 +109,9 @@ describe('EventsPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
     await waitFor(() => expect(seen.some((u) => u.pathname === '/api/v1/events/export')).toBe(true));
     await waitFor(() => expect(seen.some((u) => u.pathname === '/api/v1/events/live')).toBe(true));
-    expect(new Set(seen.map((u) => u.pathname))).toEqual(new Set(['/api/v1/events', '/api/v1/events/export', '/api/v1/events/live']));
+    expect(new Set(seen.map((u) => u.pathname))).toEqual(
+      new Set(['/api/v1/events', '/api/v1/events/export', '/api/v1/events/live']),
+    );
     expect(seen.every((u) => u.searchParams.get('site') === 's2')).toBe(true);
   });
 });

@@ -33,12 +33,14 @@ describe('ProfilePage', () => {
       if (url.pathname !== '/api/v1/users/me') return undefined;
       if (init?.method !== 'PATCH') return ok(testUser);
       body = JSON.parse(String(init.body)) as Record<string, string>;
-      if (body.currentPassword !== 'old password') return fail(400, { currentPassword: 'Current password is incorrect' });
+      if (body.currentPassword !== 'old password')
+        return fail(400, { currentPassword: 'Current password is incorrect' });
       return ok(testUser);
     });
     renderApp('/profile');
     const form = await screen.findByRole('form', { name: 'Change password' });
-    const fill = (label: RegExp, value: string) => fireEvent.change(within(form).getByLabelText(label), { target: { value } });
+    const fill = (label: RegExp, value: string) =>
+      fireEvent.change(within(form).getByLabelText(label), { target: { value } });
     fill(/^Current password/, 'bad');
     fill(/^New password/, 'new password 1');
     fill(/^Confirm new password/, 'new password 2');
@@ -53,7 +55,11 @@ describe('ProfilePage', () => {
     fill(/^Current password/, 'old password');
     fireEvent.click(within(form).getByRole('button', { name: 'Change password' }));
     expect((await screen.findByTestId('password-changed')).textContent).toContain('Every other session was signed out');
-    expect(body).toEqual({ currentPassword: 'old password', newPassword: 'new password 1', confirmPassword: 'new password 1' });
+    expect(body).toEqual({
+      currentPassword: 'old password',
+      newPassword: 'new password 1',
+      confirmPassword: 'new password 1',
+    });
   });
 
   it('keeps only what is personal: time zone, origins and the API key are on the Sites page', async () => {

@@ -1,6 +1,7 @@
-import { fireEvent, screen } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { mockApi, ok, renderApp, sitesApi, testUser } from '../test/render';
+import { describeRefusals } from '../components/RefusedEventsNotice';
 import { describeArrivals } from './SetupPage';
 
 describe('SetupPage', () => {
@@ -9,7 +10,7 @@ describe('SetupPage', () => {
     let ingested: { body: string; type: string | null } | null = null;
     mockApi((url, init) => {
       if (url.pathname === '/api/v1/users/me') return ok(testUser);
-      if (url.pathname === '/api/v1/events' && init?.method === 'POST') {
+      if (url.pathname === '/api/v1/events/test' && init?.method === 'POST') {
         ingested = { body: String(init.body), type: new Headers(init.headers).get('Content-Type') };
         stored = true;
         return new Response(JSON.stringify({ data: { accepted: 1, rejected: [], excluded: {} }, errors: null }), {
@@ -18,25 +19,30 @@ describe('SetupPage', () => {
       }
       if (url.pathname === '/api/v1/events') {
         const bots = url.searchParams.get('filter') === 'bot:true';
-        const items = stored && !bots ? [{ eventName: 'TEST_EVENT', eventTime: Date.now(), page: 'http://localhost/setup' }] : [];
+        const items =
+          stored && !bots ? [{ eventName: 'TEST_EVENT', eventTime: Date.now(), page: 'http://localhost/setup' }] : [];
         return ok({ items, nextCursor: null });
       }
       return undefined;
     });
     renderApp('/setup');
     const tag = await screen.findByTestId('script-tag');
-    expect(tag.textContent).toBe(`<script defer src="${window.location.origin}/sdk.js" data-api-key="ts_test_key"></script>`);
+    expect(tag.textContent).toBe(
+      `<script defer src="${window.location.origin}/sdk.js" data-api-key="ts_test_key"></script>`,
+    );
     expect(screen.getByText("window.__trk.identify('user-123')")).toBeTruthy();
     expect((await screen.findByTestId('first-event')).getAttribute('data-state')).toBe('waiting');
 
     fireEvent.click(screen.getByRole('button', { name: 'Send a test event' }));
     expect((await screen.findByTestId('test-event-result')).textContent).toContain('accepted');
     const sent = ingested as unknown as { body: string; type: string | null };
-    expect(sent.type).toBe('text/plain');
-    const body = JSON.parse(sent.body) as { apiKey: string; events: Array<Record<string, unknown>> };
-    expect(body.apiKey).toBe('ts_test_key');
-    expect(body.events[0]).toMatchObject({ eventName: 'TEST_EVENT', page: window.location.href });
-    expect(typeof body.events[0]!.sessionId).toBe('string');
+    // The signed-in route: no API key in the body, the server uses the site's (and skips the
+    // allowed-origins check, which the dashboard's own origin would fail).
+    expect(sent.type).toBe('application/json');
+    const body = JSON.parse(sent.body) as Record<string, unknown>;
+    expect(body.apiKey).toBeUndefined();
+    expect(body).toMatchObject({ eventName: 'TEST_EVENT', page: window.location.href });
+    expect(typeof body.sessionId).toBe('string');
     expect(await screen.findByText('Events are arriving')).toBeTruthy();
     expect((await screen.findByTestId('first-event-counts')).textContent).toBe('1 received. ');
     expect(screen.queryByTestId('bot-note')).toBeNull();
@@ -48,10 +54,13 @@ describe('SetupPage', () => {
     const checks: URL[] = [];
     mockApi((url, init) => {
       if (url.pathname === '/api/v1/users/me') return ok(testUser);
-      if (url.pathname === '/api/v1/events' && init?.method === 'POST') {
-        return new Response(JSON.stringify({ data: { accepted: 1, rejected: [], excluded: { bot: 1 } }, errors: null }), {
-          status: 202,
-        });
+      if (url.pathname === '/api/v1/events/test' && init?.method === 'POST') {
+        return new Response(
+          JSON.stringify({ data: { accepted: 1, rejected: [], excluded: { bot: 1 } }, errors: null }),
+          {
+            status: 202,
+          },
+        );
       }
       if (url.pathname === '/api/v1/events') {
         checks.push(url);
@@ -79,20 +88,31 @@ describe('SetupPage', () => {
     mockApi((url) => {
       if (url.pathname === '/api/v1/users/me') return ok(testUser);
       if (url.pathname === '/api/v1/events') {
-        return ok({ items: [{ eventName: 'PAGE_VIEW', eventTime: Date.now(), page: '/', bot: true }], nextCursor: null });
+        return ok({
+          items: [{ eventName: 'PAGE_VIEW', eventTime: Date.now(), page: '/', bot: true }],
+          nextCursor: null,
+        });
       }
       return undefined;
     });
     renderApp('/setup');
-    expect((await screen.findByTestId('first-event-counts')).textContent).toBe('1 received, from a bot (not counted). ');
+    expect((await screen.findByTestId('first-event-counts')).textContent).toBe(
+      '1 received, from a bot (not counted). ',
+    );
     expect(screen.getByText('Events are arriving, but none is counted')).toBeTruthy();
   });
 
   it('describes arrival counts, with lower bounds past the limit', () => {
     expect(describeArrivals({ received: 3, bots: 0, more: false, botsMore: false })).toBe('3 received');
-    expect(describeArrivals({ received: 3, bots: 1, more: false, botsMore: false })).toBe('3 received, 1 from a bot (not counted)');
-    expect(describeArrivals({ received: 5, bots: 2, more: false, botsMore: false })).toBe('5 received, 2 from bots (not counted)');
-    expect(describeArrivals({ received: 2, bots: 2, more: false, botsMore: false })).toBe('2 received, all from bots (not counted)');
+    expect(describeArrivals({ received: 3, bots: 1, more: false, botsMore: false })).toBe(
+      '3 received, 1 from a bot (not counted)',
+    );
+    expect(describeArrivals({ received: 5, bots: 2, more: false, botsMore: false })).toBe(
+      '5 received, 2 from bots (not counted)',
+    );
+    expect(describeArrivals({ received: 2, bots: 2, more: false, botsMore: false })).toBe(
+      '2 received, all from bots (not counted)',
+    );
     expect(describeArrivals({ received: 100, bots: 100, more: true, botsMore: true })).toBe(
       '100+ received, 100+ from bots (not counted)',
     );
@@ -106,14 +126,14 @@ describe('SetupPage', () => {
     expect(screen.getByTestId('first-event').getAttribute('data-state')).toBe('error');
   });
 
-  it('shows the current site key, checks for its first event and sends the test event with its key', async () => {
+  it('shows the current site key, checks for its first event and sends the test event for that site', async () => {
     const sites = sitesApi();
     const checks: URL[] = [];
-    let ingestedKey: string | null = null;
+    let testedSite: string | null = null;
     mockApi((url, init) => {
       if (url.pathname === '/api/v1/users/me') return ok(testUser);
-      if (url.pathname === '/api/v1/events' && init?.method === 'POST') {
-        ingestedKey = (JSON.parse(String(init.body)) as { apiKey: string }).apiKey;
+      if (url.pathname === '/api/v1/events/test' && init?.method === 'POST') {
+        testedSite = url.searchParams.get('site');
         return new Response(JSON.stringify({ data: { accepted: 1, rejected: [] }, errors: null }), { status: 202 });
       }
       if (url.pathname === '/api/v1/events') {
@@ -132,6 +152,73 @@ describe('SetupPage', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Send a test event' }));
     expect((await screen.findByTestId('test-event-result')).textContent).toContain('accepted');
-    expect(ingestedKey).toBe('ts_shop_key');
+    expect(testedSite).toBe('s2');
+  });
+
+  it('shows a card when events were refused in the last 24 hours, linking to the Sites page', async () => {
+    const sites = sitesApi();
+    const asked: URL[] = [];
+    mockApi((url, init) => {
+      if (url.pathname === '/api/v1/users/me') return ok(testUser);
+      if (url.pathname === '/api/v1/stats/refused') {
+        asked.push(url);
+        return ok({
+          lastHour: { origin: 12, retired_key: 0, rate_limited: 0, invalid: 0, backlog: 0 },
+          last24h: { origin: 40, retired_key: 0, rate_limited: 0, invalid: 0, backlog: 0 },
+        });
+      }
+      if (url.pathname === '/api/v1/events') return ok({ items: [], nextCursor: null });
+      return sites.handler(url, init);
+    });
+    renderApp('/setup?site=s2');
+    const card = await screen.findByTestId('refused-events');
+    expect(card.getAttribute('data-window')).toBe('lastHour');
+    expect(card.textContent).toContain(
+      '12 events refused in the last hour: origin not allowed — fix it on the Sites page',
+    );
+    const link = within(card).getByRole('link', { name: 'Sites page' });
+    expect(link.getAttribute('href')).toBe('/sites?site=s2');
+    expect(asked.every((u) => u.searchParams.get('site') === 's2')).toBe(true);
+  });
+
+  it('falls back to the last 24 hours, and shows nothing when nothing was refused', async () => {
+    let counts = {
+      lastHour: { origin: 0, retired_key: 0, rate_limited: 0, invalid: 0, backlog: 0 },
+      last24h: { origin: 0, retired_key: 3, rate_limited: 0, invalid: 1, backlog: 0 },
+    };
+    mockApi((url) => {
+      if (url.pathname === '/api/v1/users/me') return ok(testUser);
+      if (url.pathname === '/api/v1/stats/refused') return ok(counts);
+      if (url.pathname === '/api/v1/events') return ok({ items: [], nextCursor: null });
+      return undefined;
+    });
+    const view = renderApp('/setup');
+    const card = await screen.findByTestId('refused-events');
+    expect(card.getAttribute('data-window')).toBe('last24h');
+    expect(screen.getByTestId('refused-events-text').textContent).toBe(
+      '4 events refused in the last 24 hours: sent with an old API key (3), invalid events (1)',
+    );
+    view.unmount();
+    counts = { lastHour: counts.lastHour, last24h: counts.lastHour };
+    renderApp('/setup');
+    await screen.findByTestId('first-event');
+    await waitFor(() => expect(screen.queryByTestId('refused-events')).toBeNull());
+  });
+
+  it('describes refusals: one reason, several, and the Sites-page fix only where it helps', () => {
+    const zero = { origin: 0, retired_key: 0, rate_limited: 0, invalid: 0, backlog: 0 };
+    expect(describeRefusals({ lastHour: zero, last24h: zero }, 'lastHour')).toBeNull();
+    expect(describeRefusals({ lastHour: { ...zero, origin: 1 }, last24h: zero }, 'lastHour')).toMatchObject({
+      total: 1,
+      text: '1 event refused in the last hour: origin not allowed',
+      fixOnSites: true,
+    });
+    expect(
+      describeRefusals({ lastHour: zero, last24h: { ...zero, rate_limited: 1500, backlog: 2 } }, 'last24h'),
+    ).toMatchObject({
+      total: 1502,
+      text: '1,502 events refused in the last 24 hours: over the rate limit (1,500), server too busy (2)',
+      fixOnSites: false,
+    });
   });
 });

@@ -5,6 +5,7 @@ import { eventSearchParams, useFirstEvent, useMe, useSendTestEvent } from '../ap
 import type { EventsPage, IngestResult } from '../api/types';
 import { useApi } from '../auth/context';
 import { CopyField } from '../components/CopyField';
+import { RefusedEventsNotice } from '../components/RefusedEventsNotice';
 import { describeError, ErrorState, SkeletonRows } from '../components/QueryState';
 import { formatTimestamp } from '../lib/format';
 import { scriptTag } from '../lib/snippet';
@@ -35,9 +36,12 @@ function useArrivals(enabled: boolean) {
     enabled: enabled && ready,
     queryFn: async ({ signal }): Promise<Arrivals> => {
       const list = (extra: Record<string, string>) =>
-        api.request<EventsPage>(`/api/v1/events?${eventSearchParams({}, { site: siteId, limit: ARRIVALS_LIMIT, ...extra })}`, {
-          signal,
-        });
+        api.request<EventsPage>(
+          `/api/v1/events?${eventSearchParams({}, { site: siteId, limit: ARRIVALS_LIMIT, ...extra })}`,
+          {
+            signal,
+          },
+        );
       const [all, bots] = await Promise.all([list({}), list({ filter: 'bot:true' })]);
       return {
         received: all.items.length,
@@ -90,7 +94,13 @@ function FirstEventCheck() {
   }
   if (first.isError) {
     return (
-      <Alert color="orange" variant="light" title="Cannot check for events yet" data-testid="first-event" data-state="error">
+      <Alert
+        color="orange"
+        variant="light"
+        title="Cannot check for events yet"
+        data-testid="first-event"
+        data-state="error"
+      >
         {describeError(first.error)} Checking again every 15 seconds.
       </Alert>
     );
@@ -118,8 +128,8 @@ function TestEventResult({ result }: { result: IngestResult }) {
   if (bots > 0) {
     return (
       <Alert color="orange" variant="light" data-testid="test-event-result" data-excluded-bot={bots}>
-        Test event accepted, but this browser's user agent is a bot's (a crawler or a headless browser): it is stored and
-        shows up above, and it is not counted in any number.
+        Test event accepted, but this browser's user agent is a bot's (a crawler or a headless browser): it is stored
+        and shows up above, and it is not counted in any number.
       </Alert>
     );
   }
@@ -130,12 +140,12 @@ function TestEventResult({ result }: { result: IngestResult }) {
   );
 }
 
-function TestEventButton({ apiKey }: { apiKey: string }) {
+function TestEventButton() {
   const send = useSendTestEvent();
   return (
     <Stack gap="xs">
       <Group>
-        <Button onClick={() => send.mutate(apiKey)} loading={send.isPending} variant="light">
+        <Button onClick={() => send.mutate()} loading={send.isPending} variant="light">
           Send a test event
         </Button>
       </Group>
@@ -191,8 +201,9 @@ export function SetupPage() {
                 1. Add the script to every page
               </Title>
               <Text size="sm">
-                Paste this into the <code>&lt;head&gt;</code> of {site ? <b>{site.domain ?? site.name}</b> : 'your site'}. It
-                records page views automatically (about 2 KB, no cookies).
+                Paste this into the <code>&lt;head&gt;</code> of{' '}
+                {site ? <b>{site.domain ?? site.name}</b> : 'your site'}. It records page views automatically (about 2
+                KB, no cookies).
               </Text>
               <CopyField value={scriptTag(origin, apiKey)} what="script tag" block testId="script-tag" />
             </Stack>
@@ -211,8 +222,9 @@ export function SetupPage() {
               <Title order={2} size="h4">
                 3. Check that it works
               </Title>
+              <RefusedEventsNotice since="last24h" />
               <FirstEventCheck />
-              <TestEventButton apiKey={apiKey} />
+              <TestEventButton />
             </Stack>
           </Card>
         </>

@@ -41,13 +41,18 @@ describe('SitesPage', () => {
     await screen.findByTestId('site-list');
     fireEvent.click(screen.getByRole('button', { name: 'Add a site' }));
     const form = await screen.findByRole('form', { name: 'Add a site' });
-    const fill = (label: RegExp, value: string) => fireEvent.change(within(form).getByLabelText(label), { target: { value } });
+    const fill = (label: RegExp, value: string) =>
+      fireEvent.change(within(form).getByLabelText(label), { target: { value } });
 
     fill(/^Name/, 'Blog');
     fill(/^Domain/, 'not a domain');
     fireEvent.click(within(form).getByRole('button', { name: 'Add site' }));
     expect(await within(form).findByText('Not a domain name (like example.com): not a domain')).toBeTruthy();
-    expect(within(form).getByLabelText(/^Domain/).getAttribute('aria-invalid')).toBe('true');
+    expect(
+      within(form)
+        .getByLabelText(/^Domain/)
+        .getAttribute('aria-invalid'),
+    ).toBe('true');
 
     fill(/^Domain/, 'shop.example.com');
     fireEvent.click(within(form).getByRole('button', { name: 'Add site' }));
@@ -65,7 +70,9 @@ describe('SitesPage', () => {
     await waitFor(() => expect(currentLocation.path).toBe(`/sites?site=${created.id}`));
     const notice = await screen.findByTestId('sites-notice');
     expect(notice.textContent).toContain('Site “Blog” added');
-    expect(within(notice).getByRole('link', { name: 'set up Blog' }).getAttribute('href')).toBe(`/setup?site=${created.id}`);
+    expect(within(notice).getByRole('link', { name: 'set up Blog' }).getAttribute('href')).toBe(
+      `/setup?site=${created.id}`,
+    );
     expect(within(screen.getByTestId('site-list')).getAllByRole('row')).toHaveLength(4);
     expect(switcher().getAttribute('aria-label')).toBe('Switch site (current: Blog (blog.example.com))');
   });
@@ -74,7 +81,8 @@ describe('SitesPage', () => {
     const sites = api();
     renderApp('/sites?site=s2');
     const form = await screen.findByRole('form', { name: 'Site settings' });
-    const fill = (label: RegExp, value: string) => fireEvent.change(within(form).getByLabelText(label), { target: { value } });
+    const fill = (label: RegExp, value: string) =>
+      fireEvent.change(within(form).getByLabelText(label), { target: { value } });
     fill(/^Name/, '');
     fireEvent.click(within(form).getByRole('button', { name: 'Save site' }));
     expect(await within(form).findByText('Name must be 1 to 256 characters')).toBeTruthy();
@@ -88,12 +96,16 @@ describe('SitesPage', () => {
       path: '/api/v1/sites/s2',
       body: { name: 'Shop EU', domain: 'eu.shop.example.com' },
     });
-    await waitFor(() => expect(switcher().getAttribute('aria-label')).toBe('Switch site (current: Shop EU (eu.shop.example.com))'));
+    await waitFor(() =>
+      expect(switcher().getAttribute('aria-label')).toBe('Switch site (current: Shop EU (eu.shop.example.com))'),
+    );
 
     // Clearing the domain sends null.
     fill(/^Domain/, '');
     fireEvent.click(within(form).getByRole('button', { name: 'Save site' }));
-    await waitFor(() => expect(sites.requests.filter((r) => r.method === 'PATCH').at(-1)!.body).toEqual({ domain: null }));
+    await waitFor(() =>
+      expect(sites.requests.filter((r) => r.method === 'PATCH').at(-1)!.body).toEqual({ domain: null }),
+    );
     await waitFor(() => expect(switcher().getAttribute('aria-label')).toBe('Switch site (current: Shop EU)'));
   });
 
@@ -114,7 +126,9 @@ describe('SitesPage', () => {
     fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Rotate now' }));
     await waitFor(() => expect(within(settings).getByTestId('api-key').textContent).not.toBe('ts_shop_key'));
     expect(within(settings).getByTestId('api-key').textContent).toBe(sites.sites[1]!.apiKey);
-    expect(sites.requests.filter((r) => r.path.endsWith('/api-key')).map((r) => r.path)).toEqual(['/api/v1/sites/s2/api-key']);
+    expect(sites.requests.filter((r) => r.path.endsWith('/api-key')).map((r) => r.path)).toEqual([
+      '/api/v1/sites/s2/api-key',
+    ]);
     expect(within(settings).getByTestId('site-script-tag').textContent).toContain(sites.sites[1]!.apiKey);
     expect(screen.getByTestId('api-key-rotated')).toBeTruthy();
   });
@@ -144,7 +158,9 @@ describe('SitesPage', () => {
     // The last site: the API refuses, and the dialog says why.
     fireEvent.click(within(settings).getByRole('button', { name: 'Delete site' }));
     const last = await screen.findByRole('dialog');
-    fireEvent.change(within(last).getByLabelText('Type “Ada Lovelace” to confirm'), { target: { value: 'Ada Lovelace' } });
+    fireEvent.change(within(last).getByLabelText('Type “Ada Lovelace” to confirm'), {
+      target: { value: 'Ada Lovelace' },
+    });
     fireEvent.click(within(last).getByRole('button', { name: 'Delete permanently' }));
     expect((await within(last).findByTestId('delete-site-error')).textContent).toBe(
       'An account keeps at least one site: add another before deleting this one',

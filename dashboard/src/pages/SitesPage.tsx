@@ -48,7 +48,14 @@ export function SitesPage() {
         </Button>
       </Group>
       {notice && (
-        <Alert color="teal" variant="light" data-testid="sites-notice" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)}>
+        <Alert
+          color="teal"
+          variant="light"
+          data-testid="sites-notice"
+          withCloseButton
+          closeButtonLabel="Dismiss"
+          onClose={() => setNotice(null)}
+        >
           {notice}
         </Alert>
       )}
@@ -72,7 +79,13 @@ export function SitesPage() {
           <DeleteSiteCard key={`delete-${site.id}`} site={site} onDeleted={deleted} />
         </Stack>
       )}
-      <Modal opened={adding} onClose={() => setAdding(false)} title="Add a site" centered closeButtonProps={{ 'aria-label': 'Close' }}>
+      <Modal
+        opened={adding}
+        onClose={() => setAdding(false)}
+        title="Add a site"
+        centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
         <AddSiteForm onCreated={created} onCancel={() => setAdding(false)} />
       </Modal>
     </Stack>

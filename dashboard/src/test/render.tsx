@@ -111,7 +111,8 @@ export function sitesApi(initial: Site[] = testSites) {
   const now = () => new Date(Date.UTC(2024, 5, 1, 0, 0, seq++)).toISOString();
   const fieldErrors = (body: Record<string, unknown>, selfId: string | null) => {
     const errors: Record<string, string> = {};
-    if ('name' in body && (typeof body.name !== 'string' || body.name.trim() === '')) errors.name = 'Name must be 1 to 256 characters';
+    if ('name' in body && (typeof body.name !== 'string' || body.name.trim() === ''))
+      errors.name = 'Name must be 1 to 256 characters';
     const domain = body.domain;
     if (typeof domain === 'string' && domain !== '' && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(domain)) {
       errors.domain = `Not a domain name (like example.com): ${domain}`;
@@ -163,7 +164,8 @@ export function sitesApi(initial: Site[] = testSites) {
       return ok(site);
     }
     if (method === 'DELETE') {
-      if (sites.length === 1) return fail(409, { message: 'An account keeps at least one site: add another before deleting this one' });
+      if (sites.length === 1)
+        return fail(409, { message: 'An account keeps at least one site: add another before deleting this one' });
       sites.splice(at, 1);
       return ok({});
     }

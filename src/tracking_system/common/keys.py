@@ -30,6 +30,10 @@ USER_INDEX = "User:index"
 # index lookup followed by a write can race with a concurrent registration.
 USER_EMAIL_PREFIX = "UserEmail:"
 API_KEY_PREFIX = "ApiKey:"
+# A key rotated out or of a deleted site -> the site id, kept a while so refusals of events still
+# sent with it can be attributed to the site (read only when the key is unknown).
+API_KEY_RETIRED_PREFIX = "ApiKeyRetired:"
+API_KEY_RETIRED_TTL_SECONDS = 7 * 24 * 3600
 # Tokens are stored only as the SHA-256 of the token (hex); the token itself is never stored.
 ACCESS_TOKEN_PREFIX = "AccessToken:"  # noqa: S105 (a key prefix)
 REFRESH_TOKEN_PREFIX = "RefreshToken:"  # noqa: S105 (a key prefix)
@@ -53,6 +57,11 @@ def user_email(email: str) -> str:
 def api_key(key: str) -> str:
     """API key -> site id; read by the tracking service on ingestion."""
     return f"{API_KEY_PREFIX}{key}"
+
+
+def api_key_retired(key: str) -> str:
+    """A retired API key -> the site id it belonged to (expires)."""
+    return f"{API_KEY_RETIRED_PREFIX}{key}"
 
 
 def access_token(token_hash: str) -> str:
@@ -161,3 +170,13 @@ def live_channel(site_id: str) -> str:
 def ingest_rate(site_id: str, second: int) -> str:
     """Events accepted for one site's API key in one wall-clock second."""
     return f"{RATE_LIMIT_PREFIX}ingest:{site_tag(site_id)}:{second}"
+
+
+# Events refused at ingestion, per site and UTC hour: a HASH whose fields are `<reason>:<MM>`
+# (MM the minute of the hour), so "the last 60 minutes" reads exactly from two buckets.
+REFUSED_TTL_SECONDS = 25 * 3600
+
+
+def refused(site_id: str, hour: int) -> str:
+    """Counters of one site's refused events in one UTC hour (hours since the epoch)."""
+    return f"Refused:{site_tag(site_id)}:{hour}"

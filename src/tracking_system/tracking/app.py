@@ -12,7 +12,7 @@ from tracking_system.tracking.guard import QueryGuard
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.pipeline import IngestPolicy
 from tracking_system.tracking.ingest.validation import Limits
-from tracking_system.tracking.routes import events, ingest, stats
+from tracking_system.tracking.routes import events, ingest, refusals, stats
 from tracking_system.tracking.settings import TrackingSettings, get_settings
 
 
@@ -49,7 +49,7 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
     return create_service_app(
         name="tracking",
         settings=settings,
-        routers=[ingest.router, stats.router, events.router],
+        routers=[ingest.router, stats.router, refusals.router, events.router],
         on_startup=[startup],
         on_shutdown=[shutdown],
     )

@@ -54,12 +54,14 @@ return 1
 """
 
 # KEYS: site doc, account's site set, API-key reservation, domain reservation (or a dummy),
-# gone marker, deletions set. ARGV: site id, deletedAt, gone TTL.
+# gone marker, deletions set, retired-key marker. ARGV: site id, deletedAt, gone TTL, retired TTL.
 # The key stops resolving and the site leaves the account at once; the worker removes its data.
+# The retired marker lets ingestion attribute events still sent with the key to the site.
 _DELETE = """
 if redis.call('ZCARD', KEYS[2]) <= 1 then return -1 end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[3])
+redis.call('SET', KEYS[7], ARGV[1], 'EX', ARGV[4])
 redis.call('DEL', KEYS[4])
 redis.call('JSON.SET', KEYS[1], '$.deletedAt', cjson.encode(ARGV[2]))
 redis.call('SET', KEYS[5], ARGV[2], 'EX', ARGV[3])
@@ -67,12 +69,15 @@ redis.call('SADD', KEYS[6], ARGV[1])
 return 1
 """
 
-# KEYS: site doc, old key reservation, new key reservation. ARGV: site id, new key, updatedAt.
+# KEYS: site doc, old key reservation, new key reservation, old key's retired marker.
+# ARGV: site id, new key, updatedAt, retired TTL. The retired marker lets ingestion attribute
+# events still sent with the old key to the site.
 _ROTATE = """
 local old = redis.call('JSON.GET', KEYS[1], '$.apiKey')
 if not old then return 0 end
 if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[4])
 redis.call('SET', KEYS[3], ARGV[1])
 redis.call('JSON.SET', KEYS[1], '$.apiKey', cjson.encode(ARGV[2]))
 redis.call('JSON.SET', KEYS[1], '$.updatedAt', cjson.encode(ARGV[3]))
@@ -237,13 +242,15 @@ async def rotate_site_key(redis: aioredis.Redis, *, account_id: str, site_id: st
         new_key = new_api_key()
         outcome = await redis.eval(
             _ROTATE,
-            3,
+            4,
             keys.site(site_id),
             keys.api_key(str(doc["apiKey"])),
             keys.api_key(new_key),
+            keys.api_key_retired(str(doc["apiKey"])),
             site_id,
             new_key,
             now_iso(),
+            keys.API_KEY_RETIRED_TTL_SECONDS,
         )
         if outcome == 1:
             return new_key
@@ -258,16 +265,18 @@ async def delete_site(redis: aioredis.Redis, *, account_id: str, site_id: str) -
     domain = doc.get("domain")
     outcome = await redis.eval(
         _DELETE,
-        6,
+        7,
         keys.site(site_id),
         keys.account_sites(account_id),
         keys.api_key(str(doc["apiKey"])),
         keys.site_domain(domain) if domain else _NO_DOMAIN,
         keys.site_gone(site_id),
         keys.SITE_DELETIONS,
+        keys.api_key_retired(str(doc["apiKey"])),
         site_id,
         now_iso(),
         keys.SITE_GONE_TTL_SECONDS,
+        keys.API_KEY_RETIRED_TTL_SECONDS,
     )
     if outcome == -1:
         raise Conflict("An account keeps at least one site: add another before deleting this one")

@@ -94,7 +94,7 @@ def prepare(
         if value:
             fields += [field, value]
     context = event.get("context")
-    if context:
+    if context is not None:
         fields += ["_context", orjson.dumps(context).decode(), *context_fields(context)]
     session_dims: list[str] = []
     for dim in rollups.SESSION_DIMENSIONS:

@@ -34,10 +34,29 @@ export default function DailyChartView({ query }: { query: StatsQuery }) {
                 <CartesianGrid strokeDasharray="3 3" vertical={false} />
                 <XAxis dataKey="day" tickFormatter={(d: string) => formatDay(d)} minTickGap={24} fontSize={12} />
                 <YAxis allowDecimals={false} tickFormatter={(n: number) => formatNumber(n)} fontSize={12} />
-                <Tooltip labelFormatter={(d) => formatDay(String(d), true)} formatter={(v) => formatNumber(Number(v))} />
+                <Tooltip
+                  labelFormatter={(d) => formatDay(String(d), true)}
+                  formatter={(v) => formatNumber(Number(v))}
+                />
                 <Legend />
-                <Area type="monotone" dataKey="users" name="Users" stroke={users} fill={users} fillOpacity={0.15} isAnimationActive={false} />
-                <Area type="monotone" dataKey="sessions" name="Sessions" stroke={sessions} fill={sessions} fillOpacity={0.1} isAnimationActive={false} />
+                <Area
+                  type="monotone"
+                  dataKey="users"
+                  name="Users"
+                  stroke={users}
+                  fill={users}
+                  fillOpacity={0.15}
+                  isAnimationActive={false}
+                />
+                <Area
+                  type="monotone"
+                  dataKey="sessions"
+                  name="Sessions"
+                  stroke={sessions}
+                  fill={sessions}
+                  fillOpacity={0.1}
+                  isAnimationActive={false}
+                />
               </AreaChart>
             </ResponsiveContainer>
           </div>

@@ -36,7 +36,15 @@ const FILTER_AS: Partial<Record<BreakdownDimension, string | null>> = {
   referrer: null,
 };
 
-function Breakdown({ dimension, query, onFilter }: { dimension: BreakdownDimension; query: StatsQuery; onFilter: OnFilter }) {
+function Breakdown({
+  dimension,
+  query,
+  onFilter,
+}: {
+  dimension: BreakdownDimension;
+  query: StatsQuery;
+  onFilter: OnFilter;
+}) {
   const rows = useBreakdown(dimension, query);
   return (
     <QueryView query={rows} isEmpty={(d) => d.length === 0}>
@@ -71,7 +79,17 @@ export interface BreakdownTab {
 }
 
 /** One card with a tab per dimension; only the visible tab is fetched. */
-export function BreakdownPanel({ title, tabs, query, onFilter }: { title: string; tabs: BreakdownTab[]; query: StatsQuery; onFilter: OnFilter }) {
+export function BreakdownPanel({
+  title,
+  tabs,
+  query,
+  onFilter,
+}: {
+  title: string;
+  tabs: BreakdownTab[];
+  query: StatsQuery;
+  onFilter: OnFilter;
+}) {
   const [active, setActive] = useState<string>(tabs[0]!.dimension);
   const current = tabs.find((t) => t.dimension === active) ?? tabs[0]!;
   if (tabs.length === 1) {

@@ -44,9 +44,27 @@ export function RangePicker({ range, today, onChange }: Props) {
       />
       {custom && (
         <>
-          <TextInput type="date" label="From" value={from} max={to || undefined} onChange={(e) => setFrom(e.currentTarget.value)} w={160} />
-          <TextInput type="date" label="To" value={to} min={from || undefined} onChange={(e) => setTo(e.currentTarget.value)} w={160} />
-          <Button disabled={!valid} onClick={() => onChange({ kind: 'custom', from, to })} aria-label="Apply custom range">
+          <TextInput
+            type="date"
+            label="From"
+            value={from}
+            max={to || undefined}
+            onChange={(e) => setFrom(e.currentTarget.value)}
+            w={160}
+          />
+          <TextInput
+            type="date"
+            label="To"
+            value={to}
+            min={from || undefined}
+            onChange={(e) => setTo(e.currentTarget.value)}
+            w={160}
+          />
+          <Button
+            disabled={!valid}
+            onClick={() => onChange({ kind: 'custom', from, to })}
+            aria-label="Apply custom range"
+          >
             Apply
           </Button>
         </>

@@ -31,7 +31,12 @@ export function RealtimeBadge({ filters }: { filters: Filter[] }) {
       size="lg"
       tt="none"
       data-testid="realtime"
-      leftSection={<span aria-hidden style={{ width: 8, height: 8, borderRadius: 4, background: 'currentColor', display: 'inline-block' }} />}
+      leftSection={
+        <span
+          aria-hidden
+          style={{ width: 8, height: 8, borderRadius: 4, background: 'currentColor', display: 'inline-block' }}
+        />
+      }
     >
       {formatNumber(n)} {n === 1 ? 'visitor' : 'visitors'} now
     </Badge>

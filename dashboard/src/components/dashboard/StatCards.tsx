@@ -58,7 +58,8 @@ const SUMMARY: Array<{ key: keyof SummaryValues; label: string; format: (n: numb
 export function SummaryCards({ query }: { query: StatsQuery }) {
   const summary = useSummary(query);
   if (summary.isPending) return <CardsSkeleton count={5} />;
-  if (summary.isError) return <ErrorState title="Summary" error={summary.error} onRetry={() => void summary.refetch()} />;
+  if (summary.isError)
+    return <ErrorState title="Summary" error={summary.error} onRetry={() => void summary.refetch()} />;
   const data = summary.data;
   return (
     <SimpleGrid cols={{ base: 2, sm: 3, md: 5 }} data-testid="summary-cards">
@@ -80,7 +81,8 @@ export function SummaryCards({ query }: { query: StatsQuery }) {
 export function OverviewCards({ filters }: { filters: Filter[] }) {
   const overview = useOverview(filters);
   if (overview.isPending) return <CardsSkeleton count={4} />;
-  if (overview.isError) return <ErrorState title="Overview" error={overview.error} onRetry={() => void overview.refetch()} />;
+  if (overview.isError)
+    return <ErrorState title="Overview" error={overview.error} onRetry={() => void overview.refetch()} />;
   const { eventsRecorded, activeUsers } = overview.data;
   const cards = [
     { label: 'Events today', value: eventsRecorded.today },

@@ -35,7 +35,14 @@ export function ExportButtons({ search }: { search: EventSearch }) {
 
   return (
     <Group gap="xs">
-      <Button size="xs" variant="default" loading={busy === 'csv'} disabled={busy !== null} onClick={() => download('csv')} aria-label="Export CSV">
+      <Button
+        size="xs"
+        variant="default"
+        loading={busy === 'csv'}
+        disabled={busy !== null}
+        onClick={() => download('csv')}
+        aria-label="Export CSV"
+      >
         Export CSV
       </Button>
       <Button

@@ -41,12 +41,31 @@ export function ProfileForm({ user }: { user: User }) {
             </Alert>
           )}
           {saved && (
-            <Alert color="teal" variant="light" data-testid="profile-saved" withCloseButton closeButtonLabel="Dismiss" onClose={() => setSaved(false)}>
+            <Alert
+              color="teal"
+              variant="light"
+              data-testid="profile-saved"
+              withCloseButton
+              closeButtonLabel="Dismiss"
+              onClose={() => setSaved(false)}
+            >
               Profile saved.
             </Alert>
           )}
-          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.fields.name} required />
-          <TextInput label="Email" value={user.email} readOnly variant="filled" description="The email cannot be changed" />
+          <TextInput
+            label="Name"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={errors.fields.name}
+            required
+          />
+          <TextInput
+            label="Email"
+            value={user.email}
+            readOnly
+            variant="filled"
+            description="The email cannot be changed"
+          />
           <Group justify="flex-end">
             <Button type="submit" loading={update.isPending}>
               Save profile

@@ -48,7 +48,12 @@ export function AddSiteForm({ onCreated, onCancel }: { onCreated: (site: Site) =
           onChange={(e) => setDomain(e.currentTarget.value)}
           error={errors.fields.domain}
         />
-        <TimezoneSelect value={timezone} onChange={setTimezone} error={errors.fields.timezone} description="“Today” and “this month” are counted in this zone" />
+        <TimezoneSelect
+          value={timezone}
+          onChange={setTimezone}
+          error={errors.fields.timezone}
+          description="“Today” and “this month” are counted in this zone"
+        />
         <Group justify="flex-end">
           <Button variant="default" onClick={onCancel}>
             Cancel

@@ -43,12 +43,18 @@ export function DeleteSiteCard({ site, onDeleted }: { site: Site; onDeleted: (si
           </Button>
         </Group>
       </Stack>
-      <Modal opened={confirming} onClose={close} title={`Delete ${site.name}?`} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+      <Modal
+        opened={confirming}
+        onClose={close}
+        title={`Delete ${site.name}?`}
+        centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
         <form onSubmit={submit} noValidate aria-label="Confirm deletion">
           <Stack gap="md">
             <Text size="sm">
-              The site, its key and <b>all of its data</b> are deleted (the data in the background, within minutes). Pages
-              still sending with its key are refused.
+              The site, its key and <b>all of its data</b> are deleted (the data in the background, within minutes).
+              Pages still sending with its key are refused.
             </Text>
             {remove.isError && (
               <Alert color="red" variant="light" role="alert" data-testid="delete-site-error">

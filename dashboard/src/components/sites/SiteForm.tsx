@@ -37,7 +37,10 @@ export function SiteForm({ site }: { site: Site }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(site));
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [saved, setSaved] = useState(false);
-  const set = <K extends keyof Draft>(field: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [field]: value }));
+  const set =
+    <K extends keyof Draft>(field: K) =>
+    (value: Draft[K]) =>
+      setDraft((d) => ({ ...d, [field]: value }));
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -73,7 +76,14 @@ export function SiteForm({ site }: { site: Site }) {
             </Alert>
           )}
           {saved && (
-            <Alert color="teal" variant="light" data-testid="site-saved" withCloseButton closeButtonLabel="Dismiss" onClose={() => setSaved(false)}>
+            <Alert
+              color="teal"
+              variant="light"
+              data-testid="site-saved"
+              withCloseButton
+              closeButtonLabel="Dismiss"
+              onClose={() => setSaved(false)}
+            >
               Site saved.
             </Alert>
           )}

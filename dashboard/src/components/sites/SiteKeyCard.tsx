@@ -57,8 +57,8 @@ export function SiteKeyCard({ site }: { site: Site }) {
       >
         <Stack gap="md">
           <Text size="sm">
-            A new key is issued and the old key <b>stops working immediately</b>: pages still using it stop sending events
-            until you update their script tag.
+            A new key is issued and the old key <b>stops working immediately</b>: pages still using it stop sending
+            events until you update their script tag.
           </Text>
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setConfirming(false)}>

@@ -5,7 +5,15 @@ import { formatDay } from '../../lib/dateRange';
 import { withSiteParam } from '../../site/context';
 
 /** Every site of the account: name, domain, zone, creation day, and where to go for each. */
-export function SiteList({ sites, currentId, onManage }: { sites: Site[]; currentId: string | null; onManage: (id: string) => void }) {
+export function SiteList({
+  sites,
+  currentId,
+  onManage,
+}: {
+  sites: Site[];
+  currentId: string | null;
+  onManage: (id: string) => void;
+}) {
   return (
     <Table.ScrollContainer minWidth={640}>
       <Table fz="sm" verticalSpacing="xs" highlightOnHover data-testid="site-list">
@@ -37,19 +45,40 @@ export function SiteList({ sites, currentId, onManage }: { sites: Site[]; curren
                     )}
                   </Group>
                 </Table.Td>
-                <Table.Td>{site.domain ?? <Text span size="sm" c="dimmed">No domain yet</Text>}</Table.Td>
+                <Table.Td>
+                  {site.domain ?? (
+                    <Text span size="sm" c="dimmed">
+                      No domain yet
+                    </Text>
+                  )}
+                </Table.Td>
                 <Table.Td>{site.timezone}</Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDay(site.createdAt.slice(0, 10), true)}</Table.Td>
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap" justify="flex-end">
-                    <Anchor component={Link} to={withSiteParam('/setup', site.id)} size="sm" aria-label={`Set up ${site.name}`}>
+                    <Anchor
+                      component={Link}
+                      to={withSiteParam('/setup', site.id)}
+                      size="sm"
+                      aria-label={`Set up ${site.name}`}
+                    >
                       Setup
                     </Anchor>
-                    <Anchor component={Link} to={withSiteParam('/', site.id)} size="sm" aria-label={`Dashboard of ${site.name}`}>
+                    <Anchor
+                      component={Link}
+                      to={withSiteParam('/', site.id)}
+                      size="sm"
+                      aria-label={`Dashboard of ${site.name}`}
+                    >
                       Dashboard
                     </Anchor>
                     {!current && (
-                      <Button size="compact-sm" variant="light" onClick={() => onManage(site.id)} aria-label={`Manage ${site.name}`}>
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        onClick={() => onManage(site.id)}
+                        aria-label={`Manage ${site.name}`}
+                      >
                         Manage
                       </Button>
                     )}

@@ -26,6 +26,7 @@ class ApiKeyResolver:
         self._redis = redis
         self._ttl = cache_seconds
         self._cache: dict[str, tuple[KeyOwner | None, float]] = {}
+        self._retired: dict[str, tuple[str | None, float]] = {}
 
     async def resolve(self, api_key: str) -> KeyOwner | None:
         """The key's owner, or None for an unknown key."""
@@ -38,6 +39,20 @@ class ApiKeyResolver:
             self._cache.clear()
         self._cache[api_key] = (owner, now + self._ttl)
         return owner
+
+    async def retired_site(self, api_key: str) -> str | None:
+        """The site an unknown key belonged to before it was rotated out or its site deleted
+        (remembered for a while), or None. Asked only once a key is known to be unknown."""
+        now = time.monotonic()
+        hit = self._retired.get(api_key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        found = await self._redis.get(keys.api_key_retired(api_key))
+        site_id = None if found is None else str(found)
+        if len(self._retired) >= _MAX_ENTRIES:
+            self._retired.clear()
+        self._retired[api_key] = (site_id, now + self._ttl)
+        return site_id
 
     async def _load(self, api_key: str) -> KeyOwner | None:
         site_id = await self._redis.get(keys.api_key(api_key))

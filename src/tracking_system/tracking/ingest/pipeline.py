@@ -1,5 +1,6 @@
 """The ingestion pipeline, top to bottom: parse -> validate -> resolve key -> check origin ->
-rate limit, backlog and XADD in one atomic script -> answer."""
+rate limit, backlog and XADD in one atomic script -> answer. Events refused once the site is
+known are counted per site (refusals.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tracking_system.common.errors import (
 from tracking_system.common.geo import country_of
 from tracking_system.common.stream import EVENT_FIELD, SITE_FIELD
 from tracking_system.tracking import metrics
+from tracking_system.tracking.ingest import refusals
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.validation import (
     BodyError,
@@ -31,12 +33,24 @@ from tracking_system.tracking.ingest.validation import (
     validate_event,
 )
 
-# KEYS[1] stream, KEYS[2] per-second counter of the key. ARGV[1] count, ARGV[2] limit per
-# second, ARGV[3] largest backlog, ARGV[4] site id, ARGV[5] consumer group, ARGV[6..] events.
+# KEYS[1] stream, KEYS[2] per-second counter of the key, KEYS[3] the site's refused-events
+# bucket of this hour. ARGV[1] count, ARGV[2] limit per second, ARGV[3] largest backlog, ARGV[4]
+# site id, ARGV[5] consumer group, ARGV[6] refused field suffix (`:MM`), ARGV[7] events refused
+# by validation, ARGV[8] bucket TTL, ARGV[9..] events.
 # One script: the batch is refused or added whole, never half. The backlog is what the workers
 # still owe (entries not yet delivered, or delivered and not acknowledged), not the stream's
-# length: acknowledged entries waiting to be trimmed are no reason to refuse events.
+# length: acknowledged entries waiting to be trimmed are no reason to refuse events. Refusals
+# are counted here too (refusals.py), so they cost no extra round trip; a batch accepted whole
+# writes no counter.
+_FIRST_EVENT = 9
 _ADD = f"""
+local function refuse(reason, n)
+  if n > 0 then
+    redis.call('HINCRBY', KEYS[3], reason .. ARGV[6], n)
+    redis.call('EXPIRE', KEYS[3], ARGV[8])
+  end
+end
+local count = #ARGV - {_FIRST_EVENT - 1}
 local backlog = 0
 local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
 if ok then
@@ -47,14 +61,21 @@ if ok then
     if f['name'] == ARGV[5] and f['lag'] then backlog = f['lag'] + f['pending'] end
   end
 end
-if backlog >= tonumber(ARGV[3]) then return -1 end
+refuse('{refusals.INVALID}', tonumber(ARGV[7]))
+if backlog >= tonumber(ARGV[3]) then
+  refuse('{refusals.BACKLOG}', count)
+  return -1
+end
 local used = redis.call('INCRBY', KEYS[2], ARGV[1])
 if used == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[2], 2) end
-if used > tonumber(ARGV[2]) then return -2 end
-for i = 6, #ARGV do
+if used > tonumber(ARGV[2]) then
+  refuse('{refusals.RATE_LIMITED}', count)
+  return -2
+end
+for i = {_FIRST_EVENT}, #ARGV do
   redis.call('XADD', KEYS[1], '*', '{SITE_FIELD}', ARGV[4], '{EVENT_FIELD}', ARGV[i])
 end
-return #ARGV - 5
+return count
 """
 
 
@@ -121,12 +142,19 @@ async def ingest(
     owner = await resolver.resolve(api_key)
     if owner is None:
         _reject("unknown_api_key", len(parsed.events))
+        retired = await resolver.retired_site(api_key)
+        if retired is not None:
+            await refusals.count(redis, site_id=retired, reason=refusals.RETIRED_KEY,
+                                 n=len(parsed.events), now_s=time.time())  # fmt: skip
         raise NotAuthenticated(errors={"apiKey": "Unknown API key"})
     if not origin_allowed(request.origin, owner.allowed_origins):
         _reject("origin_not_allowed", len(parsed.events))
+        await refusals.count(redis, site_id=owner.site_id, reason=refusals.ORIGIN,
+                             n=len(parsed.events), now_s=time.time())  # fmt: skip
         raise Forbidden("This site's origin is not allowed to send events with this key")
 
-    now_ms = int(time.time() * 1000)
+    now_s = time.time()
+    now_ms = int(now_s * 1000)
     accepted: list[str] = []
     bots = 0
     header_agent = request.user_agent[:1024]
@@ -147,20 +175,27 @@ async def ingest(
     if result.rejected:
         _reject("invalid", len(result.rejected))
     if not accepted:
+        await refusals.count(redis, site_id=owner.site_id, reason=refusals.INVALID,
+                             n=len(result.rejected), now_s=now_s)  # fmt: skip
         if parsed.is_batch:
             raise InvalidInput(errors={"events": result.rejected})
         raise InvalidInput(errors=result.rejected[0]["errors"])
 
+    hour, minute = refusals.bucket(now_s)
     outcome = await redis.eval(
         _ADD,
-        2,
+        3,
         keys.EVENTS_STREAM,
         keys.ingest_rate(owner.site_id, int(now_ms // 1000)),
+        keys.refused(owner.site_id, hour),
         len(accepted),
         policy.rate_limit_per_second,
         policy.max_backlog,
         owner.site_id,
         keys.EVENTS_GROUP,
+        minute,
+        len(result.rejected),
+        keys.REFUSED_TTL_SECONDS,
         *accepted,
     )
     if outcome == -1:

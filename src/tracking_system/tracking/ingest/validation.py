@@ -158,7 +158,8 @@ def validate_event(
         "eventName": event_name,
         "page": page,
         "referrer": referrer,
-        "context": context or None,
+        # An empty object stays an empty object; only a missing context is null.
+        "context": context,
         "userAgent": user_agent,
     }, {}
 

@@ -1,16 +1,24 @@
-"""POST /api/v1/events: the public ingestion endpoint."""
+"""POST /api/v1/events: the public ingestion endpoint; POST /api/v1/events/test: the dashboard's
+test event, for the signed-in owner's site, whatever its allowed origins."""
 
 from __future__ import annotations
 
+import time
+import uuid
+from typing import Any
+
+import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from tracking_system.common.errors import InvalidInput, envelope
+from tracking_system.common import keys
+from tracking_system.common.errors import InvalidInput, NotFound, envelope
 from tracking_system.common.http import read_body
 from tracking_system.common.internal import CLIENT_IP_HEADER
 from tracking_system.common.responses import JsonResponse
 from tracking_system.tracking import metrics
-from tracking_system.tracking.ingest.pipeline import IngestRequest, ingest
+from tracking_system.tracking.deps import CurrentSite, RedisDep
+from tracking_system.tracking.ingest.pipeline import IngestRequest, IngestResult, ingest
 from tracking_system.tracking.ingest.schema import ingest_request_body
 
 router = APIRouter(tags=["ingestion"])
@@ -60,13 +68,71 @@ async def ingest_events(request: Request) -> Response:
                 client_ip=ip,
             ),
         )
-        return JsonResponse(
-            envelope(
-                {
-                    "accepted": result.accepted,
-                    "rejected": result.rejected,
-                    "excluded": result.excluded,
-                }
-            ),
-            status_code=202,
-        )
+        return _answer(result)
+
+
+def _answer(result: IngestResult) -> Response:
+    return JsonResponse(
+        envelope(
+            {"accepted": result.accepted, "rejected": result.rejected, "excluded": result.excluded}
+        ),
+        status_code=202,
+    )
+
+
+TEST_EVENT_NAME = "TEST_EVENT"
+_TEST_BODY_BYTES = 16 * 1024
+
+
+@router.post(
+    "/api/v1/events/test",
+    status_code=202,
+    summary="Send one test event for the caller's site (no Origin check)",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def send_test_event(request: Request, site: CurrentSite, redis: RedisDep) -> Response:
+    """One event for the signed-in owner's site, through the same pipeline as public ingestion
+    (validation, enrichment, rate limit, stream, deduplication by eventId) but without the
+    Origin check, which is about visitors' pages, not the owner. The body, optional, is an event
+    whose fields replace the defaults (a TEST_EVENT now, with fresh session and event ids)."""
+    state = request.app.state
+    found = await redis.json().get(keys.site(site.id), "$.apiKey")
+    api_key = found[0] if isinstance(found, list) and found else None
+    if not isinstance(api_key, str):
+        raise NotFound("Site not found")
+    raw = await read_body(request, _TEST_BODY_BYTES)
+    given: Any = {}
+    if raw.strip():
+        try:
+            given = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidInput(errors={"body": "The body must be a JSON object"}) from exc
+    if not isinstance(given, dict):
+        raise InvalidInput(errors={"body": "The body must be a JSON object"})
+    event = {
+        "sessionId": uuid.uuid4().hex,
+        "eventId": uuid.uuid4().hex,
+        "eventTime": int(time.time() * 1000),
+        "eventName": TEST_EVENT_NAME,
+        "page": request.headers.get("referer") or "https://example.com/",
+        **{k: v for k, v in given.items() if k != "apiKey"},
+        "apiKey": api_key,
+    }
+    result = await ingest(
+        redis=redis,
+        resolver=state.resolver,
+        policy=state.ingest_policy,
+        request=IngestRequest(
+            body=orjson.dumps(event),
+            header_api_key=None,
+            origin=None,  # no Origin: the check passes, as for a server sending events
+            user_agent=request.headers.get("user-agent", ""),
+            client_ip=request.headers.get(CLIENT_IP_HEADER, ""),
+        ),
+    )
+    return _answer(result)
