@@ -1,8 +1,9 @@
-import { Alert, Button, Card, Group, Stack, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, Stack, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useUpdateMe } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../lib/formErrors';
+import { SavedAlerts } from '../SavedAlerts';
 
 const FIELDS = ['name'] as const;
 
@@ -35,23 +36,13 @@ export function ProfileForm({ user }: { user: User }) {
           <Title order={2} size="h4">
             Profile
           </Title>
-          {errors.message && (
-            <Alert color="red" variant="light" role="alert">
-              {errors.message}
-            </Alert>
-          )}
-          {saved && (
-            <Alert
-              color="teal"
-              variant="light"
-              data-testid="profile-saved"
-              withCloseButton
-              closeButtonLabel="Dismiss"
-              onClose={() => setSaved(false)}
-            >
-              Profile saved.
-            </Alert>
-          )}
+          <SavedAlerts
+            error={errors.message}
+            saved={saved}
+            savedText="Profile saved."
+            testId="profile-saved"
+            onDismiss={() => setSaved(false)}
+          />
           <TextInput
             label="Name"
             value={name}

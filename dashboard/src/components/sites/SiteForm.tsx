@@ -1,8 +1,9 @@
-import { Alert, Button, Card, Group, Stack, TagsInput, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, Stack, TagsInput, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useUpdateSite, type SiteChange } from '../../api/hooks';
 import type { Site } from '../../api/types';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../lib/formErrors';
+import { SavedAlerts } from '../SavedAlerts';
 import { TimezoneSelect } from '../TimezoneSelect';
 
 const FIELDS = ['name', 'domain', 'timezone', 'allowedOrigins'] as const;
@@ -70,23 +71,13 @@ export function SiteForm({ site }: { site: Site }) {
           <Title order={3} size="h4">
             Settings
           </Title>
-          {errors.message && (
-            <Alert color="red" variant="light" role="alert">
-              {errors.message}
-            </Alert>
-          )}
-          {saved && (
-            <Alert
-              color="teal"
-              variant="light"
-              data-testid="site-saved"
-              withCloseButton
-              closeButtonLabel="Dismiss"
-              onClose={() => setSaved(false)}
-            >
-              Site saved.
-            </Alert>
-          )}
+          <SavedAlerts
+            error={errors.message}
+            saved={saved}
+            savedText="Site saved."
+            testId="site-saved"
+            onDismiss={() => setSaved(false)}
+          />
           <TextInput
             label="Name"
             value={draft.name}
