@@ -24,3 +24,24 @@ def test_docs_page_is_browsable(system: System) -> None:
     assert response.status_code == 200
     assert "/api/v1/auth/login" in response.text
     assert "<script" not in response.text
+
+
+def test_every_dashboard_answer_is_described(system: System) -> None:
+    """Stats, sites and account answers carry their envelope's schema, so clients can be
+    generated from the document."""
+    doc = httpx.get(system.gateway_url + "/api/v1/openapi.json").json()
+    described = 0
+    for path, operations in doc["paths"].items():
+        if not path.startswith(("/api/v1/stats", "/api/v1/sites", "/api/v1/users", "/api/v1/auth")):
+            continue
+        for method, operation in operations.items():
+            ok = next(c for c in ("200", "201") if c in operation["responses"])
+            schema = operation["responses"][ok]["content"]["application/json"]["schema"]
+            assert schema.get("$ref", "").startswith("#/components/schemas/Envelope"), (
+                method,
+                path,
+            )
+            described += 1
+    assert described >= 20
+    summary = doc["components"]["schemas"]["Summary"]
+    assert {"visitors", "bounceRate", "previous"} <= set(summary["properties"])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
+from pydantic import BaseModel
 from starlette.responses import Response
+
+T = TypeVar("T")
 
 
 class JsonResponse(Response):
@@ -16,3 +19,10 @@ class JsonResponse(Response):
     def render(self, content: Any) -> bytes:
         """Serialize the payload."""
         return orjson.dumps(content)
+
+
+class Envelope(BaseModel, Generic[T]):
+    """The success envelope every JSON answer uses: `{"data": ..., "errors": null}`."""
+
+    data: T
+    errors: None = None

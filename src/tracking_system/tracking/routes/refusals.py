@@ -8,13 +8,19 @@ from typing import Any
 from fastapi import APIRouter
 
 from tracking_system.common.errors import envelope
+from tracking_system.common.responses import Envelope
+from tracking_system.tracking import schemas
 from tracking_system.tracking.deps import CurrentSite, QuerySlot, RedisDep
 from tracking_system.tracking.ingest import refusals
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"], dependencies=[QuerySlot])
 
 
-@router.get("/refused", summary="Events refused at ingestion, by reason")
+@router.get(
+    "/refused",
+    summary="Events refused at ingestion, by reason",
+    response_model=Envelope[schemas.Refused],
+)
 async def refused(site: CurrentSite, redis: RedisDep) -> dict[str, Any]:
     """`{lastHour: {reason: n}, last24h: {reason: n}}` for retired_key, origin, rate_limited,
     invalid and backlog (sliding windows, to the minute)."""

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from tracking_system.common.errors import envelope
+from tracking_system.common.responses import Envelope
+from tracking_system.tracking import schemas
 from tracking_system.tracking.deps import CurrentSite, QuerySlot, RedisDep
 from tracking_system.tracking.stats import queries
 from tracking_system.tracking.stats.params import (
@@ -70,7 +72,11 @@ async def scope(
 ScopeDep = Annotated[Scope, Depends(scope)]
 
 
-@router.get("/overview", summary="Events today / this month / lifetime; active users")
+@router.get(
+    "/overview",
+    summary="Events today / this month / lifetime; active users",
+    response_model=Envelope[schemas.Overview],
+)
 async def overview(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """The seed's four cards plus lifetime events."""
     return envelope(
@@ -80,7 +86,11 @@ async def overview(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     )
 
 
-@router.get("/daily", summary="Per-day events, page views, users, sessions")
+@router.get(
+    "/daily",
+    summary="Per-day events, page views, users, sessions",
+    response_model=Envelope[list[schemas.DailyPoint]],
+)
 async def daily(
     s: ScopeDep, redis: RedisDep, days: Annotated[int | None, Query()] = None
 ) -> dict[str, Any]:
@@ -92,7 +102,7 @@ async def daily(
     return envelope(rows)
 
 
-@router.get("/events", summary="Events by name")
+@router.get("/events", summary="Events by name", response_model=Envelope[list[schemas.EventRow]])
 async def events(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[str, Any]:
     """Sorted by count; lifetime unless from/to."""
     rows = await queries.get_event_table(
@@ -102,7 +112,7 @@ async def events(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict
     return envelope(rows)
 
 
-@router.get("/pages", summary="Page views by page")
+@router.get("/pages", summary="Page views by page", response_model=Envelope[list[schemas.PageRow]])
 async def pages(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[str, Any]:
     """Page views only; lifetime unless from/to."""
     rows = await queries.get_page_table(
@@ -112,7 +122,11 @@ async def pages(s: ScopeDep, redis: RedisDep, limit: LimitParam = None) -> dict[
     return envelope(rows)
 
 
-@router.get("/summary", summary="Summary with the previous period")
+@router.get(
+    "/summary",
+    summary="Summary with the previous period",
+    response_model=Envelope[schemas.Summary],
+)
 async def summary(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """Visitors, sessions, page views, events, bounce rate, visit duration, views per session."""
     return envelope(await queries.get_summary(redis=redis, site_id=s.site_id,
@@ -120,7 +134,11 @@ async def summary(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
                                               source=s.source))  # fmt: skip
 
 
-@router.get("/breakdown", summary="Top values of a dimension")
+@router.get(
+    "/breakdown",
+    summary="Top values of a dimension",
+    response_model=Envelope[list[schemas.BreakdownRow]],
+)
 async def breakdown(
     s: ScopeDep, redis: RedisDep, dimension: Annotated[str, Query(max_length=80)],
     limit: LimitParam = None,
@@ -134,7 +152,11 @@ async def breakdown(
     return envelope(rows)
 
 
-@router.get("/realtime", summary="Visitors now and events per minute")
+@router.get(
+    "/realtime",
+    summary="Visitors now and events per minute",
+    response_model=Envelope[schemas.Realtime],
+)
 async def realtime(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """Visitors in the last 5 minutes; events per minute over the last 30."""
     return envelope(await queries.get_realtime(redis=redis, site_id=s.site_id,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 
 from tracking_system.common import ratelimit
 from tracking_system.common.errors import NotAuthenticated, RateLimited, envelope
+from tracking_system.common.responses import Envelope
 from tracking_system.users import accounts, tokens
 from tracking_system.users.deps import (
     AuthorizationDep,
@@ -79,7 +80,7 @@ async def _session(
     )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=Envelope[SessionOut])
 async def register(
     body: RegisterRequest,
     redis: RedisDep,
@@ -100,7 +101,7 @@ async def register(
     return await _session(redis, doc, issued)
 
 
-@router.post("/login")
+@router.post("/login", response_model=Envelope[SessionOut])
 async def login(
     body: LoginRequest,
     redis: RedisDep,
@@ -136,7 +137,7 @@ async def login(
     return await _session(redis, doc, issued)
 
 
-@router.post("/refresh")
+@router.post("/refresh", response_model=Envelope[SessionOut])
 async def refresh(body: RefreshRequest, redis: RedisDep, ttl: TtlDep) -> dict[str, Any]:
     """Trade a refresh token for a new pair; the presented token is spent."""
     try:
@@ -147,7 +148,7 @@ async def refresh(body: RefreshRequest, redis: RedisDep, ttl: TtlDep) -> dict[st
     return await _session(redis, doc, issued)
 
 
-@router.post("/logout")
+@router.post("/logout", response_model=Envelope[dict[str, str]])
 async def logout(
     redis: RedisDep, authorization: AuthorizationDep, body: LogoutRequest | None = None
 ) -> dict[str, Any]:

@@ -7,23 +7,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, status
 
 from tracking_system.common.errors import envelope
+from tracking_system.common.responses import Envelope
 from tracking_system.users import sites
 from tracking_system.users.deps import CurrentAccount, RedisDep
-from tracking_system.users.schemas import ApiKeyOut, CreateSiteRequest, UpdateSiteRequest
+from tracking_system.users.schemas import ApiKeyOut, CreateSiteRequest, SiteOut, UpdateSiteRequest
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
 SiteId = Annotated[str, Path(max_length=64, description="The site's id")]
 
 
-@router.get("", summary="The account's sites, oldest first")
+@router.get("", summary="The account's sites, oldest first", response_model=Envelope[list[SiteOut]])
 async def list_sites(account_id: CurrentAccount, redis: RedisDep) -> dict[str, Any]:
     """Every site of the account; the first is the one `user.apiKey` describes."""
     docs = await sites.list_sites(redis, account_id=account_id)
     return envelope([sites.public_site(doc).model_dump() for doc in docs])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Add a site")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a site",
+    response_model=Envelope[SiteOut],
+)
 async def create_site(
     body: CreateSiteRequest, account_id: CurrentAccount, redis: RedisDep
 ) -> dict[str, Any]:
@@ -32,14 +38,18 @@ async def create_site(
     return envelope(sites.public_site(doc).model_dump())
 
 
-@router.get("/{site_id}", summary="One site")
+@router.get("/{site_id}", summary="One site", response_model=Envelope[SiteOut])
 async def read_site(site_id: SiteId, account_id: CurrentAccount, redis: RedisDep) -> dict[str, Any]:
     """The site; 404 when it is not one of the account's."""
     doc = await sites.get_site(redis, account_id=account_id, site_id=site_id)
     return envelope(sites.public_site(doc).model_dump())
 
 
-@router.patch("/{site_id}", summary="Change a site's name, domain, zone or origins")
+@router.patch(
+    "/{site_id}",
+    summary="Change a site's name, domain, zone or origins",
+    response_model=Envelope[SiteOut],
+)
 async def update_site(
     site_id: SiteId, body: UpdateSiteRequest, account_id: CurrentAccount, redis: RedisDep
 ) -> dict[str, Any]:
@@ -48,7 +58,11 @@ async def update_site(
     return envelope(sites.public_site(doc).model_dump())
 
 
-@router.post("/{site_id}/api-key", summary="Issue a new API key for a site")
+@router.post(
+    "/{site_id}/api-key",
+    summary="Issue a new API key for a site",
+    response_model=Envelope[ApiKeyOut],
+)
 async def rotate_site_key(
     site_id: SiteId, account_id: CurrentAccount, redis: RedisDep
 ) -> dict[str, Any]:
@@ -57,7 +71,11 @@ async def rotate_site_key(
     return envelope(ApiKeyOut(apiKey=new_key).model_dump())
 
 
-@router.delete("/{site_id}", summary="Delete a site and all of its data")
+@router.delete(
+    "/{site_id}",
+    summary="Delete a site and all of its data",
+    response_model=Envelope[dict[str, str]],
+)
 async def delete_site(
     site_id: SiteId, account_id: CurrentAccount, redis: RedisDep
 ) -> dict[str, Any]:

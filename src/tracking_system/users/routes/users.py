@@ -7,21 +7,22 @@ from typing import Any
 from fastapi import APIRouter
 
 from tracking_system.common.errors import envelope
+from tracking_system.common.responses import Envelope
 from tracking_system.users import accounts, tokens
 from tracking_system.users.deps import AuthorizationDep, CurrentAccount, HashingDep, RedisDep
-from tracking_system.users.schemas import ApiKeyOut, UpdateMeRequest
+from tracking_system.users.schemas import ApiKeyOut, UpdateMeRequest, UserOut
 
 router = APIRouter(prefix="/api/v1/users", tags=["accounts"])
 
 
-@router.get("/me")
+@router.get("/me", response_model=Envelope[UserOut])
 async def read_me(account_id: CurrentAccount, redis: RedisDep) -> dict[str, Any]:
     """The signed-in account."""
     doc = await accounts.load_user(redis, account_id)
     return envelope((await accounts.public_account(redis, doc)).model_dump())
 
 
-@router.patch("/me")
+@router.patch("/me", response_model=Envelope[UserOut])
 async def update_me(
     body: UpdateMeRequest,
     account_id: CurrentAccount,
@@ -41,7 +42,7 @@ async def update_me(
     return envelope((await accounts.public_account(redis, doc)).model_dump())
 
 
-@router.post("/me/api-key")
+@router.post("/me/api-key", response_model=Envelope[ApiKeyOut])
 async def rotate_api_key(account_id: CurrentAccount, redis: RedisDep) -> dict[str, Any]:
     """Issue a new API key; the old one is refused from now on."""
     new_key = await accounts.rotate_api_key(redis, account_id=account_id)
