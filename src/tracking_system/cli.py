@@ -56,9 +56,9 @@ async def _preflight(url: str, *, layout: bool = True) -> None:
         await client.aclose()
 
 
-def _check_redis(url: str) -> int | None:
+def _check_redis(url: str, *, layout: bool = True) -> int | None:
     try:
-        asyncio.run(_preflight(url))
+        asyncio.run(_preflight(url, layout=layout))
     except (MissingModulesError, OutdatedLayoutError) as exc:
         return _fail(str(exc))
     except Exception as exc:
@@ -123,10 +123,8 @@ def run_migrate() -> int:
     except ValidationError as exc:
         return _fail(f"invalid settings: {_settings_error(exc)}", 2)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    try:
-        asyncio.run(_preflight(settings.redis_url, layout=False))
-    except MissingModulesError as exc:
-        return _fail(str(exc))
+    if (failed := _check_redis(settings.redis_url, layout=False)) is not None:
+        return failed
     return migrate.main(settings.redis_url)
 
 

@@ -23,10 +23,11 @@ import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from tracking_system.common import keys
+from tracking_system.common import keys, rollups
 from tracking_system.common.indexes import ensure_event_index, wait_indexed
 from tracking_system.common.progress import Progress
 from tracking_system.common.zones import DEFAULT_ZONE
+from tracking_system.users.sites import new_site_doc
 
 LEGACY_ACCOUNT_FIELD = "internalUserId"
 CHUNK = 500
@@ -136,17 +137,16 @@ class Migration:
                 doc: Any = await self.redis.json().get(user_key)
                 if isinstance(doc, dict) and "apiKey" in doc and doc.get("id"):
                     account_id = str(doc["id"])
-                    site = {
-                        "id": account_id,
-                        "accountId": account_id,
-                        "name": doc.get("name") or "My site",
-                        "domain": None,
-                        "apiKey": doc["apiKey"],
-                        "timezone": doc.get("timezone") or DEFAULT_ZONE,
-                        "allowedOrigins": doc.get("allowedOrigins") or [],
-                        "createdAt": doc.get("createdAt"),
-                        "updatedAt": doc.get("updatedAt"),
-                    }
+                    site = new_site_doc(
+                        site_id=account_id,
+                        account_id=account_id,
+                        name=doc.get("name") or "My site",
+                        timezone=doc.get("timezone") or DEFAULT_ZONE,
+                        allowed_origins=doc.get("allowedOrigins") or [],
+                        created_at=doc.get("createdAt"),
+                        api_key=doc["apiKey"],
+                    )
+                    site["updatedAt"] = doc.get("updatedAt")
                     await script(
                         keys=[user_key, keys.site(account_id), keys.account_sites(account_id)],
                         args=[account_id, orjson.dumps(site), _score(doc.get("createdAt"))],
@@ -193,8 +193,8 @@ class Migration:
         for key in old_keys:
             owner = legacy_rollup_site(key)
             if owner:
-                rest = key[len("R:") + len(owner) :]
-                pairs += [key, f"R:{keys.site_tag(owner)}{rest}"]
+                rest = key[len("R:") + len(owner) + 1 :]
+                pairs += [key, rollups.site_prefix(owner) + rest]
         script = self.redis.register_script(_ROLLUPS)
         self.counts["rollups"] += int(await script(keys=pairs, args=[]))
 

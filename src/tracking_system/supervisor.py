@@ -234,10 +234,7 @@ class Supervisor:
     async def _migrate(self) -> None:
         """Run `tracking-system migrate` to completion before any service reads the data."""
         child = await self._spawn("migrate", self._python("migrate"))
-        assert child.process is not None
-        code = await child.process.wait()
-        if child.pump is not None:
-            await child.pump
+        code = await self._exited(child)
         self.children.remove(child)
         if code != 0:
             raise StartupError(f"migrate {describe_exit(code)}")

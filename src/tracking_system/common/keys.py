@@ -136,9 +136,19 @@ def site_deletion_progress(site_id: str) -> str:
     return f"SiteDeletion:{site_tag(site_id)}"
 
 
+def site_deletion_lock(site_id: str) -> str:
+    """Held by the worker removing the site's data (expires if it dies)."""
+    return f"SiteDeletionLock:{site_tag(site_id)}"
+
+
+def temp_prefix(site_id: str) -> str:
+    """Prefix of the site's short-lived keys."""
+    return f"tmp:{site_tag(site_id)}:"
+
+
 def temp(site_id: str, purpose: str, unique: str) -> str:
     """A short-lived key in the site's slot (e.g. a ZUNIONSTORE destination)."""
-    return f"tmp:{site_tag(site_id)}:{purpose}:{unique}"
+    return f"{temp_prefix(site_id)}{purpose}:{unique}"
 
 
 # --- Events ---------------------------------------------------------------------------------
@@ -167,9 +177,14 @@ def live_channel(site_id: str) -> str:
     return f"live:{site_tag(site_id)}"
 
 
+def ingest_rate_prefix(site_id: str) -> str:
+    """Prefix of the site's per-second ingestion counters."""
+    return f"{RATE_LIMIT_PREFIX}ingest:{site_tag(site_id)}:"
+
+
 def ingest_rate(site_id: str, second: int) -> str:
     """Events accepted for one site's API key in one wall-clock second."""
-    return f"{RATE_LIMIT_PREFIX}ingest:{site_tag(site_id)}:{second}"
+    return f"{ingest_rate_prefix(site_id)}{second}"
 
 
 # Events refused at ingestion, per site and UTC hour: a HASH whose fields are `<reason>:<MM>`
@@ -177,6 +192,11 @@ def ingest_rate(site_id: str, second: int) -> str:
 REFUSED_TTL_SECONDS = 25 * 3600
 
 
+def refused_prefix(site_id: str) -> str:
+    """Prefix of the site's refused-event counters."""
+    return f"Refused:{site_tag(site_id)}:"
+
+
 def refused(site_id: str, hour: int) -> str:
     """Counters of one site's refused events in one UTC hour (hours since the epoch)."""
-    return f"Refused:{site_tag(site_id)}:{hour}"
+    return f"{refused_prefix(site_id)}{hour}"

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 
 from tracking_system.common import keys
-from tracking_system.common.keys import site_tag
 
 ROLLUP_PREFIX = "R:"
 LIFETIME = "L"
@@ -58,7 +57,7 @@ def value_token(value: str) -> str:
 
 def site_prefix(site_id: str) -> str:
     """Prefix of every rollup key of the site."""
-    return f"{ROLLUP_PREFIX}{site_tag(site_id)}:"
+    return f"{ROLLUP_PREFIX}{keys.site_tag(site_id)}:"
 
 
 def zone_prefix(site_id: str, tz: str) -> str:
@@ -140,10 +139,11 @@ def minute_users(site_id: str, minute: int) -> str:
 
 def site_key_patterns(site_id: str) -> tuple[str, ...]:
     """SCAN patterns covering every data key of the site (its deletion removes them all)."""
-    tag = site_tag(site_id)
-    return (
-        keys.event_prefix(site_id) + "*",
-        site_prefix(site_id) + "*",
-        f"tmp:{tag}:*",
-        f"{keys.RATE_LIMIT_PREFIX}ingest:{tag}:*",
+    prefixes = (
+        keys.event_prefix(site_id),
+        site_prefix(site_id),
+        keys.temp_prefix(site_id),
+        keys.ingest_rate_prefix(site_id),
+        keys.refused_prefix(site_id),
     )
+    return tuple(prefix + "*" for prefix in prefixes)

@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 
 from tracking_system.common import keys
 from tracking_system.common.errors import RateLimited, ServiceUnavailable
+from tracking_system.tracking.sites import current_key
 
 LIVE_PING_SECONDS = 15.0
 LIVE_RETRY_MS = 3000
@@ -61,16 +62,6 @@ class LiveSlots:
         return release
 
 
-async def site_key(redis: aioredis.Redis, site_id: str) -> str | None:
-    """The site's current API key, or None once it is deleted."""
-    found = await redis.json().get(keys.site(site_id), "$.apiKey", "$.deletedAt")
-    if not isinstance(found, dict):
-        return None
-    deleted = found.get("$.deletedAt") or [None]
-    key = found.get("$.apiKey") or [None]
-    return None if deleted[0] else (str(key[0]) if key[0] else None)
-
-
 async def live_events(
     *,
     redis: aioredis.Redis,
@@ -86,7 +77,7 @@ async def live_events(
     key rotated or the site deleted, or the feed's lifetime over)."""
     policy = policy or LivePolicy()
     ping = ping_seconds if ping_seconds is not None else policy.ping_seconds
-    started_key = await site_key(redis, site_id)
+    started_key = await current_key(redis, site_id)
     pubsub = redis.pubsub()
     try:
         channel = keys.live_channel(site_id)
@@ -120,7 +111,7 @@ async def live_events(
                 return
             if now - last_check >= policy.recheck_seconds:
                 last_check = now
-                if await site_key(redis, site_id) != started_key:
+                if await current_key(redis, site_id) != started_key:
                     yield b": the site's key changed or the site is gone\n\n"
                     return
             if await is_disconnected():

@@ -1,8 +1,9 @@
-"""What the tracking service reads of a site: whose it is and its time zone."""
+"""What the tracking service reads of a site: whose it is, its time zone and its current key."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -11,6 +12,7 @@ from tracking_system.common.errors import NotFound
 from tracking_system.common.zones import DEFAULT_ZONE
 
 SITE_NOT_FOUND = "Site not found"
+_FIELDS = ("accountId", "timezone", "apiKey", "deletedAt")
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,15 @@ class Site:
 
     id: str
     timezone: str
+    api_key: str
+
+
+async def _read(redis: aioredis.Redis, site_id: str) -> dict[str, Any] | None:
+    """The fields of the site's document the service uses, or None when it has none."""
+    found = await redis.json().get(keys.site(site_id), *(f"$.{name}" for name in _FIELDS))
+    if not isinstance(found, dict):
+        return None
+    return {name: (found.get(f"$.{name}") or [None])[0] for name in _FIELDS}
 
 
 async def resolve_site(redis: aioredis.Redis, *, account_id: str, site_id: str | None) -> Site:
@@ -31,11 +42,17 @@ async def resolve_site(redis: aioredis.Redis, *, account_id: str, site_id: str |
         site_id = str(first[0])
     if len(site_id) > 64:
         raise NotFound(SITE_NOT_FOUND)
-    found = await redis.json().get(keys.site(site_id), "$.accountId", "$.timezone", "$.deletedAt")
-    if not isinstance(found, dict):
+    doc = await _read(redis, site_id)
+    if doc is None or doc["accountId"] != account_id or doc["deletedAt"]:
         raise NotFound(SITE_NOT_FOUND)
-    owner, zone, deleted = (found.get(path) or [None] for path in
-                            ("$.accountId", "$.timezone", "$.deletedAt"))  # fmt: skip
-    if owner[0] != account_id or deleted[0]:
-        raise NotFound(SITE_NOT_FOUND)
-    return Site(id=site_id, timezone=str(zone[0] or DEFAULT_ZONE))
+    return Site(
+        id=site_id, timezone=str(doc["timezone"] or DEFAULT_ZONE), api_key=str(doc["apiKey"] or "")
+    )
+
+
+async def current_key(redis: aioredis.Redis, site_id: str) -> str | None:
+    """The site's API key now, or None once the site is deleted."""
+    doc = await _read(redis, site_id)
+    if doc is None or doc["deletedAt"] or not doc["apiKey"]:
+        return None
+    return str(doc["apiKey"])

@@ -70,17 +70,13 @@ async def account_id_for_email(redis: aioredis.Redis, email: str) -> str | None:
     return next((str(value) for value in found if value is not None), None)
 
 
-def public_user(doc: dict[str, Any], site: dict[str, Any]) -> UserOut:
+async def public_account(redis: aioredis.Redis, doc: dict[str, Any]) -> UserOut:
     """The account as the API returns it (never the password hash), its first site's key,
     zone and origins included."""
+    site = await first_site(redis, account_id=str(doc["id"]))
     return UserOut.model_validate(
         {**{k: doc.get(k) for k in PERSONAL_FIELDS}, **{k: site.get(k) for k in SITE_FIELDS}}
     )
-
-
-async def public_account(redis: aioredis.Redis, doc: dict[str, Any]) -> UserOut:
-    """`public_user` of a loaded account document."""
-    return public_user(doc, await first_site(redis, account_id=str(doc["id"])))
 
 
 async def load_user(redis: aioredis.Redis, account_id: str) -> dict[str, Any]:

@@ -84,7 +84,8 @@ redis.call('JSON.SET', KEYS[1], '$.updatedAt', cjson.encode(ARGV[3]))
 return 1
 """
 
-_NO_DOMAIN = "SiteDomain:\x00none"
+# Stands in for the domain reservation when a site has none (never set or read).
+_NO_DOMAIN = keys.site_domain("\x00none")
 
 
 def now_iso() -> str:

@@ -32,14 +32,10 @@ return 1
 """
 
 
-def _lock_key(site_id: str) -> str:
-    return f"SiteDeletionLock:{keys.site_tag(site_id)}"
-
-
 async def delete_site_data(redis: aioredis.Redis, site_id: str, *, token: str) -> int | None:
     """Unlink every key of the site; the number removed, or None when another worker holds it."""
     lock = redis.register_script(_LOCK)
-    if not await lock(keys=[_lock_key(site_id)], args=[token, LOCK_SECONDS]):
+    if not await lock(keys=[keys.site_deletion_lock(site_id)], args=[token, LOCK_SECONDS]):
         return None
     progress = keys.site_deletion_progress(site_id)
     removed = 0
@@ -50,13 +46,13 @@ async def delete_site_data(redis: aioredis.Redis, site_id: str, *, token: str) -
             removed += len(chunk)
             metrics.SITE_KEYS_DELETED.inc(len(chunk))
             await redis.hincrby(progress, "deleted", len(chunk))
-            if not await lock(keys=[_lock_key(site_id)], args=[token, LOCK_SECONDS]):
+            if not await lock(keys=[keys.site_deletion_lock(site_id)], args=[token, LOCK_SECONDS]):
                 return None  # another worker took over after a stall: let it finish
             if removed >= next_report:
                 log.info("site_deletion_progress", site=site_id, deleted=removed)
                 next_report += PROGRESS_EVERY
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.delete(keys.site(site_id), progress, _lock_key(site_id))
+        pipe.delete(keys.site(site_id), progress, keys.site_deletion_lock(site_id))
         pipe.srem(keys.SITE_DELETIONS, site_id)
         await pipe.execute()
     log.info("site_deleted", site=site_id, deleted=removed)

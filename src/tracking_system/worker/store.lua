@@ -99,7 +99,7 @@ local function rollup(m, A)
   H(day, 'e', 1)
   P(day .. ':u', m.u)
   P(day .. ':s', m.s)
-  H(A.meta, A.tz, 1)
+  H(KEYS[2], A.tz, 1)
   counted(A.p .. 'z:' .. m.d .. ':eventName', A.p .. 'h:' .. m.d .. ':eventName:' .. m.nt,
     m.n, m.u, m.s)
   if m.pv == 1 then

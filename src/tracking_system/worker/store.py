@@ -105,7 +105,6 @@ def prepare(
     live = {"id": ulid, "eventName": name, "page": page, "path": path, "userId": user_id,
             "sessionId": session_id, "eventTime": event_time, **enriched}  # fmt: skip
     description = {
-        "id": entry_id,
         "k": keys.event(site_id, ulid),
         "bot": 1 if agent.bot else 0,
         "d": local_day(event_time, tz),
@@ -133,7 +132,6 @@ def site_constants(site_id: str, tz: str, with_lifetime: bool) -> dict[str, Any]
         "rt": rollups.realtime_prefix(site_id),
         "rttl": rollups.REALTIME_TTL_SECONDS,
         "sttl": rollups.SESSION_TTL_SECONDS,
-        "meta": rollups.meta(site_id),
         "tz": tz,
         "ch": keys.live_channel(site_id),
     }

@@ -54,12 +54,14 @@ local count = #ARGV - {_FIRST_EVENT - 1}
 local backlog = 0
 local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
 if ok then
-  backlog = redis.call('XLEN', KEYS[1])
+  backlog = nil
   for _, g in ipairs(groups) do
     local f = {{}}
     for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
     if f['name'] == ARGV[5] and f['lag'] then backlog = f['lag'] + f['pending'] end
   end
+  -- No group yet, or a lag Redis cannot tell: the stream's length is the safe bound.
+  backlog = backlog or redis.call('XLEN', KEYS[1])
 end
 refuse('{refusals.INVALID}', tonumber(ARGV[7]))
 if backlog >= tonumber(ARGV[3]) then
@@ -158,6 +160,8 @@ async def ingest(
     accepted: list[str] = []
     bots = 0
     header_agent = request.user_agent[:1024]
+    # The stream (and so the AOF) never holds the client's address, only its country.
+    country = country_of(request.client_ip)
     result = IngestResult(accepted=0)
     for index, raw in enumerate(parsed.events):
         event, errors = validate_event(raw, now_ms=now_ms, api_key=api_key, limits=policy.limits)
@@ -169,8 +173,7 @@ async def ingest(
             event["userAgent"] = header_agent
         if is_bot(event["userAgent"]):  # the worker's very test: it flags them the same
             bots += 1
-        # The stream (and so the AOF) never holds the client's address, only its country.
-        event["country"] = country_of(request.client_ip)
+        event["country"] = country
         accepted.append(orjson.dumps(event).decode())
     if result.rejected:
         _reject("invalid", len(result.rejected))
