@@ -30,6 +30,7 @@ REFERRERS = [
 ]
 CAMPAIGNS = [None, ("newsletter", "email", "november"), ("ads", "cpc", "black-friday")]
 PAGE_VIEW = "PAGE_VIEW"
+Filters = list[tuple[str, str]] | tuple[()]
 
 
 @dataclass
@@ -168,10 +169,11 @@ def started_in(events: list[Sent], lo: int, hi: int) -> dict[str, list[Sent]]:
     return {sid: evs for sid, evs in sessions_of(events).items() if lo <= evs[0].time < hi}
 
 
-def summary(events: list[Sent], lo: int, hi: int) -> dict[str, float]:
-    """The summary numbers of API.md for [lo, hi)."""
-    t = totals(in_range(events, lo, hi))
-    started = started_in(events, lo, hi)
+def summary(events: list[Sent], lo: int, hi: int, filters: Filters = ()) -> dict[str, float]:
+    """The summary numbers of API.md for [lo, hi) under the filters."""
+    kept, whole = select(events, filters)
+    t = totals(in_range(kept, lo, hi))
+    started = {sid: evs for sid, evs in whole.items() if lo <= evs[0].time < hi}
     bounces = sum(
         1 for evs in started.values() if len(evs) == 1 and evs[0].event["eventName"] == PAGE_VIEW
     )
@@ -228,23 +230,66 @@ def _session_value(evs: list[Sent], dimension: str) -> str:
     return str(values[dimension])
 
 
-def breakdown(events: list[Sent], lo: int, hi: int, dimension: str) -> dict[str, dict[str, int]]:
-    """value -> count, visitors for a breakdown dimension."""
+def breakdown(
+    events: list[Sent], lo: int, hi: int, dimension: str, filters: Filters = ()
+) -> dict[str, dict[str, int]]:
+    """value -> count, visitors for a breakdown dimension under the filters."""
+    kept, whole = select(events, filters)
     out: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "v": set()})
     if dimension in ("eventName", "page"):
         for value, row in table(
-            in_range(events, lo, hi), dimension, page_views_only=dimension == "page"
+            in_range(kept, lo, hi), dimension, page_views_only=dimension == "page"
         ).items():
             out[value] = {"count": row["count"], "v": set(range(row["users"]))}
     elif dimension.startswith("context."):
-        key = dimension.removeprefix("context.")
-        for e in in_range(events, lo, hi):
-            out[str(e.event["context"][key])]["count"] += 1
-            out[str(e.event["context"][key])]["v"].add(e.event["userId"])
+        for e in in_range(kept, lo, hi):
+            value = event_value(e, dimension)
+            out[value]["count"] += 1
+            out[value]["v"].add(e.event["userId"])
     else:
-        for evs in started_in(events, lo, hi).values():
+        for evs in whole.values():
+            if not lo <= evs[0].time < hi:
+                continue
             value = _session_value(evs, dimension)
             if value:
                 out[value]["count"] += 1
                 out[value]["v"].add(evs[0].event["userId"])
     return {v: {"count": r["count"], "visitors": len(r["v"])} for v, r in out.items()}
+
+
+# --- Filters (README, "Filters") ----------------------------------------------------------------
+
+SESSION_FILTERS = frozenset(
+    {"referrer", "referrerDomain", "utmSource", "utmMedium", "utmCampaign", "browser", "os",
+     "device", "country", "entryPage", "exitPage"}
+)  # fmt: skip
+
+
+def event_value(e: Sent, dimension: str) -> str | None:
+    """An event's own value of an event-level dimension (None when it has none)."""
+    if dimension == "page":
+        return e.path
+    if dimension.startswith("context."):
+        value = e.event.get("context", {}).get(dimension.removeprefix("context."))
+        return None if value is None else str(value)
+    return str(e.event[dimension])
+
+
+def select(events: list[Sent], filters: Filters = ()) -> tuple[list[Sent], dict[str, list[Sent]]]:
+    """(the events kept, the sessions kept whole): a session-level filter keeps the sessions
+    whose value matches; an event-level one keeps the matching events, and the sessions holding
+    one; all filters must hold."""
+    session_level = [(d, v) for d, v in filters if d in SESSION_FILTERS]
+    event_level = [(d, v) for d, v in filters if d not in SESSION_FILTERS]
+
+    def matches(e: Sent) -> bool:
+        return all(event_value(e, d) == v for d, v in event_level)
+
+    chosen = {
+        sid: evs
+        for sid, evs in sessions_of(events).items()
+        if all(_session_value(evs, d) == v for d, v in session_level)
+    }
+    kept = [e for evs in chosen.values() for e in evs if matches(e)]
+    whole = {sid: evs for sid, evs in chosen.items() if any(matches(e) for e in evs)}
+    return sorted(kept, key=lambda e: e.time), whole

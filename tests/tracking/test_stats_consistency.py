@@ -296,36 +296,115 @@ def test_another_zone_than_the_accounts_is_answered_exactly(
         assert row == {"day": row["day"], **expected}
 
 
-def test_filters_match_brute_force(api: httpx.Client, loaded: list[Loaded]) -> None:
+FILTER_SETS = [
+    ["referrerDomain:google.com"],
+    ["referrer:https://news.ycombinator.com/item"],
+    ["utmCampaign:november"],
+    ["entryPage:/docs"],
+    ["exitPage:/signup"],
+    ["browser:Firefox", "country:IN"],
+    ["page:/pricing"],
+    ["eventName:signup"],
+    ["context.plan:pro"],
+    ["country:US", "page:/docs"],
+    ["referrerDomain:google.com", "context.plan:free"],
+]
+FILTER_IDS = ["+".join(f) for f in FILTER_SETS]
+FILTERED_FROM, FILTERED_TO = date(2026, 10, 1), date(2026, 11, 20)
+
+
+def _range(item: Loaded, first: date = FILTERED_FROM, last: date = FILTERED_TO) -> dict[str, str]:
+    return {"from": first.isoformat(), "to": last.isoformat()}
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=FILTER_IDS)
+def test_filtered_summary_matches_brute_force(
+    api: httpx.Client, loaded: list[Loaded], filters: list[str]
+) -> None:
     item = loaded[2]
-    first, last = date(2026, 10, 1), date(2026, 11, 20)
-    lo, hi = dataset.day_bounds(first, last, item.tz)
+    data = _get(api, item.account, "summary", filter=filters, **_range(item))
+    pairs = [tuple(f.split(":", 1)) for f in filters]
+    lo, hi = dataset.day_bounds(FILTERED_FROM, FILTERED_TO, item.tz)
+    expected = dataset.summary(item.events, lo, hi, pairs)  # type: ignore[arg-type]
+    assert expected["sessions"] > 0, "the filter must select something to prove anything"
+    assert {k: data[k] for k in expected} == expected
+
+
+def test_a_referrer_filter_keeps_whole_sessions(api: httpx.Client, loaded: list[Loaded]) -> None:
+    item = loaded[2]
+    data = _get(api, item.account, "summary", filter=["referrerDomain:google.com"], **_range(item))
+    assert data["pageviews"] > data["sessions"], "later page views of those sessions count"
+    assert data["bounceRate"] < 100
+    assert data["avgSessionDuration"] > 0
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=FILTER_IDS)
+@pytest.mark.parametrize("table", ["events", "pages"])
+def test_filtered_tables_match_brute_force(
+    api: httpx.Client, loaded: list[Loaded], filters: list[str], table: str
+) -> None:
+    item = loaded[2]
+    key = "eventName" if table == "events" else "page"
+    rows = _get(api, item.account, table, filter=filters, limit=100, **_range(item))
+    kept, _ = dataset.select(item.events, [tuple(f.split(":", 1)) for f in filters])  # type: ignore[misc]
+    lo, hi = dataset.day_bounds(FILTERED_FROM, FILTERED_TO, item.tz)
+    expected = dataset.table(dataset.in_range(kept, lo, hi), key, page_views_only=key == "page")
+    assert {r[key]: {k: r[k] for k in ("count", "users", "sessions")} for r in rows} == expected
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=FILTER_IDS)
+@pytest.mark.parametrize(
+    "dimension", ["referrerDomain", "entryPage", "exitPage", "page", "country", "context.plan"]
+)
+def test_filtered_breakdowns_match_brute_force(
+    api: httpx.Client, loaded: list[Loaded], filters: list[str], dimension: str
+) -> None:
+    item = loaded[2]
     rows = _get(
-        api,
-        item.account,
-        "events",
-        filter=["browser:Firefox", "country:IN"],
-        **{"from": first.isoformat(), "to": last.isoformat()},
-    )
-    chosen = [
-        e
-        for e in dataset.in_range(item.events, lo, hi)
-        if e.agent == dataset.FIREFOX and e.ip == "49.36.0.1"
-    ]
-    _assert_rows(
-        {r["eventName"]: r for r in rows},
-        dataset.table(chosen, "eventName", page_views_only=False),
-        "filtered",
-    )
-    plan = _get(
-        api,
-        item.account,
-        "summary",
-        filter=["context.plan:pro"],
-        **{"from": first.isoformat(), "to": last.isoformat()},
-    )
-    pro = [e for e in item.events if e.event["context"]["plan"] == "pro"]
-    assert plan["events"] == len(dataset.in_range(pro, lo, hi))
+        api, item.account, "breakdown", dimension=dimension, filter=filters, limit=100,
+        **_range(item),
+    )  # fmt: skip
+    lo, hi = dataset.day_bounds(FILTERED_FROM, FILTERED_TO, item.tz)
+    pairs = [tuple(f.split(":", 1)) for f in filters]
+    expected = dataset.breakdown(item.events, lo, hi, dimension, pairs)  # type: ignore[arg-type]
+    assert {r["value"]: {"count": r["count"], "visitors": r["visitors"]} for r in rows} == expected
+
+
+@pytest.mark.parametrize(
+    "filters", [["referrerDomain:google.com"], ["page:/pricing"], ["exitPage:/", "os:iOS"]]
+)
+def test_filtered_daily_matches_brute_force(
+    api: httpx.Client, loaded: list[Loaded], filters: list[str]
+) -> None:
+    item = loaded[2]  # New York, across the day clocks go back
+    first, last = date(2026, 10, 28), date(2026, 11, 4)
+    rows = _get(api, item.account, "daily", filter=filters, **_range(item, first, last))
+    kept, _ = dataset.select(item.events, [tuple(f.split(":", 1)) for f in filters])  # type: ignore[misc]
+    assert len(rows) == (last - first).days + 1
+    for row in rows:
+        day = date.fromisoformat(row["day"])
+        expected = dataset.totals(dataset.in_range(kept, *dataset.day_bounds(day, day, item.tz)))
+        assert row == {"day": row["day"], **expected}
+
+
+@pytest.mark.parametrize("filters", [["referrerDomain:google.com"], ["eventName:PAGE_VIEW"]])
+def test_filtered_overview_and_realtime_match_brute_force(
+    api: httpx.Client, loaded: list[Loaded], filters: list[str]
+) -> None:
+    item = loaded[0]
+    kept, _ = dataset.select(item.events, [tuple(f.split(":", 1)) for f in filters])  # type: ignore[misc]
+    today = _today(item.tz)
+    data = _get(api, item.account, "overview", filter=filters)
+    month = dataset.in_range(kept, *dataset.day_bounds(today.replace(day=1), today, item.tz))
+    assert data["eventsRecorded"]["thisMonth"] == len(month)
+    assert data["eventsRecorded"]["lifetime"] == len(kept)
+    assert data["activeUsers"]["thisMonth"] == dataset.totals(month)["users"]
+    realtime = _get(api, item.account, "realtime", filter=filters)
+    now_minute = int(time.time() // 60)
+    recent = [e for e in kept if e.time // 60_000 > now_minute - 30]
+    assert sum(m["events"] for m in realtime["perMinute"]) == len(recent)
+    last5 = {e.event["userId"] for e in kept if e.time // 60_000 > now_minute - 5}
+    assert realtime["visitors"] == len(last5)
 
 
 def test_hostile_filter_matches_nothing_and_never_errors(

@@ -11,6 +11,7 @@ from tracking_system.common import rollups, zones
 from tracking_system.common.errors import InvalidInput
 from tracking_system.common.zones import day_start_ms, today_in
 from tracking_system.tracking.ingest.validation import has_control_chars
+from tracking_system.tracking.stats import filters
 
 MAX_DAYS = 366
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -19,10 +20,7 @@ MAX_LIMIT = 1000
 # would fall outside what the calendar arithmetic can represent.
 FIRST_DAY = date(1970, 1, 1)
 LAST_DAY = date(9998, 12, 31)
-FILTER_DIMENSIONS = frozenset(
-    {"eventName", "page", "referrerDomain", "utmSource", "utmMedium", "utmCampaign", "browser",
-     "os", "device", "country", "userId", "sessionId"}
-)  # fmt: skip
+FILTER_DIMENSIONS = filters.SESSION_FILTERS | filters.EVENT_FILTERS
 BREAKDOWN_DIMENSIONS = frozenset(rollups.DIMENSIONS)
 
 

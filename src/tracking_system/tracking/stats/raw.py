@@ -10,7 +10,8 @@ from redis.exceptions import ResponseError
 
 from tracking_system.common import keys
 from tracking_system.common.errors import ServiceUnavailable
-from tracking_system.common.search import site_clause, tag_clause
+from tracking_system.common.search import escape_tag, site_clause, tag_clause
+from tracking_system.tracking.stats.filters import Filters, Split, equals, field_of, split
 
 # The time limit of one raw query in Redis, past which it is abandoned with 503. RediSearch's own
 # default (500 ms, "return") would silently hand back partial results.
@@ -21,37 +22,97 @@ MAX_ROWS = 100_000
 # look this far beyond the period on both sides.
 SESSION_MARGIN_MS = 6 * 3600 * 1000
 PAGE_VIEW = "PAGE_VIEW"
+# Sessions named in one query when a session-level filter has to be joined to events.
+SESSIONS_PER_QUERY = 500
 
 
-def field_of(dimension: str) -> str:
-    """The hash field behind a filter or breakdown dimension."""
-    if dimension == "page":
-        return "path"
-    if dimension.startswith("context."):
-        return "ctx_" + dimension.removeprefix("context.")
-    return dimension
-
-
-def event_query(site_id: str, start_ms: int, end_ms: int,
-                filters: list[tuple[str, str]]) -> str:  # fmt: skip
-    """The site's non-bot events in [start, end) matching the indexed filters; context
-    filters are not indexed and are applied after loading (see _context_filter_steps)."""
+def event_query(site_id: str, start_ms: int, end_ms: int, indexed: Filters | None = None) -> str:
+    """The site's non-bot events in [start, end) whose indexed fields equal the values given."""
     parts = [site_clause(site_id), f"@eventTime:[{start_ms} ({end_ms}]", "-@bot:{1}"]
-    parts += [tag_clause(field_of(dimension), value) for dimension, value in filters
-              if not dimension.startswith("context.")]  # fmt: skip
+    parts += [tag_clause(field, value) for field, value in indexed or ()]
     return " ".join(parts)
 
 
-def _context_filter_steps(filters: list[tuple[str, str]]) -> list[str]:
+def _loaded_filter_steps(split: Split) -> list[str]:
+    """Event filters on fields the index lacks (context keys), applied after loading them."""
     steps: list[str] = []
-    for dimension, value in filters:
-        if dimension.startswith("context."):
-            field = field_of(dimension)
-            literal = value.replace("\\", "\\\\").replace("'", "\\'")
-            # Events without the key have no value: exists() keeps them out without an error.
-            steps += ["LOAD", "1", f"@{field}",
-                      "FILTER", f"exists(@{field}) && @{field} == '{literal}'"]  # fmt: skip
+    for field, value in split.loaded:
+        steps += ["LOAD", "1", f"@{field}", "FILTER", equals(field, value)]
     return steps
+
+
+def _event_level(site_id: str, start_ms: int, end_ms: int,
+                 split: Split) -> tuple[str, list[str]]:  # fmt: skip
+    """(query, steps) selecting the events that every event filter holds for."""
+    return event_query(site_id, start_ms, end_ms, split.indexed), _loaded_filter_steps(split)
+
+
+def _first_value(dimension: str, alias: str) -> list[str]:
+    """A reducer taking the session's value of a session-level dimension."""
+    if dimension == "entryPage":
+        return ["REDUCE", "FIRST_VALUE", "4", "@path", "BY", "@pvfirst", "ASC", "AS", alias]
+    if dimension == "exitPage":
+        return ["REDUCE", "FIRST_VALUE", "4", "@path", "BY", "@pvlast", "DESC", "AS", alias]
+    field = field_of(dimension)
+    return ["REDUCE", "FIRST_VALUE", "4", f"@{field}", "BY", "@eventTime", "ASC", "AS", alias]
+
+
+def _has_value(dimension: str, alias: str) -> str:
+    """True when the session has a value of the dimension (a page view, for entry and exit)."""
+    condition = f"exists(@{alias}) && @{alias} != ''"
+    return condition + (" && @pvs > 0" if dimension in ("entryPage", "exitPage") else "")
+
+
+def _session_steps(split: Split, *, start_ms: int, end_ms: int, value: str | None = None,
+                   in_period: bool = False) -> list[str]:  # fmt: skip
+    """Steps grouping the events by session into first, last, n, pvs, uid (and `value`, the
+    breakdown dimension's value) and keeping the sessions the filters select.
+
+    By default those are the sessions that started in [start, end) and hold a matching event;
+    with `in_period`, those with a matching event in [start, end), counted in `ev` and `evpv`
+    (their matching events and page views in the period)."""
+    dimensions = [d for d, _ in split.session] + ([value] if value else [])
+    fields = {"eventName", "sessionId", "userId"} | {field_of(d) for d, _ in split.event}
+    fields |= {"path" if d in ("entryPage", "exitPage") else field_of(d) for d in dimensions}
+    steps = ["LOAD", str(len(fields)), *(f"@{f}" for f in sorted(fields)),
+             "APPLY", f"@eventName == '{PAGE_VIEW}'", "AS", "pv"]  # fmt: skip
+    if "entryPage" in dimensions:  # order page views first, by time
+        steps += ["APPLY", "@eventTime + (1 - @pv) * 1e15", "AS", "pvfirst"]
+    if "exitPage" in dimensions:  # order page views last, by time
+        steps += ["APPLY", "@eventTime * @pv", "AS", "pvlast"]
+    match = split.event_match()
+    if in_period:
+        steps += ["APPLY", f"@eventTime >= {start_ms} && @eventTime < {end_ms} && {match}",
+                  "AS", "inp", "APPLY", "@inp * @pv", "AS", "inpv"]  # fmt: skip
+    elif split.event:
+        steps += ["APPLY", match, "AS", "m"]
+    steps += ["GROUPBY", "1", "@sessionId",
+              "REDUCE", "MIN", "1", "@eventTime", "AS", "first",
+              "REDUCE", "MAX", "1", "@eventTime", "AS", "last",
+              "REDUCE", "COUNT", "0", "AS", "n",
+              "REDUCE", "SUM", "1", "@pv", "AS", "pvs",
+              "REDUCE", "FIRST_VALUE", "1", "@userId", "AS", "uid"]  # fmt: skip
+    for i, dimension in enumerate(dimensions):
+        steps += _first_value(dimension, f"s{i}")
+    if in_period:
+        steps += ["REDUCE", "SUM", "1", "@inp", "AS", "ev", "REDUCE", "SUM", "1", "@inpv", "AS",
+                  "evpv"]  # fmt: skip
+        conditions = ["@ev > 0"]
+    else:
+        conditions = [f"@first >= {start_ms} && @first < {end_ms}"]
+        if split.event:
+            steps += ["REDUCE", "SUM", "1", "@m", "AS", "mm"]
+            conditions.append("@mm > 0")
+    for i, (dimension, wanted) in enumerate(split.session):
+        conditions.append(_has_value(dimension, f"s{i}") + " && " + equals(f"s{i}", wanted))
+    if value:
+        conditions.append(_has_value(value, f"s{len(split.session)}"))
+    return [*steps, "FILTER", " && ".join(conditions)]
+
+
+def _session_query(site_id: str, start_ms: int, end_ms: int) -> str:
+    """Every non-bot event of the site near [start, end): sessions are taken whole."""
+    return event_query(site_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS)
 
 
 async def aggregate(redis: aioredis.Redis, query: str, *steps: str) -> list[dict[str, str]]:
@@ -81,38 +142,38 @@ def _int(row: dict[str, str], key: str) -> int:
 
 
 async def totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
-                 filters: list[tuple[str, str]]) -> dict[str, int]:  # fmt: skip
-    """events, pageviews, users, sessions in [start, end)."""
-    query = event_query(site_id, start_ms, end_ms, filters)
-    rows = await aggregate(
-        redis, query, *_context_filter_steps(filters),
-        "LOAD", "3", "@eventName", "@userId", "@sessionId",
-        "APPLY", f"@eventName == '{PAGE_VIEW}'", "AS", "pv",
-        "GROUPBY", "0",
-        "REDUCE", "COUNT", "0", "AS", "events",
-        "REDUCE", "SUM", "1", "@pv", "AS", "pageviews",
-        "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
-        "REDUCE", "COUNT_DISTINCT", "1", "@sessionId", "AS", "sessions",
-    )  # fmt: skip
+                 filters: Filters) -> dict[str, int]:  # fmt: skip
+    """events, pageviews, users, sessions in [start, end) under the filters."""
+    kinds = split(filters)
+    if kinds.session:
+        query, steps = _session_query(site_id, start_ms, end_ms), _session_steps(
+            kinds, start_ms=start_ms, end_ms=end_ms, in_period=True)  # fmt: skip
+        steps += ["GROUPBY", "0",
+                  "REDUCE", "SUM", "1", "@ev", "AS", "events",
+                  "REDUCE", "SUM", "1", "@evpv", "AS", "pageviews",
+                  "REDUCE", "COUNT_DISTINCT", "1", "@uid", "AS", "users",
+                  "REDUCE", "COUNT", "0", "AS", "sessions"]  # fmt: skip
+    else:
+        query, steps = _event_level(site_id, start_ms, end_ms, kinds)
+        steps += ["LOAD", "3", "@eventName", "@userId", "@sessionId",
+                  "APPLY", f"@eventName == '{PAGE_VIEW}'", "AS", "pv",
+                  "GROUPBY", "0",
+                  "REDUCE", "COUNT", "0", "AS", "events",
+                  "REDUCE", "SUM", "1", "@pv", "AS", "pageviews",
+                  "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
+                  "REDUCE", "COUNT_DISTINCT", "1", "@sessionId", "AS", "sessions"]  # fmt: skip
+    rows = await aggregate(redis, query, *steps)
     row = rows[0] if rows else {}
     return {k: _int(row, k) for k in ("events", "pageviews", "users", "sessions")}
 
 
 async def session_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
-                         filters: list[tuple[str, str]]) -> dict[str, int]:  # fmt: skip
-    """started, bounces, dur (ms) of the sessions whose first event is in [start, end)."""
-    query = event_query(site_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
-                           filters)  # fmt: skip
+                         filters: Filters) -> dict[str, int]:  # fmt: skip
+    """started, bounces, dur (ms) of the selected sessions that began in [start, end): each
+    session whole, whichever of its events matched."""
+    steps = _session_steps(split(filters), start_ms=start_ms, end_ms=end_ms)
     rows = await aggregate(
-        redis, query, *_context_filter_steps(filters),
-        "LOAD", "2", "@eventName", "@sessionId",
-        "APPLY", f"@eventName == '{PAGE_VIEW}'", "AS", "pv",
-        "GROUPBY", "1", "@sessionId",
-        "REDUCE", "COUNT", "0", "AS", "n",
-        "REDUCE", "SUM", "1", "@pv", "AS", "pvs",
-        "REDUCE", "MIN", "1", "@eventTime", "AS", "first",
-        "REDUCE", "MAX", "1", "@eventTime", "AS", "last",
-        "FILTER", f"@first >= {start_ms} && @first < {end_ms}",
+        redis, _session_query(site_id, start_ms, end_ms), *steps,
         "APPLY", "@last - @first", "AS", "dur",
         "APPLY", "@n == 1 && @pvs == 1", "AS", "bounce",
         "GROUPBY", "0",
@@ -124,24 +185,92 @@ async def session_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, 
     return {k: _int(row, k) for k in ("started", "bounces", "dur")}
 
 
+async def top_by_session(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
+                         filters: Filters, dimension: str,
+                         limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """value, count (sessions), visitors for a session-level dimension: the value of each
+    selected session that began in the period (entryPage: its first page view; exitPage: its
+    last)."""
+    steps = _session_steps(split(filters), start_ms=start_ms, end_ms=end_ms, value=dimension)
+    rows = await aggregate(
+        redis, _session_query(site_id, start_ms, end_ms), *steps,
+        "GROUPBY", "1", f"@s{len(split(filters).session)}",
+        "REDUCE", "COUNT", "0", "AS", "count",
+        "REDUCE", "COUNT_DISTINCT", "1", "@uid", "AS", "visitors",
+        "SORTBY", "4", "@count", "DESC", f"@s{len(split(filters).session)}", "ASC",
+        "MAX", str(limit),
+    )  # fmt: skip
+    alias = f"s{len(split(filters).session)}"
+    return [
+        {"value": row[alias], "count": _int(row, "count"), "visitors": _int(row, "visitors")}
+        for row in rows
+        if row.get(alias)
+    ]
+
+
+async def _selected_sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
+                             kinds: Split) -> list[list[str]]:  # fmt: skip
+    """The sessions with a matching event in [start, end), in groups that never split one
+    visitor's sessions (so distinct visitors add up over the groups)."""
+    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, in_period=True)
+    rows = await aggregate(redis, _session_query(site_id, start_ms, end_ms), *steps,
+                           "LIMIT", "0", str(MAX_ROWS))  # fmt: skip
+    if len(rows) >= MAX_ROWS:
+        raise ServiceUnavailable(TOO_LONG, retry_after=10)
+    by_user: dict[str, list[str]] = {}
+    for row in rows:
+        by_user.setdefault(row.get("uid", ""), []).append(row["sessionId"])
+    groups: list[list[str]] = [[]]
+    for sessions in by_user.values():
+        if len(groups[-1]) >= SESSIONS_PER_QUERY:
+            groups.append([])
+        groups[-1].extend(sessions)
+    return [g for g in groups if g]
+
+
+def _sessions_clause(sessions: list[str]) -> str:
+    """`@sessionId:{a | b | ...}`."""
+    return "@sessionId:{" + " | ".join(escape_tag(s) for s in sessions) + "}"
+
+
+async def _in_sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
+                       kinds: Split, steps: list[str]) -> list[list[dict[str, str]]]:  # fmt: skip
+    """`steps` run over the matching events of the selected sessions, one group at a time."""
+    groups = await _selected_sessions(redis, site_id, start_ms, end_ms, kinds)
+    query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
+    return [await aggregate(redis, query + " " + _sessions_clause(group), *filter_steps, *steps)
+            for group in groups]  # fmt: skip
+
+
 async def top_by_event(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
-                       filters: list[tuple[str, str]], dimension: str, limit: int,
+                       filters: Filters, dimension: str, limit: int,
                        page_views_only: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """value, count (events), users, sessions grouped by an event-level dimension."""
-    query = event_query(site_id, start_ms, end_ms, filters)
+    kinds = split(filters)
     if page_views_only:
-        query += " " + tag_clause("eventName", PAGE_VIEW)
+        kinds = Split(session=kinds.session, event=[*kinds.event, ("eventName", PAGE_VIEW)])
     field = field_of(dimension)
-    rows = await aggregate(
-        redis, query, *_context_filter_steps(filters),
-        "LOAD", "3", f"@{field}", "@userId", "@sessionId",
-        "FILTER", f"exists(@{field})",
-        "GROUPBY", "1", f"@{field}",
-        "REDUCE", "COUNT", "0", "AS", "count",
-        "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
-        "REDUCE", "COUNT_DISTINCT", "1", "@sessionId", "AS", "sessions",
-        "SORTBY", "4", "@count", "DESC", f"@{field}", "ASC", "MAX", str(limit),
-    )  # fmt: skip
+    steps = ["LOAD", "3", f"@{field}", "@userId", "@sessionId",
+             "FILTER", f"exists(@{field})",
+             "GROUPBY", "1", f"@{field}",
+             "REDUCE", "COUNT", "0", "AS", "count",
+             "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
+             "REDUCE", "COUNT_DISTINCT", "1", "@sessionId", "AS", "sessions"]  # fmt: skip
+    if kinds.session:
+        totals: dict[str, dict[str, int]] = {}
+        for rows in await _in_sessions(redis, site_id, start_ms, end_ms, kinds,
+                                       [*steps, "LIMIT", "0", str(MAX_ROWS)]):  # fmt: skip
+            for row in rows:
+                total = totals.setdefault(row.get(field, ""), dict.fromkeys(
+                    ("count", "users", "sessions"), 0))  # fmt: skip
+                for key in total:
+                    total[key] += _int(row, key)
+        ranked = sorted(totals.items(), key=lambda item: (-item[1]["count"], item[0]))[:limit]
+        return [{"value": value, **numbers} for value, numbers in ranked]
+    query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
+    rows = await aggregate(redis, query, *filter_steps, *steps,
+                           "SORTBY", "4", "@count", "DESC", f"@{field}", "ASC",
+                           "MAX", str(limit))  # fmt: skip
     return [
         {"value": row.get(field, ""), "count": _int(row, "count"), "users": _int(row, "users"),
          "sessions": _int(row, "sessions")}
@@ -149,55 +278,43 @@ async def top_by_event(redis: aioredis.Redis, *, site_id: str, start_ms: int, en
     ]  # fmt: skip
 
 
-async def top_by_session(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
-                         filters: list[tuple[str, str]], dimension: str,
-                         limit: int) -> list[dict[str, Any]]:  # fmt: skip
-    """value, count (sessions), visitors for a session-level dimension: taken from the first
-    event of each session (entryPage: its first page view; exitPage: its last)."""
-    query = event_query(site_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS,
-                           filters)  # fmt: skip
-    steps = list(_context_filter_steps(filters))
-    field, order = field_of(dimension), "ASC"
-    if dimension in ("entryPage", "exitPage"):
-        # A session's entry page is its first page view, its exit page its last.
-        query += " " + tag_clause("eventName", PAGE_VIEW)
-        field, order = "path", ("ASC" if dimension == "entryPage" else "DESC")
-    steps += ["LOAD", "3", f"@{field}", "@userId", "@sessionId",
-              "GROUPBY", "1", "@sessionId",
-              "REDUCE", "MIN", "1", "@eventTime", "AS", "first",
-              "REDUCE", "FIRST_VALUE", "4", f"@{field}", "BY", "@eventTime", order, "AS", "value",
-              "REDUCE", "FIRST_VALUE", "1", "@userId", "AS", "uid"]  # fmt: skip
-    steps += [
-        "FILTER", f"@first >= {start_ms} && @first < {end_ms}",
-        "FILTER", "exists(@value) && @value != ''",
-        "GROUPBY", "1", "@value",
-        "REDUCE", "COUNT", "0", "AS", "count",
-        "REDUCE", "COUNT_DISTINCT", "1", "@uid", "AS", "visitors",
-        "SORTBY", "4", "@count", "DESC", "@value", "ASC", "MAX", str(limit),
-    ]  # fmt: skip
-    rows = await aggregate(redis, query, *steps)
-    return [
-        {"value": row["value"], "count": _int(row, "count"), "visitors": _int(row, "visitors")}
-        for row in rows
-        if row.get("value")  # a session whose first event lacks the attribute
-    ]
-
-
 async def minutes(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
-                  filters: list[tuple[str, str]]) -> tuple[int, dict[int, int]]:  # fmt: skip
+                  filters: Filters) -> tuple[int, dict[int, int]]:  # fmt: skip
     """(distinct users in the last 5 minutes of the window, events per UTC minute)."""
-    query = event_query(site_id, start_ms, end_ms, filters)
-    rows = await aggregate(
-        redis, query, *_context_filter_steps(filters),
-        "APPLY", "floor(@eventTime / 60000)", "AS", "minute",
-        "GROUPBY", "1", "@minute", "REDUCE", "COUNT", "0", "AS", "events",
-        "LIMIT", "0", "100",
-    )  # fmt: skip
+    kinds = split(filters)
+    per_minute_steps = ["APPLY", "floor(@eventTime / 60000)", "AS", "minute",
+                        "GROUPBY", "1", "@minute", "REDUCE", "COUNT", "0", "AS", "events",
+                        "LIMIT", "0", "100"]  # fmt: skip
+    recent_steps = [
+        "APPLY",
+        f"@eventTime >= {end_ms - 5 * 60_000}",
+        "AS",
+        "recent",
+        "FILTER",
+        "@recent == 1",
+        "LOAD",
+        "1",
+        "@userId",
+        "GROUPBY",
+        "0",
+        "REDUCE",
+        "COUNT_DISTINCT",
+        "1",
+        "@userId",
+        "AS",
+        "users",
+    ]
+    if kinds.session:
+        per_minute: dict[int, int] = {}
+        for rows in await _in_sessions(redis, site_id, start_ms, end_ms, kinds, per_minute_steps):
+            for row in rows:
+                minute = _int(row, "minute")
+                per_minute[minute] = per_minute.get(minute, 0) + _int(row, "events")
+        users = sum(_int(rows[0], "users") for rows in await _in_sessions(
+            redis, site_id, start_ms, end_ms, kinds, recent_steps) if rows)  # fmt: skip
+        return users, per_minute
+    query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
+    rows = await aggregate(redis, query, *filter_steps, *per_minute_steps)
+    recent = await aggregate(redis, query, *filter_steps, *recent_steps)
     per_minute = {_int(row, "minute"): _int(row, "events") for row in rows}
-    recent_query = event_query(site_id, end_ms - 5 * 60_000, end_ms, filters)
-    users = await aggregate(
-        redis, recent_query, *_context_filter_steps(filters),
-        "LOAD", "1", "@userId",
-        "GROUPBY", "0", "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
-    )  # fmt: skip
-    return (_int(users[0], "users") if users else 0), per_minute
+    return (_int(recent[0], "users") if recent else 0), per_minute
