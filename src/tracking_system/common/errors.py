@@ -87,6 +87,11 @@ def error_response(
     )
 
 
+def app_error_response(exc: AppError) -> JsonResponse:
+    """The answer to an error of the hierarchy (routes served without the framework use it too)."""
+    return error_response(exc.status_code, exc.errors, exc.headers)
+
+
 def field_errors(exc: RequestValidationError) -> dict[str, str]:
     """Turn pydantic's error list into the contract's `{field: message}` map."""
     out: dict[str, str] = {}
@@ -104,7 +109,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JsonResponse:
-        return error_response(exc.status_code, exc.errors, exc.headers)
+        return app_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JsonResponse:

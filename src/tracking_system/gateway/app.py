@@ -42,6 +42,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ),
             auto_decompress=False,
             skip_auto_headers=("User-Agent",),
+            cookie_jar=aiohttp.DummyCookieJar(),  # a proxy keeps no cookies of its own
         )
         redis = create_client(settings.redis_url, max_connections=16)
         app.state.settings = settings
@@ -74,7 +75,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
     )
     # Added innermost first: security headers wrap everything, the path check refuses ambiguous
-    # paths before anything else reads them, CORS answers preflights.
+    # paths before anything else reads them, CORS answers preflights, and public ingestion
+    # POSTs leave for the tracking service before the router.
+    app.add_middleware(api.IngestFastPath)
     app.add_middleware(CorsMiddleware, dashboard_origins=settings.cors_origins)
     app.add_middleware(PathGuardMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -7,8 +7,9 @@ import secrets
 import aiohttp
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tracking_system.common.errors import NotFound, ServiceUnavailable
+from tracking_system.common.errors import AppError, NotFound, ServiceUnavailable, app_error_response
 from tracking_system.common.http import read_body
 from tracking_system.common.internal import (
     ACCOUNT_ID_HEADER,
@@ -18,7 +19,7 @@ from tracking_system.common.internal import (
 )
 from tracking_system.gateway import proxy
 from tracking_system.gateway.auth import Authenticator
-from tracking_system.gateway.routing import USERS, resolve
+from tracking_system.gateway.routing import USERS, Route, is_public_ingest, resolve
 from tracking_system.gateway.settings import GatewaySettings
 
 router = APIRouter()
@@ -42,14 +43,19 @@ def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str:
 @router.api_route("/api/v1/{path:path}", methods=METHODS, include_in_schema=False)
 async def forward_api(request: Request) -> Response:
     """Authenticate when the route needs it, then forward to the owning service."""
+    route = resolve(request.method, request.url.path)
+    if route is None:
+        raise NotFound("No such API route")
+    return await forward_request(request, route)
+
+
+async def forward_request(request: Request, route: Route) -> Response:
+    """The request sent on to the route's service with the gateway's own headers."""
     # Every API request passes here: app state is read directly, not through dependencies.
     state = request.app.state
     settings: GatewaySettings = state.settings
     http: aiohttp.ClientSession = state.http
     auth: Authenticator = state.auth
-    route = resolve(request.method, request.url.path)
-    if route is None:
-        raise NotFound("No such API route")
     trusted = {
         INTERNAL_TOKEN_HEADER: settings.internal_secret,
         REQUEST_ID_HEADER: request.headers.get(REQUEST_ID_HEADER) or secrets.token_hex(8),
@@ -75,3 +81,33 @@ async def forward_api(request: Request) -> Response:
             every=settings.live_recheck_seconds,
         )
     return response
+
+
+class IngestFastPath:
+    """Public ingestion POSTs forwarded without the framework's routing and request handling,
+    which cost the gateway half its time per event (py-spy, `benchmarks.ingest`). Mounted inside
+    the CORS, path and security-header middleware, so the answers carry the same headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = _public_ingest_route(scope)
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            response = await forward_request(Request(scope, receive), route)
+        except AppError as exc:
+            response = app_error_response(exc)
+        await response(scope, receive, send)
+
+
+def _public_ingest_route(scope: Scope) -> Route | None:
+    """The route of a public ingestion POST whose path is exactly as sent, else None."""
+    if scope["type"] != "http" or scope["method"] != "POST":
+        return None
+    path: str = scope["path"]
+    if not is_public_ingest("POST", path) or scope.get("raw_path", b"") != path.encode():
+        return None
+    return resolve("POST", path)
