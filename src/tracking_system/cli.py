@@ -180,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run one worker process")
     sub.add_parser("migrate", help="bring data of an earlier release to the current layout")
     sub.add_parser("redis", help="run the embedded Redis Stack alone, in the foreground")
+    openapi = sub.add_parser(
+        "openapi", help="print the public OpenAPI document (built offline: no Redis, no service)"
+    )
+    openapi.add_argument("-o", "--output", help="write it to this file instead of stdout")
     demo = sub.add_parser(
         "demo",
         help="create a demo account and send it weeks of realistic traffic (needs `up` running)",
@@ -213,4 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tracking_system import demo
 
         return demo.main(args)
+    if args.command == "openapi":
+        from tracking_system import openapi_doc
+
+        return openapi_doc.main(["--output", args.output] if args.output else [])
     return run_redis()

@@ -1,17 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
 import { apiFetch } from './client';
+import type { components } from './schema.gen';
 
-export type ComponentState = {
-  status: 'up' | 'down';
-  [detail: string]: unknown;
-};
+/** One part of the system: `status`, and what is known of it (latency, the worker's lag...). */
+export type ComponentState = components['schemas']['HealthComponent'];
 
 export type HealthComponentName = 'redis' | 'users' | 'tracking' | 'worker';
 
-export interface Health {
-  status: 'ok' | 'degraded';
-  components: Partial<Record<HealthComponentName, ComponentState>> & Record<string, ComponentState>;
-}
+/** GET /api/v1/health: `components` has gateway, redis, users, tracking and worker. */
+export type Health = components['schemas']['Health'];
 
 export const healthKey = ['health'] as const;
 

@@ -1,117 +1,47 @@
-/** Payload shapes of the public API (see API.md). */
+/**
+ * Payload shapes of the public API (see API.md), derived from `schema.gen.ts`: the types
+ * openapi-typescript generates from the public OpenAPI document (`make types` regenerates it;
+ * `make test` fails when it no longer matches the services' response models).
+ */
+import type { components } from './schema.gen';
 
-export interface User {
-  id: string;
-  name: string;
-  email: string;
-  apiKey: string;
-  timezone: string;
-  allowedOrigins: string[];
-  createdAt: string;
-  updatedAt: string | null;
-}
+type Schemas = components['schemas'];
+
+export type User = Schemas['UserOut'];
 
 /** A tracked site of the account; the first one (oldest) is what `user.apiKey`/`timezone` describe. */
-export interface Site {
-  id: string;
-  name: string;
-  /** Host name, lower-cased, without scheme, port or `www.`; null until set. */
-  domain: string | null;
-  apiKey: string;
-  timezone: string;
-  allowedOrigins: string[];
-  createdAt: string;
-  updatedAt: string | null;
-}
+export type Site = Schemas['SiteOut'];
 
-export interface SessionPayload {
-  user: User;
-  accessToken: string;
-  refreshToken: string;
-  expiresOn: string;
-}
+export type SessionPayload = Schemas['SessionOut'];
 
-export interface Overview {
-  eventsRecorded: { today: number; thisMonth: number; lifetime?: number };
-  activeUsers: { today: number; thisMonth: number };
-}
+export type Overview = Schemas['Overview'];
 
-export interface DailyPoint {
-  day: string;
-  events: number;
-  pageviews: number;
-  users: number;
-  sessions: number;
-}
+export type DailyPoint = Schemas['DailyPoint'];
 
-export interface EventRow {
-  eventName: string;
-  count: number;
-  users: number;
-  sessions: number;
-}
+export type EventRow = Schemas['EventRow'];
 
-export interface PageRow {
-  page: string;
-  count: number;
-  users: number;
-  sessions: number;
-}
+export type PageRow = Schemas['PageRow'];
 
-export interface SummaryValues {
-  visitors: number;
-  sessions: number;
-  pageviews: number;
-  events: number;
-  bounceRate: number;
-  avgSessionDuration: number;
-  viewsPerSession: number;
-}
+export type SummaryValues = Schemas['SummaryNumbers'];
 
-export interface Summary extends SummaryValues {
-  previous: SummaryValues | null;
-}
+export type Summary = Schemas['Summary'];
 
-export interface BreakdownRow {
-  value: string | null;
-  count: number;
-  visitors: number;
-}
+export type BreakdownRow = Schemas['BreakdownRow'];
 
-export interface Realtime {
-  visitors: number;
-  perMinute: Array<{ minute: string | number; events: number }>;
-}
+export type Realtime = Schemas['Realtime'];
 
-/** An event as stored (the explorer and the live feed). */
-export interface StoredEvent {
-  id?: string;
-  eventId?: string;
-  sessionId?: string;
-  userId?: string;
-  eventTime?: number | string;
-  eventName?: string;
-  page?: string;
-  referrer?: string;
-  browser?: string;
-  os?: string;
-  device?: string;
-  country?: string;
-  context?: Record<string, unknown> | null;
-  [field: string]: unknown;
-}
+/** An event as stored, as the explorer returns it: every column, null where the event has none. */
+export type ExplorerEvent = Schemas['StoredEvent'];
 
-export interface EventsPage {
-  items: StoredEvent[];
-  nextCursor: string | null;
-}
+/**
+ * An event as stored, from the explorer (an `ExplorerEvent`) or the live feed, whose messages
+ * carry a subset of the columns (the SSE payload is not described by the OpenAPI document).
+ */
+export type StoredEvent = Partial<ExplorerEvent> & { [field: string]: unknown };
 
-export interface IngestResult {
-  accepted: number;
-  rejected: Array<{ index: number; errors: Record<string, unknown> }>;
-  /** Accepted but left out of every number, by reason (`{bot: 1}`); `{}` when none. */
-  excluded?: Record<string, number>;
-}
+export type EventsPage = Schemas['EventsPage'];
+
+export type IngestResult = Schemas['IngestResult'];
 
 export type BreakdownDimension =
   | 'page'
@@ -132,7 +62,4 @@ export type BreakdownDimension =
 export type RefusalReason = 'retired_key' | 'origin' | 'rate_limited' | 'invalid' | 'backlog';
 
 /** Events of the site refused at ingestion, by reason, over the last 60 minutes and 24 hours. */
-export interface Refusals {
-  lastHour: Partial<Record<RefusalReason, number>>;
-  last24h: Partial<Record<RefusalReason, number>>;
-}
+export type Refusals = { [K in keyof Schemas['Refused']]: Partial<Record<RefusalReason, number>> };

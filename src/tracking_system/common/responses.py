@@ -6,13 +6,14 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 T = TypeVar("T")
 
 
-class JsonResponse(Response):
-    """application/json rendered by orjson."""
+class JsonResponse(JSONResponse):
+    """application/json rendered by orjson. A JSONResponse, so a route that names it as its
+    `response_class` still has its `response_model` described in the OpenAPI document."""
 
     media_type = "application/json"
 

@@ -42,14 +42,62 @@ class PublicOpenApi:
             return loaded
 
 
+# The gateway's own /api/v1/health answer (gateway/routes/health.py), described by hand: the
+# gateway has no response models of its own.
+_HEALTH_SCHEMAS: dict[str, Any] = {
+    "HealthComponent": {
+        "title": "HealthComponent",
+        "type": "object",
+        "description": "One part of the system: `status` always; the rest when known "
+        "(latencyMs for Redis and the services; consumers, lag, pending and deadLetters for "
+        "the worker; error or reason when it cannot be told).",
+        "properties": {
+            "status": {"type": "string", "enum": ["up", "down", "unknown"]},
+            "latencyMs": {"type": "number"},
+            "error": {"type": "string"},
+            "reason": {"type": "string"},
+            "consumers": {"type": "integer"},
+            "lag": {"type": "integer"},
+            "pending": {"type": "integer"},
+            "deadLetters": {"type": "integer"},
+        },
+        "required": ["status"],
+    },
+    "Health": {
+        "title": "Health",
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "degraded"]},
+            "components": {
+                "type": "object",
+                "description": "gateway, redis, users, tracking and worker",
+                "additionalProperties": {"$ref": "#/components/schemas/HealthComponent"},
+            },
+        },
+        "required": ["status", "components"],
+    },
+    "Envelope_Health_": {
+        "title": "Envelope[Health]",
+        "type": "object",
+        "properties": {
+            "data": {"$ref": "#/components/schemas/Health"},
+            "errors": {"type": "null", "default": None},
+        },
+        "required": ["data"],
+    },
+}
+_HEALTH_ANSWER = {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope_Health_"}}}
+
+
 def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
     """One document with the public paths of all services."""
     paths: dict[str, Any] = {"/api/v1/health": {"get": {
         "summary": "State of Redis, the services and the worker",
         "tags": ["system"], "security": [],
-        "responses": {"200": {"description": "All up"}, "503": {"description": "Degraded"}},
+        "responses": {"200": {"description": "All up", "content": _HEALTH_ANSWER},
+                      "503": {"description": "Degraded", "content": _HEALTH_ANSWER}},
     }}}  # fmt: skip
-    schemas: dict[str, Any] = {}
+    schemas: dict[str, Any] = dict(_HEALTH_SCHEMAS)
     for doc in documents:
         schemas.update(doc.get("components", {}).get("schemas", {}))
         for path, operations in doc.get("paths", {}).items():

@@ -1,8 +1,11 @@
-"""Response bodies of the stats API, so the OpenAPI document describes every payload."""
+"""Response bodies of the stats, events and ingestion API, so the OpenAPI document describes
+every payload (and the dashboard's types are generated from it)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any
+
+from pydantic import BaseModel, Field
 
 
 class EventsRecorded(BaseModel):
@@ -76,3 +79,55 @@ class Realtime(BaseModel):
 class Refused(BaseModel):
     lastHour: dict[str, int]
     last24h: dict[str, int]
+
+
+class StoredEvent(BaseModel):
+    """An event as stored, as the explorer lists it (the export's columns, in this order):
+    every field is present, null where the event has none."""
+
+    # The fields are explorer.COLUMNS, in that order (tests/gateway/test_openapi_complete.py).
+
+    id: str = Field(description="The stored event's id (a ULID)")
+    eventId: str | None
+    eventTime: int | float | None = Field(description="Epoch milliseconds")
+    eventName: str | None
+    page: str | None
+    path: str | None
+    userId: str | None
+    sessionId: str | None
+    referrer: str | None
+    referrerDomain: str | None
+    utmSource: str | None
+    utmMedium: str | None
+    utmCampaign: str | None
+    browser: str | None
+    os: str | None
+    device: str | None
+    country: str | None
+    bot: bool
+    createdAt: int | float | None = Field(description="Epoch milliseconds when it was stored")
+    context: dict[str, Any] | None
+
+
+class EventsPage(BaseModel):
+    """One page of the explorer; pass `nextCursor` back as `cursor` (null after the last page)."""
+
+    items: list[StoredEvent]
+    nextCursor: str | None
+
+
+class RejectedEvent(BaseModel):
+    """An event of a batch refused by validation: its index and one message per field."""
+
+    index: int
+    errors: dict[str, str]
+
+
+class IngestResult(BaseModel):
+    """What ingestion accepted (in the stream), refused, and accepted but will not count."""
+
+    accepted: int
+    rejected: list[RejectedEvent]
+    excluded: dict[str, int] = Field(
+        description='Accepted but left out of every number, by reason: `{"bot": 1}`, `{}` if none'
+    )

@@ -42,13 +42,13 @@ function EventRows({ items }: { items: StoredEvent[] }) {
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTimestamp(event.eventTime)}</Table.Td>
                   <Table.Td>{event.eventName}</Table.Td>
                   <Table.Td maw={260}>
-                    <Text size="sm" truncate="end" title={event.page}>
+                    <Text size="sm" truncate="end" title={event.page ?? undefined}>
                       {event.page}
                     </Text>
                   </Table.Td>
                   <Table.Td>{event.userId}</Table.Td>
                   <Table.Td maw={140}>
-                    <Text size="sm" truncate="end" title={event.sessionId}>
+                    <Text size="sm" truncate="end" title={event.sessionId ?? undefined}>
                       {event.sessionId}
                     </Text>
                   </Table.Td>

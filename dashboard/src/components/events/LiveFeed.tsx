@@ -65,7 +65,7 @@ export function LiveFeed() {
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTimestamp(event.eventTime)}</Table.Td>
                   <Table.Td>{event.eventName}</Table.Td>
                   <Table.Td maw={280}>
-                    <Text size="sm" truncate="end" title={event.page}>
+                    <Text size="sm" truncate="end" title={event.page ?? undefined}>
                       {event.page}
                     </Text>
                   </Table.Td>

@@ -8,14 +8,14 @@ from __future__ import annotations
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from tracking_system.common.errors import InvalidInput, envelope
-from tracking_system.common.responses import JsonResponse
-from tracking_system.tracking import explorer, export, live
+from tracking_system.common.responses import Envelope, JsonResponse
+from tracking_system.tracking import explorer, export, live, schemas
 from tracking_system.tracking.deps import CurrentAccount, CurrentSite, QuerySlot, RedisDep
 
 router = APIRouter(tags=["events"])
@@ -56,6 +56,9 @@ FiltersDep = Annotated[explorer.EventFilters, Depends(event_filters)]
     "/api/v1/events",
     summary="The site's events, newest first, cursor-paged",
     dependencies=[QuerySlot],
+    response_model=Envelope[schemas.EventsPage],
+    # Validated against the model, then rendered by orjson as before (same bytes, same order).
+    response_class=JsonResponse,
 )
 async def list_events(
     redis: RedisDep,
@@ -63,7 +66,7 @@ async def list_events(
     selected: FiltersDep,
     limit: Annotated[str | None, Query(max_length=32)] = None,
     cursor: Annotated[str | None, Query(max_length=256)] = None,
-) -> Response:
+) -> dict[str, Any]:
     """`{items, nextCursor}`; pass nextCursor back as `cursor` (null after the last page)."""
     items, next_cursor = await explorer.list_events(
         redis=redis,
@@ -72,13 +75,24 @@ async def list_events(
         limit=explorer.parse_limit(limit),
         cursor=cursor or None,
     )
-    return JsonResponse(envelope({"items": items, "nextCursor": next_cursor}))
+    return envelope({"items": items, "nextCursor": next_cursor})
 
 
 @router.get(
     "/api/v1/events/export",
     summary="Every matching event as CSV or NDJSON, streamed",
     dependencies=[QuerySlot],
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "An attachment: events.csv (a header row of the explorer's columns, "
+            "then one row per event) or events.ndjson (one explorer item per line)",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 async def export_events(
     redis: RedisDep,
@@ -118,7 +132,18 @@ async def export_events(
     )
 
 
-@router.get("/api/v1/events/live", summary="Server-Sent Events: each newly stored event")
+@router.get(
+    "/api/v1/events/live",
+    summary="Server-Sent Events: each newly stored event",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "An endless text/event-stream: one `data: <event JSON>` message per "
+            "stored event of the site, `: ping` comments every 15 s",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def live_events(request: Request, account: CurrentAccount, site: CurrentSite) -> Response:
     """One `data: <json>` message per stored event of the site; `: ping` every 15 s. 429 when
     the account already has LIVE_STREAMS_PER_ACCOUNT feeds open."""
