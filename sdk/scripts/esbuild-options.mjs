@@ -4,7 +4,7 @@ export const options = {
   bundle: true,
   format: 'iife',
   minify: true,
-  target: ['es2018'],
+  target: ['es2019'],
   platform: 'browser',
   legalComments: 'none',
   // Only our private names ending in `_` (tracker Deps) are shortened; the public API and the

@@ -4,7 +4,9 @@
 //
 // data- attributes: data-api-key (required), data-host (gateway base URL; default: this script's
 // origin), data-disabled (send nothing), data-respect-dnt (send nothing when Do Not Track is on),
-// data-hash-routing (hash changes are page views).
+// data-hash-routing (hash changes are page views). A Plausible or Umami tag whose src now points
+// here works as is: data-domain (Plausible) or data-website-id (Umami) name the site instead of
+// data-api-key, data-host-url (Umami) is read as data-host.
 //
 // API, window.__trk: track(name, context?), trackEvent({eventName, context?}), identify(userId),
 // setUserId(userId), reset(), page(), optOut(), optIn().
@@ -32,10 +34,12 @@ guard(() => {
     a = s ? s.dataset : {},
     has = (k: string) => a[k] != null && a[k] != 'false';
   if (stub && !stub.q) return; // loaded twice: the first copy stays in charge
-  if (!a.apiKey) return console.warn('[trk] no data-api-key: off');
+  // A site switching from Plausible or Umami keeps its tag: the site is named by its domain or id.
+  const key = a.apiKey || (a.domain ? 'domain:' + a.domain : a.websiteId && 'site:' + a.websiteId);
+  if (!key) return console.warn('[trk] no data-api-key: off');
   const [t, hide] = createTracker({
-      apiKey_: a.apiKey,
-      url_: (a.host || new URL(s!.src).origin).replace(/\/+$/, '') + '/api/v1/events',
+      apiKey_: key,
+      url_: (a.host || a.hostUrl || new URL(s!.src).origin).replace(/\/+$/, '') + '/api/v1/events',
       st_: safeStorage(() => localStorage),
       fetch_: (u, i) => fetch(u, i),
       beacon_: n.sendBeacon && ((u, b) => n.sendBeacon(u, b)),

@@ -112,6 +112,34 @@ describe('sdk.js bootstrap', () => {
     expect(p.reqs[1].events[0]).toMatchObject({ eventName: 'CLICK', context: { a: 1 } });
   });
 
+  it('names its site by data-domain, as a Plausible tag does', async () => {
+    const p = page({ domain: 'blog.example' }, { src: 'https://gw.example/js/script.outbound-links.js' });
+    p.load();
+    await tick(0);
+    expect(p.reqs[0].url).toBe('https://gw.example/api/v1/events');
+    expect(JSON.parse(p.reqs[0].init.body as string).apiKey).toBe('domain:blog.example');
+    expect(p.reqs[0].events[0]).toMatchObject({ apiKey: 'domain:blog.example', eventName: 'PAGE_VIEW' });
+    expect(p.warnings).toEqual([]);
+  });
+
+  it('names its site by data-website-id and reads data-host-url, as an Umami tag does', async () => {
+    const p = page(
+      { websiteId: '01SITE', hostUrl: 'https://stats.example/' },
+      { src: 'https://cdn.example/script.js' },
+    );
+    p.load();
+    await tick(0);
+    expect(p.reqs[0].url).toBe('https://stats.example/api/v1/events');
+    expect(p.reqs[0].events[0].apiKey).toBe('site:01SITE');
+  });
+
+  it("prefers data-api-key over the other trackers' attributes", async () => {
+    const p = page({ apiKey: 'k1', domain: 'blog.example', websiteId: '01SITE' });
+    p.load();
+    await tick(0);
+    expect(p.reqs[0].events[0].apiKey).toBe('k1');
+  });
+
   it('finds its tag without document.currentScript', async () => {
     const p = page({ apiKey: 'k1' }, { currentScript: false });
     p.load();

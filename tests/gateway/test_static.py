@@ -32,6 +32,25 @@ def test_sdk_is_served_as_javascript_to_any_site(system: System) -> None:
     assert "__trk" in response.text
 
 
+@pytest.mark.parametrize(
+    "path", ["/script.js", "/js/script.js", "/js/script.outbound-links.js",
+             "/js/script.hash.file-downloads.tagged-events.js"],
+)  # fmt: skip
+def test_the_sdk_is_served_where_plausible_and_umami_serve_their_scripts(
+    system: System, path: str
+) -> None:
+    response = httpx.get(system.gateway_url + path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/javascript")
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.content == httpx.get(system.gateway_url + "/sdk.js").content
+
+
+@pytest.mark.parametrize("path", ["/js/other.js", "/js/script.js.map", "/js/script..js"])
+def test_other_names_under_js_are_404(system: System, path: str) -> None:
+    assert httpx.get(system.gateway_url + path).status_code == 404
+
+
 @pytest.mark.parametrize("path", ["/nope", "/internal/x", "/assets/../../pyproject.toml"])
 def test_unknown_paths_are_404(system: System, path: str) -> None:
     assert httpx.get(system.gateway_url + path).status_code == 404

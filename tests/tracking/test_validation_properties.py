@@ -19,7 +19,7 @@ LIMITS = Limits()
 NOW = 1_800_000_000_000
 KEY = "ts_key"
 FIELDS = {"apiKey", "sessionId", "userId", "eventTime", "eventName", "page", "referrer",
-          "context", "eventId", "event"}  # fmt: skip
+          "userAgent", "context", "eventId", "event"}  # fmt: skip
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

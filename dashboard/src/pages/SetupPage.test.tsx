@@ -155,6 +155,42 @@ describe('SetupPage', () => {
     expect(testedSite).toBe('s2');
   });
 
+  it('gives the one-line change for Plausible, Umami and the old snippet, for the current site', async () => {
+    const sites = sitesApi();
+    mockApi((url, init) => {
+      if (url.pathname === '/api/v1/users/me') return ok(testUser);
+      if (url.pathname === '/api/v1/events') return ok({ items: [], nextCursor: null });
+      return sites.handler(url, init);
+    });
+    renderApp('/setup?site=s2');
+    const card = await screen.findByTestId('drop-in');
+    const origin = window.location.origin;
+    expect(within(card).getByText('Already using Plausible, Umami or the old snippet?')).toBeTruthy();
+    expect(screen.getByTestId('drop-in-plausible').textContent).toBe(
+      `<script defer data-domain="shop.example.com" src="${origin}/js/script.js"></script>`,
+    );
+    expect(screen.getByTestId('drop-in-umami').textContent).toBe(
+      `<script defer src="${origin}/script.js" data-website-id="s2"></script>`,
+    );
+    expect(screen.getByTestId('drop-in-seed').textContent).toBe(`${origin}/api/tracking-service/v1/public/events/`);
+    expect(
+      within(card).getByText(`init({ domain: 'shop.example.com', endpoint: '${origin}/api/event' })`),
+    ).toBeTruthy();
+    expect(screen.queryByTestId('drop-in-no-domain')).toBeNull();
+  });
+
+  it('asks for a domain before Plausible can name the site', async () => {
+    const sites = sitesApi();
+    mockApi((url, init) => {
+      if (url.pathname === '/api/v1/users/me') return ok(testUser);
+      if (url.pathname === '/api/v1/events') return ok({ items: [], nextCursor: null });
+      return sites.handler(url, init);
+    });
+    renderApp('/setup?site=s1');
+    expect((await screen.findByTestId('drop-in-no-domain')).textContent).toContain('Sites page');
+    expect(screen.getByTestId('drop-in-plausible').textContent).toContain('data-domain="YOUR-DOMAIN"');
+  });
+
   it('shows a card when events were refused in the last 24 hours, linking to the Sites page', async () => {
     const sites = sitesApi();
     const asked: URL[] = [];

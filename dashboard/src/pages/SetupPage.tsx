@@ -159,6 +159,79 @@ function TestEventButton() {
   );
 }
 
+/** The one-line changes that point a tracker a site already runs here (the drop-in routes). */
+export function dropInLines(origin: string, site: { id: string; domain: string | null; apiKey: string }) {
+  const domain = site.domain ?? 'YOUR-DOMAIN';
+  return {
+    plausible: `<script defer data-domain="${domain}" src="${origin}/js/script.js"></script>`,
+    plausibleNpm: `init({ domain: '${domain}', endpoint: '${origin}/api/event' })`,
+    umami: `<script defer src="${origin}/script.js" data-website-id="${site.id}"></script>`,
+    umamiOwn: `data-website-id="${site.id}" data-host-url="${origin}"`,
+    seed: `${origin}/api/tracking-service/v1/public/events/`,
+  };
+}
+
+/** "Already using Plausible / Umami / the old snippet?": change one line, keep the rest. */
+function DropInCard({ site }: { site: { id: string; domain: string | null; apiKey: string } }) {
+  const { link } = useCurrentSite();
+  const lines = dropInLines(window.location.origin, site);
+  return (
+    <Card withBorder padding="md" data-testid="drop-in">
+      <Stack gap="sm">
+        <Title order={2} size="h4">
+          Already using Plausible, Umami or the old snippet?
+        </Title>
+        <Text size="sm">
+          Keep your tag and change one line: events land in this site, with the same validation, bot filtering and
+          guarantees as the script above.
+        </Text>
+        {!site.domain && (
+          <Text size="sm" c="orange" data-testid="drop-in-no-domain">
+            Plausible's tags name the site by its domain: set this site's domain on the{' '}
+            <Anchor component={Link} to={link('/sites')} size="sm">
+              Sites page
+            </Anchor>{' '}
+            first.
+          </Text>
+        )}
+        <CopyField
+          label="Plausible: point the script's src here (data-domain stays)"
+          value={lines.plausible}
+          what="Plausible tag"
+          block
+          testId="drop-in-plausible"
+        />
+        <CopyField
+          label="Plausible from npm (@plausible-analytics/tracker): set the endpoint"
+          value={lines.plausibleNpm}
+          what="Plausible init"
+          block
+        />
+        <CopyField
+          label="Umami: point the script's src here, with this site's id as the website id"
+          value={lines.umami}
+          what="Umami tag"
+          block
+          testId="drop-in-umami"
+        />
+        <CopyField
+          label="Or keep Umami's own script, with these attributes"
+          value={lines.umamiOwn}
+          what="Umami attributes"
+          block
+        />
+        <CopyField
+          label="The old inline snippet: post to this URL (its API key is this site's)"
+          value={lines.seed}
+          what="old snippet URL"
+          block
+          testId="drop-in-seed"
+        />
+      </Stack>
+    </Card>
+  );
+}
+
 /** The key the snippet shows: the current site's; on an API without sites, `user.apiKey`. */
 function useSnippetKey(): { apiKey: string | null; loading: boolean; error: unknown; retry: () => void } {
   const { site, ready, refetch } = useCurrentSite();
@@ -227,6 +300,7 @@ export function SetupPage() {
               <TestEventButton />
             </Stack>
           </Card>
+          {site && <DropInCard site={site} />}
         </>
       )}
     </Stack>

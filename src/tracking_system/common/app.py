@@ -9,6 +9,7 @@ from typing import Any
 import redis.asyncio as aioredis
 import structlog
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
 
 from tracking_system import __version__
 from tracking_system.common.errors import install_error_handlers
@@ -29,8 +30,10 @@ def create_service_app(
     routers: Sequence[APIRouter],
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    fast_paths: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
 ) -> FastAPI:
-    """Build an internal service: only the gateway, holding the credential, may call it."""
+    """Build an internal service: only the gateway, holding the credential, may call it.
+    `fast_paths` are ASGI middleware serving a hot route before the router, after the check."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +59,8 @@ def create_service_app(
         docs_url=None,
         redoc_url=None,
     )
+    for fast_path in fast_paths:
+        app.add_middleware(fast_path)
     app.add_middleware(InternalCredentialMiddleware, secret=settings.internal_secret)
     install_error_handlers(app)
 

@@ -92,6 +92,15 @@ def app_error_response(exc: AppError) -> JsonResponse:
     return error_response(exc.status_code, exc.errors, exc.headers)
 
 
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError)
+
+
+def redis_unavailable_response(path: str, exc: Exception) -> JsonResponse:
+    """503 while Redis cannot be reached (logged without the request)."""
+    log.warning("redis_unavailable", path=path, error=str(exc))
+    return error_response(503, {"message": "Storage temporarily unavailable"}, {"Retry-After": "2"})
+
+
 def field_errors(exc: RequestValidationError) -> dict[str, str]:
     """Turn pydantic's error list into the contract's `{field: message}` map."""
     out: dict[str, str] = {}
@@ -123,10 +132,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RedisConnectionError)
     @app.exception_handler(RedisTimeoutError)
     async def _redis_down(request: Request, exc: Exception) -> JsonResponse:
-        log.warning("redis_unavailable", path=request.url.path, error=str(exc))
-        return error_response(
-            503, {"message": "Storage temporarily unavailable"}, {"Retry-After": "2"}
-        )
+        return redis_unavailable_response(request.url.path, exc)
 
     app.add_middleware(UnhandledErrorMiddleware)
 

@@ -200,3 +200,28 @@ def refused_prefix(site_id: str) -> str:
 def refused(site_id: str, hour: int) -> str:
     """Counters of one site's refused events in one UTC hour (hours since the epoch)."""
     return f"{refused_prefix(site_id)}{hour}"
+
+
+# --- Drop-in trackers (Plausible, Umami: no visitor id is sent) -----------------------------
+# The visitor is a hash of (salt, site, address, agent) with a salt drawn per UTC day and kept
+# only while that day's and the next day's visits may still use it; salts are never stored with
+# events, so yesterday's visitors cannot be recomputed once the salt has expired.
+VISITOR_SALT_PREFIX = "VisitorSalt:"
+VISITOR_SALT_TTL_SECONDS = 2 * 24 * 3600
+# A visit (session) of a hashed visitor ends after this long without an event.
+VISIT_IDLE_SECONDS = 30 * 60
+
+
+def visitor_salt(day: str) -> str:
+    """The random salt of one UTC day (`YYYY-MM-DD`)."""
+    return f"{VISITOR_SALT_PREFIX}{day}"
+
+
+def visit_prefix(site_id: str) -> str:
+    """Prefix of the site's open visits of hashed visitors."""
+    return f"Visit:{site_tag(site_id)}:"
+
+
+def visit(site_id: str, visitor: str) -> str:
+    """HASH of a visitor's open visit: `s` its session id, `u` an identified user id."""
+    return f"{visit_prefix(site_id)}{visitor}"

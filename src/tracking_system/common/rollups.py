@@ -9,11 +9,18 @@ below is the site id as a hash tag (`{<siteId>}`), so every rollup of a site sha
 - `R:{a}:{tz}:h:{day}:{dim}:{token}:u|s`  HLL  distinct users (and sessions) per value
 - `R:{a}:{tz}:x:{day}:{token}`    ZSET  user -> sessions of that user whose exit page is the
                                         value (exact, since an exit page moves as a session goes on)
-- `R:{a}:{tz}:sess:{sid}`         HASH  per-session state (first, last, count, start day, ...)
+- `R:{a}:{tz}:f:{day}:{dim}:{token}`  HASH  the 1-D filter rollups: e, pv of the events on that
+                                        day of the sessions whose `dim` is the value, and
+                                        started, bounces, dur of those that began that day
+                                        (dim in SESSION_DIMENSIONS); `:u` / `:s` HLLs of their
+                                        users and sessions on that day
+- `R:{a}:{tz}:sess:{sid}`         HASH  per-session state (first, last, count, start day, its
+                                        session-level value tokens `v:{dim}`, ...)
 Lifetime, independent of any zone: `R:{a}:L:tot`, `R:{a}:L:z:{dim}`, `R:{a}:L:h:{dim}:{token}:u|s`
-for eventName and page. Realtime, by UTC epoch minute: `R:{a}:rt:{minute}:e` (counter) and
-`:u` (HLL), expiring after an hour. `R:{a}:meta` counts the events rolled up per zone, so a query
-in a zone can tell whether the rollups there cover every event.
+for eventName and page, and `R:{a}:L:f:{dim}:{token}` (e) for the filter rollups. Realtime, by
+UTC epoch minute: `R:{a}:rt:{minute}:e` (counter) and `:u` (HLL), expiring after an hour.
+`R:{a}:meta` counts the events rolled up per zone (`{tz}`), and those rolled up into the filter
+rollups (`f:{tz}`), so a query in a zone can tell whether the rollups there cover every event.
 
 The worker's Lua script (worker/store.lua) composes the same names from the prefixes below;
 the two must change together.
@@ -78,6 +85,22 @@ def realtime_prefix(site_id: str) -> str:
 def meta(site_id: str) -> str:
     """Events rolled up per zone."""
     return f"{site_prefix(site_id)}meta"
+
+
+def filter_meta_field(tz: str) -> str:
+    """The `meta` field counting the events rolled up into the zone's filter rollups."""
+    return f"f:{tz}"
+
+
+def filter_counters(site_id: str, tz: str, day: str, dimension: str, value: str) -> str:
+    """HASH of the day's counters of the sessions whose session-level `dimension` is `value`;
+    `+ ":u"` / `+ ":s"` are its HLLs."""
+    return f"{zone_prefix(site_id, tz)}f:{day}:{dimension}:{value_token(value)}"
+
+
+def lifetime_filter_totals(site_id: str, dimension: str, value: str) -> str:
+    """HASH e: the lifetime events of the sessions whose `dimension` is `value`."""
+    return f"{lifetime_prefix(site_id)}f:{dimension}:{value_token(value)}"
 
 
 def day_counters(site_id: str, tz: str, day: str) -> str:
@@ -145,5 +168,6 @@ def site_key_patterns(site_id: str) -> tuple[str, ...]:
         keys.temp_prefix(site_id),
         keys.ingest_rate_prefix(site_id),
         keys.refused_prefix(site_id),
+        keys.visit_prefix(site_id),
     )
     return tuple(prefix + "*" for prefix in prefixes)

@@ -23,7 +23,8 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 DASHBOARD_ALLOWED_HEADERS = "authorization, content-type, x-api-key"
-INGEST_ALLOWED_HEADERS = "content-type, x-api-key"
+# x-umami-cache: the token Umami's tracker sends back (drop-in route /api/send).
+INGEST_ALLOWED_HEADERS = "content-type, x-api-key, x-umami-cache"
 DASHBOARD_METHODS = "GET, POST, PATCH, PUT, DELETE"
 PREFLIGHT_MAX_AGE = "86400"
 

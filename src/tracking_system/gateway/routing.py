@@ -25,11 +25,12 @@ class Route:
 USERS = "users"
 TRACKING = "tracking"
 INGEST_PATH = "/api/v1/events"
-# Ingestion paths (ours and the drop-in ones of other trackers). A POST to one of them that the
-# table below routes without a sign-in is public: any site may send it (CORS `*`).
-INGEST_PATHS = frozenset(
-    {INGEST_PATH, "/api/tracking-service/v1/public/events/", "/api/event", "/api/send"}
-)
+# The drop-in routes of trackers sites already run: the seed's inline SDK, Plausible's, Umami's.
+DROP_IN_PATHS = ("/api/tracking-service/v1/public/events/", "/api/event", "/api/send")
+# Ingestion paths (ours and the drop-in ones). A POST to one of them that the table below routes
+# without a sign-in is public: any site may send it (CORS `*`).
+INGEST_PATHS = frozenset({INGEST_PATH, *DROP_IN_PATHS})
+_POST = frozenset({"POST"})
 
 # First match wins. Anything not listed (every service's /internal routes among them) is 404.
 ROUTES: tuple[Route, ...] = (
@@ -37,7 +38,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v1/auth", USERS, auth=False),
     Route("/api/v1/users", USERS, auth=True),
     Route("/api/v1/sites", USERS, auth=True),
-    Route(INGEST_PATH, TRACKING, auth=False, methods=frozenset({"POST"}), exact=True),
+    Route(INGEST_PATH, TRACKING, auth=False, methods=_POST, exact=True),
+    *(Route(path, TRACKING, auth=False, methods=_POST, exact=True) for path in DROP_IN_PATHS),
     Route("/api/v1/events", TRACKING, auth=True),
     Route("/api/v1/stats", TRACKING, auth=True),
 )

@@ -11,8 +11,10 @@ from tracking_system.tracking import live
 from tracking_system.tracking.guard import QueryGuard
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.pipeline import IngestPolicy
+from tracking_system.tracking.ingest.umami import CacheTokens
 from tracking_system.tracking.ingest.validation import Limits
-from tracking_system.tracking.routes import events, ingest, refusals, stats
+from tracking_system.tracking.ingest.visitors import Visitors
+from tracking_system.tracking.routes import dropin, events, ingest, refusals, stats
 from tracking_system.tracking.settings import TrackingSettings, get_settings
 
 
@@ -42,6 +44,8 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
             rate_limit_per_second=settings.ingest_rate_limit,
             max_backlog=settings.ingest_max_backlog,
         )
+        app.state.visitors = Visitors(app.state.redis)
+        app.state.cache_tokens = CacheTokens(settings.internal_secret)
 
     async def shutdown(app: FastAPI) -> None:
         await app.state.live_redis.aclose()
@@ -49,7 +53,8 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
     return create_service_app(
         name="tracking",
         settings=settings,
-        routers=[ingest.router, stats.router, refusals.router, events.router],
+        routers=[ingest.router, dropin.router, stats.router, refusals.router, events.router],
         on_startup=[startup],
         on_shutdown=[shutdown],
+        fast_paths=[ingest.IngestFastPath],
     )

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import idna
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from tracking_system.common.domains import normalize_domain
 from tracking_system.common.zones import DEFAULT_ZONE, ZONE_NAMES
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -135,31 +136,6 @@ def _origins(values: list[str]) -> list[str]:
         if origin not in out:
             out.append(origin)
     return out
-
-
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-
-def normalize_domain(value: str) -> str:
-    """A bare host name: lower-cased, without scheme, path, port or a leading `www.`; IDN as
-    punycode (what browsers and trackers send)."""
-    text = value.strip()
-    if "://" in text:
-        text = urlsplit(text).netloc
-    text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    text = text.rsplit("@", 1)[-1]
-    if text.count(":") == 1:
-        text = text.split(":", 1)[0]
-    text = text.rstrip(".").lower()
-    try:
-        text = idna.encode(text, uts46=True).decode("ascii") if text else text
-    except idna.IDNAError as exc:
-        raise ValueError(f"Not a valid domain: {value[:100]}") from exc
-    text = text.removeprefix("www.")
-    labels = text.split(".")
-    if len(text) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
-        raise ValueError(f"Not a domain name (like example.com): {value[:100]}")
-    return text
 
 
 def _domain(value: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -9,6 +10,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 
 from tracking_system.common.errors import NotFound
 from tracking_system.gateway.deps import SettingsDep
+from tracking_system.gateway.settings import GatewaySettings
 
 router = APIRouter()
 # HEAD answers with GET's headers and no body (FastAPI adds no HEAD route by itself).
@@ -30,9 +32,28 @@ def _index(dashboard_dir: Path) -> Response:
     return FileResponse(index, headers={"cache-control": "no-cache"})
 
 
+# Where Plausible's and Umami's scripts are served (`/js/script.<extensions>.js` are Plausible's
+# variants, e.g. script.outbound-links.js): a site that only changes the script's host gets the
+# SDK, which reads their `data-domain` / `data-website-id` / `data-host-url` attributes too.
+DROP_IN_SCRIPT = re.compile(r"script(\.[a-z0-9-]+)*\.js")
+
+
 @router.api_route("/sdk.js", methods=GET_HEAD, include_in_schema=False)
+@router.api_route("/script.js", methods=GET_HEAD, include_in_schema=False)
 async def sdk(settings: SettingsDep) -> Response:
     """The browser SDK, loadable from any site."""
+    return _sdk(settings)
+
+
+@router.api_route("/js/{name}", methods=GET_HEAD, include_in_schema=False)
+async def drop_in_script(name: str, settings: SettingsDep) -> Response:
+    """The SDK under Plausible's script names."""
+    if not DROP_IN_SCRIPT.fullmatch(name):
+        raise NotFound("Not found")
+    return _sdk(settings)
+
+
+def _sdk(settings: GatewaySettings) -> Response:
     if not settings.sdk_file.is_file():
         raise NotFound("SDK not built: run `make run` or `npm run build` in sdk/")
     return FileResponse(

@@ -1,16 +1,25 @@
-"""API key -> site, read straight from Redis (no HTTP call) and cached for under a second,
-so a rotated key stops working everywhere within one."""
+"""API key (or site id, or domain) -> site, read straight from Redis (no HTTP call) and cached
+for under a second, so a rotated key stops working everywhere within one.
+
+Besides its key, a site may be named by reference: `site:<id>` (Umami's website id) or
+`domain:<domain>` (Plausible's domain), which is what the drop-in routes and the SDK installed
+with `data-website-id` / `data-domain` send."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
 from tracking_system.common import keys
+from tracking_system.common.domains import normalize_domain
 from tracking_system.common.ttlcache import TtlCache
 
 _MAX_ENTRIES = 100_000
+SITE_REF = "site:"
+DOMAIN_REF = "domain:"
+_SITE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -50,14 +59,33 @@ class ApiKeyResolver:
         return site_id
 
     async def _load(self, api_key: str) -> KeyOwner | None:
-        site_id = await self._redis.get(keys.api_key(api_key))
-        if site_id is None:
+        if api_key.startswith(SITE_REF):
+            site_id: str | None = api_key.removeprefix(SITE_REF)
+        elif api_key.startswith(DOMAIN_REF):
+            site_id = await self._site_of_domain(api_key.removeprefix(DOMAIN_REF))
+        else:
+            found = await self._redis.get(keys.api_key(api_key))
+            site_id = None if found is None else str(found)
+        if site_id is None or not _SITE_ID.fullmatch(site_id):
             return None
-        origins = await self._redis.json().get(keys.site(str(site_id)), "$.allowedOrigins")
-        listed = origins[0] if isinstance(origins, list) and origins else []
+        doc = await self._redis.json().get(keys.site(site_id), "$.allowedOrigins", "$.deletedAt")
+        if not isinstance(doc, dict) or not doc.get("$.allowedOrigins"):
+            return None  # no such site (a reference is not a reservation: check the document)
+        if (doc.get("$.deletedAt") or [None])[0]:
+            return None
+        listed = doc["$.allowedOrigins"][0]
         return KeyOwner(
-            site_id=str(site_id),
+            site_id=site_id,
             allowed_origins=frozenset(str(o) for o in listed)
             if isinstance(listed, list)
             else frozenset(),
         )
+
+    async def _site_of_domain(self, domain: str) -> str | None:
+        # Only the first of a comma list (Plausible's several sites) names the site here.
+        try:
+            name = normalize_domain(domain.split(",", 1)[0])
+        except ValueError:
+            return None
+        found = await self._redis.get(keys.site_domain(name))
+        return None if found is None else str(found)

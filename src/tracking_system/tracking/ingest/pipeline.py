@@ -29,6 +29,7 @@ from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.validation import (
     BodyError,
     Limits,
+    ParsedBody,
     parse_body,
     validate_event,
 )
@@ -133,7 +134,21 @@ async def ingest(
         _reject("too_large" if exc.status == 413 else "malformed")
         error = PayloadTooLarge if exc.status == 413 else InvalidInput
         raise error(errors=exc.errors) from exc
+    return await ingest_parsed(
+        redis=redis, resolver=resolver, request=request, policy=policy, parsed=parsed
+    )
 
+
+async def ingest_parsed(
+    *,
+    redis: aioredis.Redis,
+    resolver: ApiKeyResolver,
+    request: IngestRequest,
+    policy: IngestPolicy,
+    parsed: ParsedBody,
+) -> IngestResult:
+    """The pipeline from the key on, for events a drop-in route has already parsed into the event
+    model (its site named by `header_api_key`, a key or a reference, see apikeys.py)."""
     api_key = request.header_api_key or parsed.api_key
     if api_key is None and not parsed.is_batch and isinstance(parsed.events[0], dict):
         own = parsed.events[0].get("apiKey")
