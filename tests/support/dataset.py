@@ -243,9 +243,10 @@ def breakdown(
             out[value] = {"count": row["count"], "v": set(range(row["users"]))}
     elif dimension.startswith("context."):
         for e in in_range(kept, lo, hi):
-            value = event_value(e, dimension)
-            out[value]["count"] += 1
-            out[value]["v"].add(e.event["userId"])
+            own = event_value(e, dimension)
+            if own is not None:  # an event without the key is in no row
+                out[own]["count"] += 1
+                out[own]["v"].add(e.event["userId"])
     else:
         for evs in whole.values():
             if not lo <= evs[0].time < hi:

@@ -48,34 +48,84 @@ local function entry_and_exit(m, A, day)
   Z(A.p .. 'x:' .. day .. ':' .. m.gt, m.u, 1)
 end
 
+-- The 1-D filter rollups: counters of the sessions with one session-level value. A session's
+-- values are kept as `dim:token` suffixes; the keys they make on a day are built once per batch
+-- (a session's events repeat them).
+local fcache, sdcache, lcache = {}, {}, {}
+
+local function fkeys(A, day, sid, sd)
+  local id = A.p .. day .. '\0' .. sid
+  local ks = fcache[id]
+  if not ks then
+    ks = {b = {}, u = {}, s = {}}
+    for j = 1, #sd do
+      local base = A.p .. 'f:' .. day .. ':' .. sd[j]
+      ks.b[j], ks.u[j], ks.s[j] = base, base .. ':u', base .. ':s'
+    end
+    fcache[id] = ks
+  end
+  return ks
+end
+
+local function F(A, day, sid, sd, field, delta)
+  local b = fkeys(A, day, sid, sd).b
+  for j = 1, #b do H(b[j], field, delta) end
+end
+
+-- Updates the session's state and its counters; returns its session-level values (`dim:token`
+-- suffixes), or nil when the session began before the filter rollups existed.
 local function session(m, A)
   local key = A.p .. 'sess:' .. m.s
   local n = redis.call('HINCRBY', key, 'n', 1)
+  local sd
   if n == 1 then
     local day = A.p .. 'd:' .. m.d
-    redis.call('HSET', key, 'f', m.t, 'l', m.t, 'd', m.d)
+    sd = {}
+    local stored = {'f', m.t, 'l', m.t, 'd', m.d, 'fd', 1}
     H(day, 'started', 1)
     for j = 1, #m.sd, 3 do
       Z(A.p .. 'z:' .. m.d .. ':' .. m.sd[j], m.sd[j + 1], 1)
       P(A.p .. 'h:' .. m.d .. ':' .. m.sd[j] .. ':' .. m.sd[j + 2] .. ':u', m.u)
+      sd[#sd + 1] = m.sd[j] .. ':' .. m.sd[j + 2]
+      stored[#stored + 1] = 'v:' .. m.sd[j]
+      stored[#stored + 1] = m.sd[j + 2]
     end
+    sdcache[key] = sd
+    redis.call('HSET', key, unpack(stored))
+    F(A, m.d, m.s, sd, 'started', 1)
     if m.pv == 1 then
       redis.call('HSET', key, 'b', 1, 'ep', 1, 'x', m.g, 'xt', m.gt)
       H(day, 'bounces', 1)
+      F(A, m.d, m.s, sd, 'bounces', 1)
       entry_and_exit(m, A, m.d)
     end
   else
-    local st = redis.call('HMGET', key, 'f', 'l', 'd', 'b', 'ep', 'x', 'xt')
+    sd = sdcache[key]
+    local st
+    if sd then
+      st = redis.call('HMGET', key, 'f', 'l', 'd', 'b', 'ep', 'x', 'xt')
+    else
+      st = redis.call('HMGET', key, 'f', 'l', 'd', 'b', 'ep', 'x', 'xt', 'fd', unpack(A.sdn))
+      if st[8] == '1' then
+        sd = {}
+        for j = 1, #A.sdn do
+          if st[8 + j] then sd[#sd + 1] = A.sdd[j] .. ':' .. st[8 + j] end
+        end
+        sdcache[key] = sd
+      end
+    end
     local first, last, start_day = tonumber(st[1]), tonumber(st[2]), st[3]
     local day = A.p .. 'd:' .. start_day
     if st[4] == '1' then
       H(day, 'bounces', -1)
+      if sd then F(A, start_day, m.s, sd, 'bounces', -1) end
       redis.call('HSET', key, 'b', 0)
     end
     local new_first, new_last = math.min(first, m.t), math.max(last, m.t)
     local delta = (new_last - new_first) - (last - first)
     if delta ~= 0 then
       H(day, 'dur', delta)
+      if sd then F(A, start_day, m.s, sd, 'dur', delta) end
       redis.call('HSET', key, 'f', new_first, 'l', new_last)
     end
     if m.pv == 1 then
@@ -92,6 +142,7 @@ local function session(m, A)
     end
   end
   redis.call('EXPIRE', key, A.sttl)
+  return sd
 end
 
 local function rollup(m, A)
@@ -119,7 +170,28 @@ local function rollup(m, A)
   P(minute .. ':u', m.u)
   expire[minute .. ':u'] = A.rttl
   expire[minute .. ':e'] = A.rttl
-  session(m, A)
+  local sd = session(m, A)
+  if sd then
+    -- Every event of a session counts under each of the session's values, on its own day.
+    H(KEYS[2], A.ftz, 1)
+    local ks = fkeys(A, m.d, m.s, sd)
+    for j = 1, #sd do
+      H(ks.b[j], 'e', 1)
+      if m.pv == 1 then H(ks.b[j], 'pv', 1) end
+      P(ks.u[j], m.u)
+      P(ks.s[j], m.s)
+    end
+    if A.l ~= '' then
+      local id = A.l .. m.s
+      local lk = lcache[id]
+      if not lk then
+        lk = {}
+        for j = 1, #sd do lk[j] = A.l .. 'f:' .. sd[j] end
+        lcache[id] = lk
+      end
+      for j = 1, #lk do H(lk[j], 'e', 1) end
+    end
+  end
 end
 
 local input = cjson.decode(ARGV[1])

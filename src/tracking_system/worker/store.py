@@ -19,6 +19,8 @@ from tracking_system.worker.enrich import parse_agent, referrer_domain, utm_fiel
 
 PAGE_VIEW = "PAGE_VIEW"
 MAX_CONTEXT_FIELDS = 20
+# Fields of the session state holding its session-level values (store.lua reads them back).
+SESSION_VALUE_FIELDS = [f"v:{dim}" for dim in rollups.SESSION_DIMENSIONS]
 STORE_SCRIPT = (resources.files("tracking_system.worker") / "store.lua").read_text()
 
 
@@ -134,6 +136,9 @@ def site_constants(site_id: str, tz: str, with_lifetime: bool) -> dict[str, Any]
         "sttl": rollups.SESSION_TTL_SECONDS,
         "tz": tz,
         "ch": keys.live_channel(site_id),
+        "sdd": rollups.SESSION_DIMENSIONS,
+        "sdn": SESSION_VALUE_FIELDS,
+        "ftz": rollups.filter_meta_field(tz),
     }
 
 

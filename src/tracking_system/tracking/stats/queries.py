@@ -28,6 +28,22 @@ async def _use_rollups(
     return await rollup.covers(redis, site_id=site_id, tz=tz)
 
 
+async def _rollup_view(redis: aioredis.Redis, site_id: str, tz: str, filters: Filters,
+                       source: str) -> rollup.View | None:  # fmt: skip
+    """The rollups that answer the totals under these filters: none, or one session-level filter
+    (the filter rollups); None when the raw path must."""
+    if source == "raw" or len(filters) > 1:
+        return None
+    if not filters:
+        covered = await rollup.covers(redis, site_id=site_id, tz=tz)
+        return rollup.View(site_id, tz) if covered else None
+    dimension, value = filters[0]
+    if dimension not in rollups.SESSION_DIMENSIONS:
+        return None
+    covered = await rollup.covers(redis, site_id=site_id, tz=tz, filters=True)
+    return rollup.View(site_id, tz, (dimension, value)) if covered else None
+
+
 async def get_overview(
     *, redis: aioredis.Redis, site_id: str, tz: str, filters: Filters, source: str = "auto"
 ) -> dict[str, Any]:
@@ -35,11 +51,12 @@ async def get_overview(
     today = today_in(tz)
     month = Period(tz, today.replace(day=1), today)
     day = Period(tz, today, today)
-    if await _use_rollups(redis, site_id, tz, filters, source):
+    view = await _rollup_view(redis, site_id, tz, filters, source)
+    if view is not None:
         month_totals, day_totals, lifetime_raw = await asyncio.gather(
-            rollup.totals(redis, site_id=site_id, tz=tz, days=month.days),
-            rollup.totals(redis, site_id=site_id, tz=tz, days=day.days),
-            redis.hget(rollups.lifetime_totals(site_id), "e"),
+            rollup.totals(redis, view=view, days=month.days),
+            rollup.totals(redis, view=view, days=day.days),
+            redis.hget(view.lifetime(), "e"),
         )
         lifetime = int(lifetime_raw or 0)
     else:
@@ -64,8 +81,9 @@ async def _raw_totals(redis: aioredis.Redis, site_id: str, period: Period,
 async def get_daily(*, redis: aioredis.Redis, site_id: str, period: Period,
                     filters: Filters, source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """One row per local day, oldest first, zero-filled."""
-    if await _use_rollups(redis, site_id, period.tz, filters, source):
-        return await rollup.daily(redis, site_id=site_id, tz=period.tz, days=period.days)
+    view = await _rollup_view(redis, site_id, period.tz, filters, source)
+    if view is not None:
+        return await rollup.daily(redis, view=view, days=period.days)
     # One exact query per local day (its bounds come from zoneinfo, so DST days are right), a
     # few at a time: the connection pool is shared with every other request.
     slots = asyncio.Semaphore(RAW_CONCURRENCY)
@@ -140,8 +158,9 @@ async def get_page_table(*, redis: aioredis.Redis, site_id: str, period: Period 
 
 async def _summary_numbers(redis: aioredis.Redis, site_id: str, period: Period,
                            filters: Filters, source: str) -> dict[str, float]:  # fmt: skip
-    if await _use_rollups(redis, site_id, period.tz, filters, source):
-        t = await rollup.totals(redis, site_id=site_id, tz=period.tz, days=period.days)
+    view = await _rollup_view(redis, site_id, period.tz, filters, source)
+    if view is not None:
+        t = await rollup.totals(redis, view=view, days=period.days)
         s = {"started": t["started"], "bounces": t["bounces"], "dur": t["dur"]}
     else:
         t, s = await asyncio.gather(

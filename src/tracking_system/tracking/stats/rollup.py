@@ -4,6 +4,7 @@ days asked for, not with the number of events."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,24 +17,47 @@ def _day(day: date) -> str:
     return day.isoformat()
 
 
-async def covers(redis: aioredis.Redis, *, site_id: str, tz: str) -> bool:
-    """True when every stored (non-bot) event was rolled up in this zone."""
+async def covers(redis: aioredis.Redis, *, site_id: str, tz: str, filters: bool = False) -> bool:
+    """True when every stored (non-bot) event was rolled up in this zone (into its filter
+    rollups too, with `filters`)."""
+    field = rollups.filter_meta_field(tz) if filters else tz
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.hget(rollups.meta(site_id), tz)
+        pipe.hget(rollups.meta(site_id), field)
         pipe.hget(rollups.lifetime_totals(site_id), "e")
         in_zone, total = await pipe.execute()
     return int(in_zone or 0) == int(total or 0)
 
 
-async def daily(redis: aioredis.Redis, *, site_id: str, tz: str,
-                days: list[date]) -> list[dict[str, Any]]:  # fmt: skip
+@dataclass(frozen=True)
+class View:
+    """The rollups answering a question: the site's day counters in a zone, or those of the
+    sessions with one session-level value (a filter)."""
+
+    site_id: str
+    tz: str
+    filter: tuple[str, str] | None = None
+
+    def counters(self, day: date) -> str:
+        """HASH of a day's counters; its HLLs are `+ ":u"` and `+ ":s"`."""
+        if self.filter is None:
+            return rollups.day_counters(self.site_id, self.tz, _day(day))
+        return rollups.filter_counters(self.site_id, self.tz, _day(day), *self.filter)
+
+    def lifetime(self) -> str:
+        """HASH whose `e` counts the lifetime events."""
+        if self.filter is None:
+            return rollups.lifetime_totals(self.site_id)
+        return rollups.lifetime_filter_totals(self.site_id, *self.filter)
+
+
+async def daily(redis: aioredis.Redis, *, view: View, days: list[date]) -> list[dict[str, Any]]:
     """events, pageviews, users, sessions of each day."""
     async with redis.pipeline(transaction=False) as pipe:
         for day in days:
-            d = _day(day)
-            pipe.hmget(rollups.day_counters(site_id, tz, d), ["e", "pv"])
-            pipe.pfcount(rollups.day_users(site_id, tz, d))
-            pipe.pfcount(rollups.day_sessions(site_id, tz, d))
+            key = view.counters(day)
+            pipe.hmget(key, ["e", "pv"])
+            pipe.pfcount(key + ":u")
+            pipe.pfcount(key + ":s")
         raw = await pipe.execute()
     out = []
     for i, day in enumerate(days):
@@ -45,15 +69,14 @@ async def daily(redis: aioredis.Redis, *, site_id: str, tz: str,
     return out
 
 
-async def totals(redis: aioredis.Redis, *, site_id: str, tz: str,
-                 days: list[date]) -> dict[str, int]:  # fmt: skip
+async def totals(redis: aioredis.Redis, *, view: View, days: list[date]) -> dict[str, int]:
     """Sums of the day counters, and distinct users and sessions over all the days."""
-    names = [_day(d) for d in days]
+    names = [view.counters(d) for d in days]
     async with redis.pipeline(transaction=False) as pipe:
-        for d in names:
-            pipe.hgetall(rollups.day_counters(site_id, tz, d))
-        pipe.pfcount(*(rollups.day_users(site_id, tz, d) for d in names))
-        pipe.pfcount(*(rollups.day_sessions(site_id, tz, d) for d in names))
+        for key in names:
+            pipe.hgetall(key)
+        pipe.pfcount(*(key + ":u" for key in names))
+        pipe.pfcount(*(key + ":s" for key in names))
         raw = await pipe.execute()
     sums = {"events": 0, "pageviews": 0, "started": 0, "bounces": 0, "dur": 0}
     fields = {"e": "events", "pv": "pageviews", "started": "started", "bounces": "bounces",
