@@ -4,12 +4,14 @@ known are counted per site (refusals.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
 from tracking_system.common import keys
 from tracking_system.common.agents import is_bot
@@ -80,6 +82,17 @@ for i = {_FIRST_EVENT}, #ARGV do
 end
 return count
 """
+
+
+_ADD_SHA = hashlib.sha1(_ADD.encode(), usedforsecurity=False).hexdigest()
+
+
+async def _add(redis: aioredis.Redis, script_keys: list[str], args: list[Any]) -> Any:
+    """The ingest script by its digest (EVAL of the source only when Redis lacks it)."""
+    try:
+        return await redis.evalsha(_ADD_SHA, len(script_keys), *script_keys, *args)
+    except NoScriptError:
+        return await redis.eval(_ADD, len(script_keys), *script_keys, *args)
 
 
 @dataclass(frozen=True)
@@ -200,22 +213,13 @@ async def ingest_parsed(
         raise InvalidInput(errors=result.rejected[0]["errors"])
 
     hour, minute = refusals.bucket(now_s)
-    outcome = await redis.eval(
-        _ADD,
-        3,
-        keys.EVENTS_STREAM,
-        keys.ingest_rate(owner.site_id, int(now_ms // 1000)),
-        keys.refused(owner.site_id, hour),
-        len(accepted),
-        policy.rate_limit_per_second,
-        policy.max_backlog,
-        owner.site_id,
-        keys.EVENTS_GROUP,
-        minute,
-        len(result.rejected),
-        keys.REFUSED_TTL_SECONDS,
-        *accepted,
-    )
+    outcome = await _add(
+        redis,
+        [keys.EVENTS_STREAM, keys.ingest_rate(owner.site_id, int(now_ms // 1000)),
+         keys.refused(owner.site_id, hour)],
+        [len(accepted), policy.rate_limit_per_second, policy.max_backlog, owner.site_id,
+         keys.EVENTS_GROUP, minute, len(result.rejected), keys.REFUSED_TTL_SECONDS, *accepted],
+    )  # fmt: skip
     if outcome == -1:
         _reject("backlog", len(accepted))
         raise ServiceUnavailable("Too many events waiting to be processed", retry_after=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,9 +39,12 @@ def _depth(value: Any, limit: int = 64) -> int:
     return 1 + max((_depth(child, limit - 1) for child in children), default=0)
 
 
+_CONTROL_CHAR = re.compile("[\x00-\x1f\x7f]")
+
+
 def has_control_chars(value: str) -> bool:
     """True when the text holds a control character (never valid in ids, names or URLs)."""
-    return any(ord(c) < 32 or ord(c) == 127 for c in value)
+    return _CONTROL_CHAR.search(value) is not None
 
 
 def _text(
