@@ -452,7 +452,7 @@ def test_one_session_filter_is_answered_by_the_filter_rollups(
     def refuse(*_: Any, **__: Any) -> Any:
         raise AssertionError("the raw path answered")
 
-    for name in ("totals", "session_totals", "top_by_event", "top_by_session"):
+    for name in ("totals", "summary_totals", "top_by_event", "top_by_session"):
         monkeypatch.setattr(raw, name, refuse)
     item = loaded[1]  # Asia/Kolkata: the rollups' days are local days
     period = Period(item.tz, FILTERED_FROM, FILTERED_TO)

@@ -163,11 +163,8 @@ async def _summary_numbers(redis: aioredis.Redis, site_id: str, period: Period,
         t = await rollup.totals(redis, view=view, days=period.days)
         s = {"started": t["started"], "bounces": t["bounces"], "dur": t["dur"]}
     else:
-        t, s = await asyncio.gather(
-            _raw_totals(redis, site_id, period, filters),
-            raw.session_totals(redis, site_id=site_id, start_ms=period.start_ms(),
-                               end_ms=period.end_ms(), filters=filters),
-        )  # fmt: skip
+        t = s = await raw.summary_totals(redis, site_id=site_id, start_ms=period.start_ms(),
+                                         end_ms=period.end_ms(), filters=filters)  # fmt: skip
     started = s["started"]
     return {
         "visitors": t["users"],

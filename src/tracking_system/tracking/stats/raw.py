@@ -63,14 +63,19 @@ def _has_value(dimension: str, alias: str) -> str:
     return condition + (" && @pvs > 0" if dimension in ("entryPage", "exitPage") else "")
 
 
-def _session_steps(split: Split, *, start_ms: int, end_ms: int, value: str | None = None,
-                   in_period: bool = False) -> list[str]:  # fmt: skip
-    """Steps grouping the events by session into first, last, n, pvs, uid (and `value`, the
-    breakdown dimension's value) and keeping the sessions the filters select.
+STARTED, ACTIVE, EITHER = "started", "active", "either"
 
-    By default those are the sessions that started in [start, end) and hold a matching event;
-    with `in_period`, those with a matching event in [start, end), counted in `ev` and `evpv`
-    (their matching events and page views in the period)."""
+
+def _session_steps(split: Split, *, start_ms: int, end_ms: int, value: str | None = None,
+                   select: str = STARTED) -> list[str]:  # fmt: skip
+    """Steps grouping the events by session into first, last, n, pvs, uid (and `value`, the
+    breakdown dimension's value) and keeping the sessions the filters select: those whose
+    session-level values match and that are
+
+    - STARTED: begun in [start, end), holding a matching event (`st` = 1);
+    - ACTIVE: with a matching event in [start, end), counted in `ev` and `evpv` (their
+      matching events and page views in the period);
+    - EITHER: one or the other, with `st`, `ev` and `evpv` telling which."""
     dimensions = [d for d, _ in split.session] + ([value] if value else [])
     fields = {"eventName", "sessionId", "userId"} | {field_of(d) for d, _ in split.event}
     fields |= {"path" if d in ("entryPage", "exitPage") else field_of(d) for d in dimensions}
@@ -81,10 +86,10 @@ def _session_steps(split: Split, *, start_ms: int, end_ms: int, value: str | Non
     if "exitPage" in dimensions:  # order page views last, by time
         steps += ["APPLY", "@eventTime * @pv", "AS", "pvlast"]
     match = split.event_match()
-    if in_period:
+    if select != STARTED:
         steps += ["APPLY", f"@eventTime >= {start_ms} && @eventTime < {end_ms} && {match}",
                   "AS", "inp", "APPLY", "@inp * @pv", "AS", "inpv"]  # fmt: skip
-    elif split.event:
+    if select != ACTIVE and split.event:
         steps += ["APPLY", match, "AS", "m"]
     steps += ["GROUPBY", "1", "@sessionId",
               "REDUCE", "MIN", "1", "@eventTime", "AS", "first",
@@ -94,20 +99,22 @@ def _session_steps(split: Split, *, start_ms: int, end_ms: int, value: str | Non
               "REDUCE", "FIRST_VALUE", "1", "@userId", "AS", "uid"]  # fmt: skip
     for i, dimension in enumerate(dimensions):
         steps += _first_value(dimension, f"s{i}")
-    if in_period:
+    if select != STARTED:
         steps += ["REDUCE", "SUM", "1", "@inp", "AS", "ev", "REDUCE", "SUM", "1", "@inpv", "AS",
                   "evpv"]  # fmt: skip
-        conditions = ["@ev > 0"]
-    else:
-        conditions = [f"@first >= {start_ms} && @first < {end_ms}"]
+    if select != ACTIVE:
+        started = f"@first >= {start_ms} && @first < {end_ms}"
         if split.event:
             steps += ["REDUCE", "SUM", "1", "@m", "AS", "mm"]
-            conditions.append("@mm > 0")
+            started += " && @mm > 0"
+        steps += ["APPLY", started, "AS", "st"]
+    conditions = {STARTED: ["@st == 1"], ACTIVE: ["@ev > 0"], EITHER: ["(@ev > 0 || @st == 1)"]}
+    wanted_sessions = conditions[select]
     for i, (dimension, wanted) in enumerate(split.session):
-        conditions.append(_has_value(dimension, f"s{i}") + " && " + equals(f"s{i}", wanted))
+        wanted_sessions.append(_has_value(dimension, f"s{i}") + " && " + equals(f"s{i}", wanted))
     if value:
-        conditions.append(_has_value(value, f"s{len(split.session)}"))
-    return [*steps, "FILTER", " && ".join(conditions)]
+        wanted_sessions.append(_has_value(value, f"s{len(split.session)}"))
+    return [*steps, "FILTER", " && ".join(wanted_sessions)]
 
 
 def _session_query(site_id: str, start_ms: int, end_ms: int) -> str:
@@ -147,7 +154,7 @@ async def totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: 
     kinds = split(filters)
     if kinds.session:
         query, steps = _session_query(site_id, start_ms, end_ms), _session_steps(
-            kinds, start_ms=start_ms, end_ms=end_ms, in_period=True)  # fmt: skip
+            kinds, start_ms=start_ms, end_ms=end_ms, select=ACTIVE)  # fmt: skip
         steps += ["GROUPBY", "0",
                   "REDUCE", "SUM", "1", "@ev", "AS", "events",
                   "REDUCE", "SUM", "1", "@evpv", "AS", "pageviews",
@@ -167,22 +174,35 @@ async def totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: 
     return {k: _int(row, k) for k in ("events", "pageviews", "users", "sessions")}
 
 
-async def session_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
+async def summary_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
                          filters: Filters) -> dict[str, int]:  # fmt: skip
-    """started, bounces, dur (ms) of the selected sessions that began in [start, end): each
-    session whole, whichever of its events matched."""
-    steps = _session_steps(split(filters), start_ms=start_ms, end_ms=end_ms)
+    """In one pass: events, pageviews, users, sessions in [start, end) under the filters, and
+    started, bounces, dur (ms) of the selected sessions that began then (each session whole,
+    whichever of its events matched)."""
+    steps = _session_steps(split(filters), start_ms=start_ms, end_ms=end_ms, select=EITHER)
     rows = await aggregate(
         redis, _session_query(site_id, start_ms, end_ms), *steps,
-        "APPLY", "@last - @first", "AS", "dur",
-        "APPLY", "@n == 1 && @pvs == 1", "AS", "bounce",
+        "APPLY", "@st * (@n == 1 && @pvs == 1)", "AS", "b",
+        "APPLY", "@st * (@last - @first)", "AS", "d",
+        "APPLY", "@ev > 0", "AS", "active",
+        # per visitor first, so that visitors count only those active in the period
+        "GROUPBY", "1", "@uid",
+        "REDUCE", "SUM", "1", "@ev", "AS", "ev", "REDUCE", "SUM", "1", "@evpv", "AS", "evpv",
+        "REDUCE", "SUM", "1", "@active", "AS", "sessions", "REDUCE", "SUM", "1", "@st", "AS", "st",
+        "REDUCE", "SUM", "1", "@b", "AS", "b", "REDUCE", "SUM", "1", "@d", "AS", "d",
+        "APPLY", "@ev > 0", "AS", "visitor",
         "GROUPBY", "0",
-        "REDUCE", "COUNT", "0", "AS", "started",
-        "REDUCE", "SUM", "1", "@bounce", "AS", "bounces",
-        "REDUCE", "SUM", "1", "@dur", "AS", "dur",
+        "REDUCE", "SUM", "1", "@ev", "AS", "events",
+        "REDUCE", "SUM", "1", "@evpv", "AS", "pageviews",
+        "REDUCE", "SUM", "1", "@visitor", "AS", "users",
+        "REDUCE", "SUM", "1", "@sessions", "AS", "sessions",
+        "REDUCE", "SUM", "1", "@st", "AS", "started",
+        "REDUCE", "SUM", "1", "@b", "AS", "bounces",
+        "REDUCE", "SUM", "1", "@d", "AS", "dur",
     )  # fmt: skip
     row = rows[0] if rows else {}
-    return {k: _int(row, k) for k in ("started", "bounces", "dur")}
+    names = ("events", "pageviews", "users", "sessions", "started", "bounces", "dur")
+    return {k: _int(row, k) for k in names}
 
 
 async def top_by_session(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
@@ -212,7 +232,7 @@ async def _selected_sessions(redis: aioredis.Redis, site_id: str, start_ms: int,
                              kinds: Split) -> list[list[str]]:  # fmt: skip
     """The sessions with a matching event in [start, end), in groups that never split one
     visitor's sessions (so distinct visitors add up over the groups)."""
-    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, in_period=True)
+    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, select=ACTIVE)
     rows = await aggregate(redis, _session_query(site_id, start_ms, end_ms), *steps,
                            "LIMIT", "0", str(MAX_ROWS))  # fmt: skip
     if len(rows) >= MAX_ROWS:
