@@ -74,7 +74,8 @@ def generate(
     sessions: int,
     extra_times: tuple[datetime, ...] | list[datetime] = (),
 ) -> Dataset:
-    """Sessions of 1-6 events, each starting with a page view, between start and end (UTC)."""
+    """Sessions of 1-6 events, each starting with a page view, between start and end (UTC);
+    in some, the user id changes part-way (a visitor signing in)."""
     rng = random.Random(seed)
     data = Dataset()
     # Nothing in the future: the server would move such events to their receive time.
@@ -88,6 +89,8 @@ def generate(
         user = f"user-{rng.randrange(max(3, sessions // 3))}"
         referrer = rng.choice(REFERRERS)
         campaign = rng.choice(CAMPAIGNS)
+        # Some visitors sign in part-way: the session's later events carry another user id.
+        signs_in = rng.random() < 0.15
         t = int(begin.timestamp() * 1000)
         for j in range(rng.randint(1, 6)):
             if t > not_after:
@@ -100,7 +103,7 @@ def generate(
             name = PAGE_VIEW if j == 0 or rng.random() < 0.7 else rng.choice(["signup", "Buy Now"])
             event = {
                 "sessionId": f"s{seed}-{n}",
-                "userId": user,
+                "userId": f"{user}-signed-in" if signs_in and j >= 2 else user,
                 "eventTime": t,
                 "eventName": name,
                 "page": page,

@@ -39,13 +39,14 @@ local function counted(zkey, hkey, value, user, session)
   if session then P(hkey .. ':s', session) end
 end
 
-local function entry_and_exit(m, A, day)
+-- `user`: the session's first event's user (a session may change user, e.g. on identify).
+local function entry_and_exit(m, A, day, user)
   Z(A.p .. 'z:' .. day .. ':entryPage', m.g, 1)
-  P(A.p .. 'h:' .. day .. ':entryPage:' .. m.gt .. ':u', m.u)
+  P(A.p .. 'h:' .. day .. ':entryPage:' .. m.gt .. ':u', user)
   Z(A.p .. 'z:' .. day .. ':exitPage', m.g, 1)
   -- Exit pages move as a session goes on and an HLL cannot forget a user, so their visitors are
   -- kept exactly: a ZSET per (day, page) of user -> sessions of that user ending there.
-  Z(A.p .. 'x:' .. day .. ':' .. m.gt, m.u, 1)
+  Z(A.p .. 'x:' .. day .. ':' .. m.gt, user, 1)
 end
 
 -- The 1-D filter rollups: counters of the sessions with one session-level value. A session's
@@ -81,7 +82,7 @@ local function session(m, A)
   if n == 1 then
     local day = A.p .. 'd:' .. m.d
     sd = {}
-    local stored = {'f', m.t, 'l', m.t, 'd', m.d, 'fd', 1}
+    local stored = {'f', m.t, 'l', m.t, 'd', m.d, 'fd', 1, 'u', m.u}
     H(day, 'started', 1)
     for j = 1, #m.sd, 3 do
       Z(A.p .. 'z:' .. m.d .. ':' .. m.sd[j], m.sd[j + 1], 1)
@@ -97,24 +98,25 @@ local function session(m, A)
       redis.call('HSET', key, 'b', 1, 'ep', 1, 'x', m.g, 'xt', m.gt)
       H(day, 'bounces', 1)
       F(A, m.d, m.s, sd, 'bounces', 1)
-      entry_and_exit(m, A, m.d)
+      entry_and_exit(m, A, m.d, m.u)
     end
   else
     sd = sdcache[key]
     local st
     if sd then
-      st = redis.call('HMGET', key, 'f', 'l', 'd', 'b', 'ep', 'x', 'xt')
+      st = redis.call('HMGET', key, 'f', 'l', 'd', 'b', 'ep', 'x', 'xt', 'u')
     else
-      st = redis.call('HMGET', key, 'f', 'l', 'd', 'b', 'ep', 'x', 'xt', 'fd', unpack(A.sdn))
-      if st[8] == '1' then
+      st = redis.call('HMGET', key, 'f', 'l', 'd', 'b', 'ep', 'x', 'xt', 'u', 'fd', unpack(A.sdn))
+      if st[9] == '1' then
         sd = {}
         for j = 1, #A.sdn do
-          if st[8 + j] then sd[#sd + 1] = A.sdd[j] .. ':' .. st[8 + j] end
+          if st[9 + j] then sd[#sd + 1] = A.sdd[j] .. ':' .. st[9 + j] end
         end
         sdcache[key] = sd
       end
     end
     local first, last, start_day = tonumber(st[1]), tonumber(st[2]), st[3]
+    local user = st[8] or m.u  -- sessions begun before the user was kept: the event's
     local day = A.p .. 'd:' .. start_day
     if st[4] == '1' then
       H(day, 'bounces', -1)
@@ -131,12 +133,12 @@ local function session(m, A)
     if m.pv == 1 then
       if st[5] ~= '1' then
         redis.call('HSET', key, 'ep', 1, 'x', m.g, 'xt', m.gt)
-        entry_and_exit(m, A, start_day)
+        entry_and_exit(m, A, start_day, user)
       elseif m.t >= last and st[6] ~= m.g then
         Z(A.p .. 'z:' .. start_day .. ':exitPage', st[6], -1)
-        Z(A.p .. 'x:' .. start_day .. ':' .. st[7], m.u, -1)
+        Z(A.p .. 'x:' .. start_day .. ':' .. st[7], user, -1)
         Z(A.p .. 'z:' .. start_day .. ':exitPage', m.g, 1)
-        Z(A.p .. 'x:' .. start_day .. ':' .. m.gt, m.u, 1)
+        Z(A.p .. 'x:' .. start_day .. ':' .. m.gt, user, 1)
         redis.call('HSET', key, 'x', m.g, 'xt', m.gt)
       end
     end

@@ -3,6 +3,7 @@ Exact (COUNT_DISTINCT), and used for filters, `context.<key>`, and zones without
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -96,7 +97,8 @@ def _session_steps(split: Split, *, start_ms: int, end_ms: int, value: str | Non
               "REDUCE", "MAX", "1", "@eventTime", "AS", "last",
               "REDUCE", "COUNT", "0", "AS", "n",
               "REDUCE", "SUM", "1", "@pv", "AS", "pvs",
-              "REDUCE", "FIRST_VALUE", "1", "@userId", "AS", "uid"]  # fmt: skip
+              "REDUCE", "FIRST_VALUE", "4", "@userId", "BY", "@eventTime", "ASC",
+              "AS", "uid"]  # fmt: skip
     for i, dimension in enumerate(dimensions):
         steps += _first_value(dimension, f"s{i}")
     if select != STARTED:
@@ -122,9 +124,19 @@ def _session_query(site_id: str, start_ms: int, end_ms: int) -> str:
     return event_query(site_id, start_ms - SESSION_MARGIN_MS, end_ms + SESSION_MARGIN_MS)
 
 
-async def aggregate(redis: aioredis.Redis, query: str, *steps: str) -> list[dict[str, str]]:
-    """Rows of FT.AGGREGATE as dicts of strings; 503 when it runs past its time limit (its
-    partial result would be wrong, not just incomplete)."""
+Row = dict[str, Any]
+
+
+def _value(value: Any) -> Any:
+    """A reply value as str, or a list of str (TOLIST)."""
+    if isinstance(value, list):
+        return [_value(v) for v in value]
+    return "" if value is None else str(value)
+
+
+async def aggregate(redis: aioredis.Redis, query: str, *steps: str) -> list[Row]:
+    """Rows of FT.AGGREGATE as dicts of strings (lists for TOLIST); 503 when it runs past its
+    time limit (its partial result would be wrong, not just incomplete)."""
     try:
         result: Any = await redis.execute_command(  # type: ignore[no-untyped-call]
             "FT.AGGREGATE", keys.EVENT_INDEX, query, "TIMEOUT", str(QUERY_TIMEOUT_MS), *steps,
@@ -138,114 +150,24 @@ async def aggregate(redis: aioredis.Redis, query: str, *steps: str) -> list[dict
         if any("timeout" in str(w).lower() for w in result.get("warning") or ()):
             raise ServiceUnavailable(TOO_LONG, retry_after=10)
         rows = [row.get("extra_attributes", {}) for row in result.get("results", [])]
-        return [{str(k): "" if v is None else str(v) for k, v in row.items()} for row in rows]
-    rows = result[1:]
-    return [{str(row[i]): str(row[i + 1]) for i in range(0, len(row), 2)} for row in rows]
+        return [{str(k): _value(v) for k, v in row.items()} for row in rows]
+    return [{str(row[i]): _value(row[i + 1]) for i in range(0, len(row), 2)} for row in result[1:]]
 
 
-def _int(row: dict[str, str], key: str) -> int:
+def _int(row: Row, key: str) -> int:
     value = row.get(key)
-    return int(float(value)) if value not in (None, "", "nan") else 0
+    return int(float(value)) if isinstance(value, str) and value not in ("", "nan") else 0
 
 
-async def totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
-                 filters: Filters) -> dict[str, int]:  # fmt: skip
-    """events, pageviews, users, sessions in [start, end) under the filters."""
-    kinds = split(filters)
-    if kinds.session:
-        query, steps = _session_query(site_id, start_ms, end_ms), _session_steps(
-            kinds, start_ms=start_ms, end_ms=end_ms, select=ACTIVE)  # fmt: skip
-        steps += ["GROUPBY", "0",
-                  "REDUCE", "SUM", "1", "@ev", "AS", "events",
-                  "REDUCE", "SUM", "1", "@evpv", "AS", "pageviews",
-                  "REDUCE", "COUNT_DISTINCT", "1", "@uid", "AS", "users",
-                  "REDUCE", "COUNT", "0", "AS", "sessions"]  # fmt: skip
-    else:
-        query, steps = _event_level(site_id, start_ms, end_ms, kinds)
-        steps += ["LOAD", "3", "@eventName", "@userId", "@sessionId",
-                  "APPLY", f"@eventName == '{PAGE_VIEW}'", "AS", "pv",
-                  "GROUPBY", "0",
-                  "REDUCE", "COUNT", "0", "AS", "events",
-                  "REDUCE", "SUM", "1", "@pv", "AS", "pageviews",
-                  "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
-                  "REDUCE", "COUNT_DISTINCT", "1", "@sessionId", "AS", "sessions"]  # fmt: skip
-    rows = await aggregate(redis, query, *steps)
-    row = rows[0] if rows else {}
-    return {k: _int(row, k) for k in ("events", "pageviews", "users", "sessions")}
-
-
-async def summary_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
-                         filters: Filters) -> dict[str, int]:  # fmt: skip
-    """In one pass: events, pageviews, users, sessions in [start, end) under the filters, and
-    started, bounces, dur (ms) of the selected sessions that began then (each session whole,
-    whichever of its events matched)."""
-    steps = _session_steps(split(filters), start_ms=start_ms, end_ms=end_ms, select=EITHER)
-    rows = await aggregate(
-        redis, _session_query(site_id, start_ms, end_ms), *steps,
-        "APPLY", "@st * (@n == 1 && @pvs == 1)", "AS", "b",
-        "APPLY", "@st * (@last - @first)", "AS", "d",
-        "APPLY", "@ev > 0", "AS", "active",
-        # per visitor first, so that visitors count only those active in the period
-        "GROUPBY", "1", "@uid",
-        "REDUCE", "SUM", "1", "@ev", "AS", "ev", "REDUCE", "SUM", "1", "@evpv", "AS", "evpv",
-        "REDUCE", "SUM", "1", "@active", "AS", "sessions", "REDUCE", "SUM", "1", "@st", "AS", "st",
-        "REDUCE", "SUM", "1", "@b", "AS", "b", "REDUCE", "SUM", "1", "@d", "AS", "d",
-        "APPLY", "@ev > 0", "AS", "visitor",
-        "GROUPBY", "0",
-        "REDUCE", "SUM", "1", "@ev", "AS", "events",
-        "REDUCE", "SUM", "1", "@evpv", "AS", "pageviews",
-        "REDUCE", "SUM", "1", "@visitor", "AS", "users",
-        "REDUCE", "SUM", "1", "@sessions", "AS", "sessions",
-        "REDUCE", "SUM", "1", "@st", "AS", "started",
-        "REDUCE", "SUM", "1", "@b", "AS", "bounces",
-        "REDUCE", "SUM", "1", "@d", "AS", "dur",
-    )  # fmt: skip
-    row = rows[0] if rows else {}
-    names = ("events", "pageviews", "users", "sessions", "started", "bounces", "dur")
-    return {k: _int(row, k) for k in names}
-
-
-async def top_by_session(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
-                         filters: Filters, dimension: str,
-                         limit: int) -> list[dict[str, Any]]:  # fmt: skip
-    """value, count (sessions), visitors for a session-level dimension: the value of each
-    selected session that began in the period (entryPage: its first page view; exitPage: its
-    last)."""
-    steps = _session_steps(split(filters), start_ms=start_ms, end_ms=end_ms, value=dimension)
-    rows = await aggregate(
-        redis, _session_query(site_id, start_ms, end_ms), *steps,
-        "GROUPBY", "1", f"@s{len(split(filters).session)}",
-        "REDUCE", "COUNT", "0", "AS", "count",
-        "REDUCE", "COUNT_DISTINCT", "1", "@uid", "AS", "visitors",
-        "SORTBY", "4", "@count", "DESC", f"@s{len(split(filters).session)}", "ASC",
-        "MAX", str(limit),
-    )  # fmt: skip
-    alias = f"s{len(split(filters).session)}"
-    return [
-        {"value": row[alias], "count": _int(row, "count"), "visitors": _int(row, "visitors")}
-        for row in rows
-        if row.get(alias)
-    ]
-
-
-async def _selected_sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
-                             kinds: Split) -> list[list[str]]:  # fmt: skip
-    """The sessions with a matching event in [start, end), in groups that never split one
-    visitor's sessions (so distinct visitors add up over the groups)."""
-    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, select=ACTIVE)
+async def _sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
+                    kinds: Split, select: str) -> list[Row]:  # fmt: skip
+    """One row per session the filters select (see _session_steps), with its numbers."""
+    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, select=select)
     rows = await aggregate(redis, _session_query(site_id, start_ms, end_ms), *steps,
                            "LIMIT", "0", str(MAX_ROWS))  # fmt: skip
     if len(rows) >= MAX_ROWS:
         raise ServiceUnavailable(TOO_LONG, retry_after=10)
-    by_user: dict[str, list[str]] = {}
-    for row in rows:
-        by_user.setdefault(row.get("uid", ""), []).append(row["sessionId"])
-    groups: list[list[str]] = [[]]
-    for sessions in by_user.values():
-        if len(groups[-1]) >= SESSIONS_PER_QUERY:
-            groups.append([])
-        groups[-1].extend(sessions)
-    return [g for g in groups if g]
+    return rows
 
 
 def _sessions_clause(sessions: list[str]) -> str:
@@ -254,12 +176,124 @@ def _sessions_clause(sessions: list[str]) -> str:
 
 
 async def _in_sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
-                       kinds: Split, steps: list[str]) -> list[list[dict[str, str]]]:  # fmt: skip
-    """`steps` run over the matching events of the selected sessions, one group at a time."""
-    groups = await _selected_sessions(redis, site_id, start_ms, end_ms, kinds)
+                       kinds: Split, sessions: list[str],
+                       steps: list[str]) -> list[list[Row]]:  # fmt: skip
+    """`steps` run over the matching events in [start, end) of the given sessions, a group of
+    them at a time (a user may appear in several groups: distinct users come back as lists)."""
     query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
-    return [await aggregate(redis, query + " " + _sessions_clause(group), *filter_steps, *steps)
-            for group in groups]  # fmt: skip
+    return [
+        await aggregate(redis, query + " " + _sessions_clause(sessions[i : i + SESSIONS_PER_QUERY]),
+                        *filter_steps, *steps)
+        for i in range(0, len(sessions), SESSIONS_PER_QUERY)
+    ]  # fmt: skip
+
+
+def _users(value: Any) -> set[str]:
+    return {v for v in value if v} if isinstance(value, list) else set()
+
+
+async def _visitors(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
+                    kinds: Split, sessions: list[str]) -> int:  # fmt: skip
+    """Distinct users of the matching events in [start, end) of the given sessions."""
+    users: set[str] = set()
+    steps = ["LOAD", "1", "@userId", "GROUPBY", "0", "REDUCE", "TOLIST", "1", "@userId", "AS", "u"]
+    for rows in await _in_sessions(redis, site_id, start_ms, end_ms, kinds, sessions, steps):
+        for row in rows:
+            users |= _users(row.get("u"))
+    return len(users)
+
+
+async def totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
+                 filters: Filters) -> dict[str, int]:  # fmt: skip
+    """events, pageviews, users, sessions in [start, end) under the filters."""
+    kinds = split(filters)
+    if kinds.session:
+        active = await _sessions(redis, site_id, start_ms, end_ms, kinds, ACTIVE)
+        ids = [row["sessionId"] for row in active]
+        return {
+            "events": sum(_int(row, "ev") for row in active),
+            "pageviews": sum(_int(row, "evpv") for row in active),
+            "users": await _visitors(redis, site_id, start_ms, end_ms, kinds, ids),
+            "sessions": len(active),
+        }
+    query, steps = _event_level(site_id, start_ms, end_ms, kinds)
+    rows = await aggregate(
+        redis, query, *steps,
+        "LOAD", "3", "@eventName", "@userId", "@sessionId",
+        "APPLY", f"@eventName == '{PAGE_VIEW}'", "AS", "pv",
+        "GROUPBY", "0",
+        "REDUCE", "COUNT", "0", "AS", "events",
+        "REDUCE", "SUM", "1", "@pv", "AS", "pageviews",
+        "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
+        "REDUCE", "COUNT_DISTINCT", "1", "@sessionId", "AS", "sessions",
+    )  # fmt: skip
+    row = rows[0] if rows else {}
+    return {k: _int(row, k) for k in ("events", "pageviews", "users", "sessions")}
+
+
+def _visit_numbers(started: list[Row]) -> dict[str, int]:
+    """started, bounces, dur (ms) of sessions."""
+    return {
+        "started": len(started),
+        "bounces": sum(1 for r in started if _int(r, "n") == 1 and _int(r, "pvs") == 1),
+        "dur": sum(_int(r, "last") - _int(r, "first") for r in started),
+    }
+
+
+async def summary_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
+                         filters: Filters) -> dict[str, int]:  # fmt: skip
+    """totals() in [start, end), and started, bounces, dur (ms) of the selected sessions that
+    began then: each session whole, whichever of its events matched."""
+    kinds = split(filters)
+    if kinds.session:  # one pass over the sessions for both
+        rows = await _sessions(redis, site_id, start_ms, end_ms, kinds, EITHER)
+        active = [row for row in rows if _int(row, "ev") > 0]
+        ids = [row["sessionId"] for row in active]
+        return {
+            "events": sum(_int(row, "ev") for row in active),
+            "pageviews": sum(_int(row, "evpv") for row in active),
+            "users": await _visitors(redis, site_id, start_ms, end_ms, kinds, ids),
+            "sessions": len(active),
+            **_visit_numbers([row for row in rows if _int(row, "st") == 1]),
+        }
+    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, select=STARTED)
+    counted, visits = await asyncio.gather(
+        totals(redis, site_id=site_id, start_ms=start_ms, end_ms=end_ms, filters=filters),
+        aggregate(
+            redis, _session_query(site_id, start_ms, end_ms), *steps,
+            "APPLY", "@last - @first", "AS", "dur",
+            "APPLY", "@n == 1 && @pvs == 1", "AS", "bounce",
+            "GROUPBY", "0",
+            "REDUCE", "COUNT", "0", "AS", "started",
+            "REDUCE", "SUM", "1", "@bounce", "AS", "bounces",
+            "REDUCE", "SUM", "1", "@dur", "AS", "dur",
+        ),
+    )  # fmt: skip
+    row = visits[0] if visits else {}
+    return {**counted, **{k: _int(row, k) for k in ("started", "bounces", "dur")}}
+
+
+async def top_by_session(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
+                         filters: Filters, dimension: str,
+                         limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """value, count (sessions), visitors for a session-level dimension: the value of each
+    selected session that began in the period (entryPage: its first page view; exitPage: its
+    last); visitors are the users of those sessions' first events."""
+    kinds = split(filters)
+    alias = f"s{len(kinds.session)}"
+    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, value=dimension)
+    rows = await aggregate(
+        redis, _session_query(site_id, start_ms, end_ms), *steps,
+        "GROUPBY", "1", f"@{alias}",
+        "REDUCE", "COUNT", "0", "AS", "count",
+        "REDUCE", "COUNT_DISTINCT", "1", "@uid", "AS", "visitors",
+        "SORTBY", "4", "@count", "DESC", f"@{alias}", "ASC", "MAX", str(limit),
+    )  # fmt: skip
+    return [
+        {"value": row[alias], "count": _int(row, "count"), "visitors": _int(row, "visitors")}
+        for row in rows
+        if row.get(alias)
+    ]
 
 
 async def top_by_event(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
@@ -270,27 +304,38 @@ async def top_by_event(redis: aioredis.Redis, *, site_id: str, start_ms: int, en
     if page_views_only:
         kinds = Split(session=kinds.session, event=[*kinds.event, ("eventName", PAGE_VIEW)])
     field = field_of(dimension)
-    steps = ["LOAD", "3", f"@{field}", "@userId", "@sessionId",
-             "FILTER", f"exists(@{field})",
-             "GROUPBY", "1", f"@{field}",
-             "REDUCE", "COUNT", "0", "AS", "count",
-             "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
-             "REDUCE", "COUNT_DISTINCT", "1", "@sessionId", "AS", "sessions"]  # fmt: skip
     if kinds.session:
-        totals: dict[str, dict[str, int]] = {}
-        for rows in await _in_sessions(redis, site_id, start_ms, end_ms, kinds,
-                                       [*steps, "LIMIT", "0", str(MAX_ROWS)]):  # fmt: skip
-            for row in rows:
-                total = totals.setdefault(row.get(field, ""), dict.fromkeys(
-                    ("count", "users", "sessions"), 0))  # fmt: skip
-                for key in total:
-                    total[key] += _int(row, key)
-        ranked = sorted(totals.items(), key=lambda item: (-item[1]["count"], item[0]))[:limit]
-        return [{"value": value, **numbers} for value, numbers in ranked]
+        ids = [row["sessionId"] for row in await _sessions(redis, site_id, start_ms, end_ms,
+                                                            kinds, ACTIVE)]  # fmt: skip
+        steps = ["LOAD", "3", f"@{field}", "@userId", "@sessionId", "FILTER", f"exists(@{field})",
+                 "GROUPBY", "1", f"@{field}",
+                 "REDUCE", "COUNT", "0", "AS", "count",
+                 "REDUCE", "TOLIST", "1", "@userId", "AS", "u",
+                 "REDUCE", "COUNT_DISTINCT", "1", "@sessionId", "AS", "sessions",
+                 "LIMIT", "0", str(MAX_ROWS)]  # fmt: skip
+        counts: dict[str, list[int]] = {}
+        users: dict[str, set[str]] = {}
+        for rows in await _in_sessions(redis, site_id, start_ms, end_ms, kinds, ids, steps):
+            for row in rows:  # sessions never span groups: their counts add up
+                value = str(row.get(field, ""))
+                total = counts.setdefault(value, [0, 0])
+                total[0] += _int(row, "count")
+                total[1] += _int(row, "sessions")
+                users.setdefault(value, set()).update(_users(row.get("u")))
+        ranked = sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        return [{"value": v, "count": c, "users": len(users[v]), "sessions": n}
+                for v, (c, n) in ranked]  # fmt: skip
     query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
-    rows = await aggregate(redis, query, *filter_steps, *steps,
-                           "SORTBY", "4", "@count", "DESC", f"@{field}", "ASC",
-                           "MAX", str(limit))  # fmt: skip
+    rows = await aggregate(
+        redis, query, *filter_steps,
+        "LOAD", "3", f"@{field}", "@userId", "@sessionId",
+        "FILTER", f"exists(@{field})",
+        "GROUPBY", "1", f"@{field}",
+        "REDUCE", "COUNT", "0", "AS", "count",
+        "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
+        "REDUCE", "COUNT_DISTINCT", "1", "@sessionId", "AS", "sessions",
+        "SORTBY", "4", "@count", "DESC", f"@{field}", "ASC", "MAX", str(limit),
+    )  # fmt: skip
     return [
         {"value": row.get(field, ""), "count": _int(row, "count"), "users": _int(row, "users"),
          "sessions": _int(row, "sessions")}
@@ -305,36 +350,23 @@ async def minutes(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms:
     per_minute_steps = ["APPLY", "floor(@eventTime / 60000)", "AS", "minute",
                         "GROUPBY", "1", "@minute", "REDUCE", "COUNT", "0", "AS", "events",
                         "LIMIT", "0", "100"]  # fmt: skip
-    recent_steps = [
-        "APPLY",
-        f"@eventTime >= {end_ms - 5 * 60_000}",
-        "AS",
-        "recent",
-        "FILTER",
-        "@recent == 1",
-        "LOAD",
-        "1",
-        "@userId",
-        "GROUPBY",
-        "0",
-        "REDUCE",
-        "COUNT_DISTINCT",
-        "1",
-        "@userId",
-        "AS",
-        "users",
-    ]
+    recent = end_ms - 5 * 60_000
     if kinds.session:
+        ids = [row["sessionId"] for row in await _sessions(redis, site_id, start_ms, end_ms,
+                                                            kinds, ACTIVE)]  # fmt: skip
         per_minute: dict[int, int] = {}
-        for rows in await _in_sessions(redis, site_id, start_ms, end_ms, kinds, per_minute_steps):
+        for rows in await _in_sessions(redis, site_id, start_ms, end_ms, kinds, ids,
+                                       per_minute_steps):  # fmt: skip
             for row in rows:
                 minute = _int(row, "minute")
                 per_minute[minute] = per_minute.get(minute, 0) + _int(row, "events")
-        users = sum(_int(rows[0], "users") for rows in await _in_sessions(
-            redis, site_id, start_ms, end_ms, kinds, recent_steps) if rows)  # fmt: skip
-        return users, per_minute
+        return await _visitors(redis, site_id, recent, end_ms, kinds, ids), per_minute
     query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
     rows = await aggregate(redis, query, *filter_steps, *per_minute_steps)
-    recent = await aggregate(redis, query, *filter_steps, *recent_steps)
+    recent_query, _ = _event_level(site_id, recent, end_ms, kinds)
+    users = await aggregate(
+        redis, recent_query, *filter_steps, "LOAD", "1", "@userId",
+        "GROUPBY", "0", "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
+    )  # fmt: skip
     per_minute = {_int(row, "minute"): _int(row, "events") for row in rows}
-    return (_int(recent[0], "users") if recent else 0), per_minute
+    return (_int(users[0], "users") if users else 0), per_minute
