@@ -8,10 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
 from tests.support.accounts import Account, register
+from tests.support.events import make_event, send, wait_for_stored
 from tests.support.system import System
 
 pytestmark = pytest.mark.browser
@@ -62,10 +64,13 @@ def problems(page: Page) -> list[str]:
 
 
 def test_dashboard_settles_and_keeps_range_and_filters_in_the_url(
-    system: System, page: Page, api: httpx.Client, problems: list[str]
+    system: System, page: Page, api: httpx.Client, redis_sync: redis.Redis, problems: list[str]
 ) -> None:
     base = system.gateway_url
     account = register(api)
+    # One event: a site without any opens on the first-run view instead (test_dashboard_first_run).
+    assert send(api, account.user["apiKey"], [make_event()]).status_code == 202
+    assert wait_for_stored(redis_sync, account.user["id"], 1) == 1
     open_signed_in(
         page, base, account, "/?period=7d&filter=browser:Firefox&filter=page:https://x.io/a:b"
     )
@@ -75,7 +80,7 @@ def test_dashboard_settles_and_keeps_range_and_filters_in_the_url(
     chips = page.get_by_test_id("filter-chips")
     expect(chips).to_contain_text("Browser is Firefox")
     expect(chips).to_contain_text("Page is https://x.io/a:b")
-    for name in ("Daily Active Users", "Events", "Page Visits", "Sources", "Devices"):
+    for name in ("Visitors per day", "Events", "Page Visits", "Sources", "Devices"):
         expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
     expect(page.get_by_test_id("loading")).to_have_count(0, timeout=SETTLED)
     expect(page.get_by_test_id("realtime")).not_to_contain_text("…")

@@ -5,7 +5,7 @@ import { SystemStatus } from './SystemStatus';
 /** Frame of the signed-out pages: product name, one card, the public system status. */
 export function AuthLayout({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <Container size={440} py={40}>
+    <Container size={440} py={40} component="main">
       <Stack gap="lg">
         <Stack gap={4} align="center">
           <Title order={1} size="h2">

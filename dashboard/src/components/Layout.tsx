@@ -1,10 +1,84 @@
-import { AppShell, Burger, Button, Group, NavLink as MantineNavLink, Stack, Text } from '@mantine/core';
+import {
+  ActionIcon,
+  Alert,
+  AppShell,
+  Burger,
+  Button,
+  Group,
+  NavLink as MantineNavLink,
+  Stack,
+  Text,
+  useComputedColorScheme,
+  useMantineColorScheme,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useEffect, type ReactNode } from 'react';
 import { NavLink, useLocation, useNavigate } from 'react-router-dom';
+import { useHealth } from '../api/hooks';
 import { useAuth } from '../auth/context';
+import { useConnectivity } from '../lib/connectivity';
 import { useCurrentSite } from '../site/context';
 import { SiteSwitcher } from './SiteSwitcher';
+
+/** Light / dark: follows the OS until toggled; the choice is kept (localStorage). */
+export function ColorSchemeToggle() {
+  const { setColorScheme } = useMantineColorScheme();
+  const computed = useComputedColorScheme('light', { getInitialValueInEffect: false });
+  const next = computed === 'dark' ? 'light' : 'dark';
+  return (
+    <ActionIcon
+      variant="default"
+      size="lg"
+      onClick={() => setColorScheme(next)}
+      aria-label={`Use the ${next} theme`}
+      title={`Use the ${next} theme`}
+      data-testid="color-scheme-toggle"
+      data-scheme={computed}
+    >
+      <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+        {computed === 'dark' ? (
+          <g fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+            <circle cx="12" cy="12" r="4" />
+            <path d="M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" />
+          </g>
+        ) : (
+          <path d="M20 14.5A8 8 0 0 1 9.5 4a8 8 0 1 0 10.5 10.5z" fill="none" stroke="currentColor" strokeWidth="2" />
+        )}
+      </svg>
+    </ActionIcon>
+  );
+}
+
+/** Offline, or the server does not answer: figures on the page may be out of date. */
+export function ConnectionBanner() {
+  useHealth(); // polled: a failing health check says the server is unreachable
+  const { online, reachable, retry } = useConnectivity();
+  if (online && reachable) return null;
+  return (
+    <Alert
+      color={online ? 'red' : 'orange'}
+      variant="light"
+      role="alert"
+      title={online ? 'Cannot reach the server' : 'You are offline'}
+      data-testid="connection-banner"
+      data-state={online ? 'unreachable' : 'offline'}
+      mb="md"
+    >
+      <Group justify="space-between" gap="xs" wrap="nowrap" align="flex-start">
+        <Text size="sm">
+          {online
+            ? 'The figures shown may be out of date. Checking again every few seconds.'
+            : 'The figures shown may be out of date; they refresh when the connection is back.'}
+        </Text>
+        {online && (
+          <Button size="compact-xs" variant="subtle" color="red" onClick={retry} style={{ flexShrink: 0 }}>
+            Retry now
+          </Button>
+        )}
+      </Group>
+    </Alert>
+  );
+}
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
@@ -44,11 +118,14 @@ export function Layout({ children }: { children: ReactNode }) {
             </Text>
             <SiteSwitcher />
           </Group>
-          {session && (
-            <Text size="sm" c="dimmed" truncate="end" maw="30%" visibleFrom="sm" data-testid="signed-in-as">
-              {session.user.name}
-            </Text>
-          )}
+          <Group gap="sm" wrap="nowrap" miw={0} justify="flex-end" style={{ flexShrink: 1 }}>
+            {session && (
+              <Text size="sm" c="dimmed" truncate="end" maw={240} visibleFrom="sm" data-testid="signed-in-as">
+                {session.user.name}
+              </Text>
+            )}
+            <ColorSchemeToggle />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="sm" aria-label="Main navigation">
@@ -77,7 +154,10 @@ export function Layout({ children }: { children: ReactNode }) {
           </Button>
         </AppShell.Section>
       </AppShell.Navbar>
-      <AppShell.Main>{children}</AppShell.Main>
+      <AppShell.Main>
+        <ConnectionBanner />
+        {children}
+      </AppShell.Main>
     </AppShell>
   );
 }

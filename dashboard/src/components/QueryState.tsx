@@ -1,7 +1,24 @@
-import { Alert, Button, Group, Skeleton, Stack, Text } from '@mantine/core';
+import { Alert, Box, Button, Group, Loader, Skeleton, Stack, Text } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
+
+/** After this long without an answer, a report says so (with Retry) instead of loading on. */
+export const SLOW_AFTER_MS = 15_000;
+
+/** True once `active` has stayed true for `ms`. */
+export function useSlow(active: boolean, ms = SLOW_AFTER_MS): boolean {
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    if (!active) {
+      setSlow(false);
+      return;
+    }
+    const timer = setTimeout(() => setSlow(true), ms);
+    return () => clearTimeout(timer);
+  }, [active, ms]);
+  return slow;
+}
 
 /** The server answers this way for a route that is not deployed (yet). */
 export function isNotAvailable(error: unknown): boolean {
@@ -71,6 +88,54 @@ export function SkeletonRows({ rows = 5, height = 22 }: { rows?: number; height?
   );
 }
 
+/** No answer within SLOW_AFTER_MS: an error with Retry, never an endless skeleton. */
+export function TimeoutState({ onRetry, title }: { onRetry?: () => void; title?: string }) {
+  return (
+    <Alert color="red" variant="light" title={title ? `${title}: no answer` : 'No answer'} data-testid="timeout-state">
+      <Group justify="space-between" gap="xs" wrap="nowrap" align="flex-start">
+        <Text size="sm">
+          The server has not answered for {SLOW_AFTER_MS / 1000} seconds. It may be busy or unreachable; this keeps
+          waiting.
+        </Text>
+        {onRetry && (
+          <Button size="compact-xs" variant="subtle" color="red" onClick={onRetry} style={{ flexShrink: 0 }}>
+            Retry
+          </Button>
+        )}
+      </Group>
+    </Alert>
+  );
+}
+
+/** Offline: TanStack Query holds requests until the network is back. */
+export function PausedState() {
+  return (
+    <Alert color="gray" variant="light" title="Offline" data-testid="paused-state">
+      <Text size="sm">This loads when the connection is back.</Text>
+    </Alert>
+  );
+}
+
+/**
+ * Figures of the previous period (or filters) while the new ones load: kept in place (same
+ * elements, so focus stays), dimmed, marked busy, with a spinner.
+ */
+export function Stale({ busy, children }: { busy: boolean; children: ReactNode }) {
+  return (
+    <Box
+      pos="relative"
+      aria-busy={busy}
+      data-stale={busy ? 'true' : undefined}
+      style={{ opacity: busy ? 0.45 : 1, transition: 'opacity 150ms' }}
+    >
+      {children}
+      {busy && (
+        <Loader size="xs" pos="absolute" top={0} right={0} aria-label="Updating" data-testid="updating" role="status" />
+      )}
+    </Box>
+  );
+}
+
 interface QueryViewProps<T> {
   query: UseQueryResult<T>;
   children: (data: T) => ReactNode;
@@ -80,10 +145,25 @@ interface QueryViewProps<T> {
   errorTitle?: string;
 }
 
-/** Loading skeleton, error (with retry), empty state, or the data: never an endless spinner. */
+/**
+ * Loading skeleton, error (with retry), empty state, or the data: never an endless spinner. While
+ * a new range loads, the old figures stay dimmed; no answer within SLOW_AFTER_MS is an error.
+ */
 export function QueryView<T>({ query, children, isEmpty, loading, empty, errorTitle }: QueryViewProps<T>) {
-  if (query.isPending) return <>{loading ?? <SkeletonRows />}</>;
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} title={errorTitle} />;
-  if (isEmpty?.(query.data)) return <>{empty ?? <EmptyState />}</>;
-  return <>{children(query.data)}</>;
+  const waiting = query.isPending || query.isPlaceholderData;
+  const slow = useSlow(waiting && query.fetchStatus === 'fetching');
+  const retry = () => void query.refetch({ cancelRefetch: true });
+  if (query.isPending) {
+    if (query.fetchStatus === 'paused') return <PausedState />;
+    if (slow) return <TimeoutState onRetry={retry} title={errorTitle} />;
+    return <>{loading ?? <SkeletonRows />}</>;
+  }
+  if (query.isError) return <ErrorState error={query.error} onRetry={retry} title={errorTitle} />;
+  const body = isEmpty?.(query.data) ? (empty ?? <EmptyState />) : children(query.data);
+  return (
+    <>
+      {slow && <TimeoutState onRetry={retry} title={errorTitle} />}
+      <Stale busy={query.isPlaceholderData}>{body}</Stale>
+    </>
+  );
 }

@@ -3,15 +3,27 @@ import { Link } from 'react-router-dom';
 import type { Site } from '../api/types';
 import { siteLabel, useCurrentSite } from '../site/context';
 
+/**
+ * The header button's name. It contains its visible text word for word and not in parentheses
+ * (WCAG 2.5.3, label in name: axe ignores parenthesised words): "Switch site, current: Shop,
+ * shop.example.com".
+ */
+export function switcherLabel(site: Site): string {
+  return `Switch site, current: ${site.domain ? `${site.name}, ${site.domain}` : site.name}`;
+}
+
 function NameAndDomain({ site, strong = false }: { site: Site; strong?: boolean }) {
   return (
     <Stack gap={0} miw={0} style={{ flex: 1 }}>
       <Text size="sm" fw={strong ? 600 : 500} truncate="end" lh={1.3}>
         {site.name}
       </Text>
-      <Text size="xs" c="dimmed" truncate="end" lh={1.3}>
-        {site.domain ?? 'No domain yet'}
-      </Text>
+      {/* The header button leaves out "No domain yet": its name would have to say it too. */}
+      {(site.domain || !strong) && (
+        <Text size="xs" c="dimmed" truncate="end" lh={1.3}>
+          {site.domain ?? 'No domain yet'}
+        </Text>
+      )}
     </Stack>
   );
 }
@@ -27,7 +39,7 @@ export function SiteSwitcher() {
     <Menu position="bottom-start" width={280} shadow="md" withinPortal hideDetached={false}>
       <Menu.Target>
         <UnstyledButton
-          aria-label={`Switch site (current: ${siteLabel(site)})`}
+          aria-label={switcherLabel(site)}
           data-testid="site-switcher"
           px="xs"
           py={2}

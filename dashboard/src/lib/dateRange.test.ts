@@ -2,13 +2,21 @@ import { describe, expect, it } from 'vitest';
 import {
   addDays,
   daysBetween,
+  includesToday,
   isIsoDay,
+  MAX_RANGE_DAYS,
+  PRESETS,
+  previousPeriod,
+  previousYear,
+  rangeProblem,
+  shiftRange,
   parseRange,
   rangeLabel,
   resolveRange,
   todayIn,
   writeRange,
   type DateRange,
+  type PresetId,
 } from './dateRange';
 
 const params = (query: string) => new URLSearchParams(query);
@@ -48,7 +56,7 @@ describe('day arithmetic', () => {
 
 describe('presets', () => {
   const today = '2024-03-01';
-  const preset = (p: 'today' | '7d' | '30d' | 'month'): DateRange => ({ kind: 'preset', preset: p });
+  const preset = (p: PresetId): DateRange => ({ kind: 'preset', preset: p });
 
   it('resolve inclusive ranges ending today', () => {
     expect(resolveRange(preset('today'), today)).toEqual({ from: '2024-03-01', to: '2024-03-01' });
@@ -123,8 +131,106 @@ describe('range in the URL', () => {
 
   it('labels ranges', () => {
     expect(rangeLabel({ kind: 'preset', preset: '7d' })).toBe('Last 7 days');
-    expect(rangeLabel({ kind: 'custom', from: '2024-02-01', to: '2024-02-29' })).toBe('Feb 1 – Feb 29, 2024');
+    expect(rangeLabel({ kind: 'custom', from: '2024-02-01', to: '2024-02-28' })).toBe('Feb 1 – Feb 28, 2024');
+    expect(rangeLabel({ kind: 'custom', from: '2024-02-01', to: '2024-02-29' })).toBe('February 2024');
+    expect(rangeLabel({ kind: 'custom', from: '2023-01-01', to: '2023-12-31' })).toBe('2023');
     expect(rangeLabel({ kind: 'custom', from: '2023-12-30', to: '2024-01-02' })).toBe('Dec 30, 2023 – Jan 2, 2024');
     expect(rangeLabel({ kind: 'custom', from: '2024-02-01', to: '2024-02-01' })).toBe('Feb 1, 2024');
+  });
+});
+
+describe('more presets', () => {
+  const preset = (p: PresetId): DateRange => ({ kind: 'preset', preset: p });
+
+  it('resolve yesterday, last month, 90 days, 12 months and year to date', () => {
+    const today = '2024-03-01';
+    expect(resolveRange(preset('yesterday'), today)).toEqual({ from: '2024-02-29', to: '2024-02-29' });
+    expect(resolveRange(preset('lastMonth'), today)).toEqual({ from: '2024-02-01', to: '2024-02-29' });
+    expect(resolveRange(preset('lastMonth'), '2024-01-15')).toEqual({ from: '2023-12-01', to: '2023-12-31' });
+    expect(resolveRange(preset('90d'), today)).toEqual({ from: '2023-12-03', to: '2024-03-01' });
+    expect(resolveRange(preset('12mo'), today)).toEqual({ from: '2023-04-01', to: '2024-03-01' });
+    expect(resolveRange(preset('ytd'), today)).toEqual({ from: '2024-01-01', to: '2024-03-01' });
+  });
+
+  it('every preset fits in the API limit of 366 days, whatever today is', () => {
+    for (const today of ['2024-01-01', '2024-02-29', '2024-12-31', '2023-07-31']) {
+      for (const p of PRESETS) {
+        const r = resolveRange(preset(p.id), today);
+        expect(r.from <= r.to).toBe(true);
+        expect(r.to <= today).toBe(true);
+        expect(daysBetween(r.from, r.to)).toBeLessThanOrEqual(MAX_RANGE_DAYS);
+        expect(rangeProblem(r)).toBeNull();
+      }
+    }
+  });
+
+  it('round-trip through the URL, and keep old links working', () => {
+    for (const p of PRESETS) {
+      expect(parseRange(params(writeRange(params(''), preset(p.id)).toString()))).toEqual(preset(p.id));
+    }
+    expect(parseRange(params('period=month'))).toEqual(preset('month'));
+  });
+
+  it('refuse ranges over 366 days', () => {
+    expect(rangeProblem({ from: '2023-01-01', to: '2024-01-01' })).toBeNull(); // 366 days
+    expect(rangeProblem({ from: '2023-01-01', to: '2024-01-02' })).toBe(
+      'Pick a range of at most 366 days (this one has 367).',
+    );
+  });
+
+  it('the same period last year', () => {
+    expect(previousYear({ from: '2024-03-01', to: '2024-03-07' })).toEqual({ from: '2023-03-01', to: '2023-03-07' });
+    expect(previousYear({ from: '2024-02-01', to: '2024-02-29' })).toEqual({ from: '2023-02-01', to: '2023-02-28' });
+  });
+
+  it('the previous period has as many days, just before', () => {
+    expect(previousPeriod({ from: '2024-03-01', to: '2024-03-07' })).toEqual({ from: '2024-02-23', to: '2024-02-29' });
+    expect(previousPeriod({ from: '2024-03-01', to: '2024-03-01' })).toEqual({ from: '2024-02-29', to: '2024-02-29' });
+  });
+});
+
+describe('previous / next', () => {
+  const today = '2024-03-15';
+  const preset = (p: PresetId): DateRange => ({ kind: 'preset', preset: p });
+  const custom = (from: string, to: string): DateRange => ({ kind: 'custom', from, to });
+
+  it('steps back a day from today, and forward again to the presets', () => {
+    const yesterday = shiftRange(preset('today'), today, -1);
+    expect(yesterday).toEqual(preset('yesterday'));
+    const before = shiftRange(yesterday!, today, -1);
+    expect(before).toEqual(custom('2024-03-13', '2024-03-13'));
+    expect(shiftRange(before!, today, 1)).toEqual(preset('yesterday'));
+    expect(shiftRange(preset('yesterday'), today, 1)).toEqual(preset('today'));
+    expect(shiftRange(preset('today'), today, 1)).toBeNull();
+  });
+
+  it('moves rolling windows by their length', () => {
+    expect(shiftRange(preset('7d'), today, -1)).toEqual(custom('2024-03-02', '2024-03-08'));
+    expect(shiftRange(custom('2024-03-02', '2024-03-08'), today, 1)).toEqual(preset('7d'));
+    expect(shiftRange(preset('30d'), today, -1)).toEqual(custom('2024-01-16', '2024-02-14'));
+    expect(shiftRange(preset('7d'), today, 1)).toBeNull();
+    // On the last day of a 30-day month, the last 30 days are that month: still 30 days back.
+    expect(shiftRange(preset('30d'), '2026-11-30', -1)).toEqual(custom('2026-10-02', '2026-10-31'));
+  });
+
+  it('moves months by whole months', () => {
+    expect(shiftRange(preset('month'), today, -1)).toEqual(preset('lastMonth'));
+    expect(shiftRange(preset('lastMonth'), today, -1)).toEqual(custom('2024-01-01', '2024-01-31'));
+    expect(shiftRange(custom('2024-01-01', '2024-01-31'), today, -1)).toEqual(custom('2023-12-01', '2023-12-31'));
+    expect(shiftRange(preset('lastMonth'), today, 1)).toEqual(preset('month'));
+    expect(shiftRange(custom('2023-12-01', '2024-02-29'), today, 1)).toEqual(preset('month'));
+    expect(shiftRange(custom('2023-11-01', '2024-01-31'), today, -1)).toEqual(custom('2023-08-01', '2023-10-31'));
+  });
+
+  it('moves years to date and 12 months by a year', () => {
+    expect(shiftRange(preset('ytd'), today, -1)).toEqual(custom('2023-01-01', '2023-12-31'));
+    expect(shiftRange(custom('2023-01-01', '2023-12-31'), today, 1)).toEqual(preset('ytd'));
+    expect(shiftRange(preset('12mo'), today, -1)).toEqual(custom('2022-04-01', '2023-03-31'));
+    expect(shiftRange(custom('2022-04-01', '2023-03-31'), today, 1)).toEqual(preset('12mo'));
+  });
+
+  it('knows whether a period includes today', () => {
+    expect(includesToday(preset('30d'), today)).toBe(true);
+    expect(includesToday(preset('lastMonth'), today)).toBe(false);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Date ranges of the dashboard, kept in the URL:
- *   ?period=today|7d|30d|month        a preset, resolved against "today" in the account's zone
- *   ?from=YYYY-MM-DD&to=YYYY-MM-DD    a custom range (inclusive)
+ *   ?period=today|yesterday|7d|30d|month|lastMonth|90d|12mo|ytd   a preset, resolved against "today"
+ *                                                                 in the site's zone
+ *   ?from=YYYY-MM-DD&to=YYYY-MM-DD                                 a custom range (inclusive)
  * Days are plain calendar strings; arithmetic runs in UTC so no local DST shift can move them.
  */
 
-export type PresetId = 'today' | '7d' | '30d' | 'month';
+export type PresetId = 'today' | 'yesterday' | '7d' | '30d' | 'month' | 'lastMonth' | '90d' | '12mo' | 'ytd';
 
 export type DateRange = { kind: 'preset'; preset: PresetId } | { kind: 'custom'; from: string; to: string };
 
@@ -14,14 +15,23 @@ export interface ResolvedRange {
   to: string;
 }
 
-export const PRESETS: ReadonlyArray<{ id: PresetId; label: string }> = [
-  { id: 'today', label: 'Today' },
-  { id: '7d', label: 'Last 7 days' },
-  { id: '30d', label: 'Last 30 days' },
-  { id: 'month', label: 'This month' },
+/** The presets in menu order, with Plausible's keyboard shortcuts. */
+export const PRESETS: ReadonlyArray<{ id: PresetId; label: string; key?: string }> = [
+  { id: 'today', label: 'Today', key: 'd' },
+  { id: 'yesterday', label: 'Yesterday', key: 'e' },
+  { id: '7d', label: 'Last 7 days', key: 'w' },
+  { id: '30d', label: 'Last 30 days', key: 't' },
+  { id: 'month', label: 'This month', key: 'm' },
+  { id: 'lastMonth', label: 'Last month' },
+  { id: '90d', label: 'Last 90 days' },
+  { id: '12mo', label: 'Last 12 months', key: 'y' },
+  { id: 'ytd', label: 'Year to date' },
 ];
 
 export const DEFAULT_RANGE: DateRange = { kind: 'preset', preset: '30d' };
+
+/** The API answers at most this many days per call. */
+export const MAX_RANGE_DAYS = 366;
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MS_PER_DAY = 86_400_000;
@@ -52,6 +62,22 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((dayToUtcMs(to) - dayToUtcMs(from)) / MS_PER_DAY) + 1;
 }
 
+/** The first day of the month `n` months after (before, for negative n) the month of `day`. */
+export function addMonths(day: string, n: number): string {
+  const year = Number(day.slice(0, 4));
+  const month = Number(day.slice(5, 7)) - 1 + n;
+  return utcMsToDay(Date.UTC(year, month, 1));
+}
+
+/** The last day of the month of `day`. */
+export function endOfMonth(day: string): string {
+  return addDays(addMonths(day, 1), -1);
+}
+
+function startOfMonth(day: string): string {
+  return `${day.slice(0, 7)}-01`;
+}
+
 /** Today's calendar day in an IANA zone (falls back to UTC for an unknown zone). */
 export function todayIn(timeZone: string | null | undefined, now: Date = new Date()): string {
   const format = (zone: string | undefined) => {
@@ -79,14 +105,111 @@ export function resolveRange(range: DateRange, today: string): ResolvedRange {
       switch (range.preset) {
         case 'today':
           return { from: today, to: today };
+        case 'yesterday': {
+          const day = addDays(today, -1);
+          return { from: day, to: day };
+        }
         case '7d':
           return { from: addDays(today, -6), to: today };
         case '30d':
           return { from: addDays(today, -29), to: today };
+        case '90d':
+          return { from: addDays(today, -89), to: today };
         case 'month':
-          return { from: `${today.slice(0, 7)}-01`, to: today };
+          return { from: startOfMonth(today), to: today };
+        case 'lastMonth': {
+          const from = addMonths(today, -1);
+          return { from, to: endOfMonth(from) };
+        }
+        case '12mo':
+          // This month and the 11 before it, as Plausible counts "last 12 months".
+          return { from: addMonths(today, -11), to: today };
+        case 'ytd':
+          return { from: `${today.slice(0, 4)}-01-01`, to: today };
       }
   }
+}
+
+/** The period just before `range` with as many days: what the summary's `previous` covers. */
+export function previousPeriod({ from, to }: ResolvedRange): ResolvedRange {
+  const days = daysBetween(from, to);
+  return { from: addDays(from, -days), to: addDays(from, -1) };
+}
+
+/** The same days one year earlier (Feb 29 becomes Feb 28). */
+export function previousYear({ from, to }: ResolvedRange): ResolvedRange {
+  const back = (day: string) => {
+    const shifted = `${Number(day.slice(0, 4)) - 1}${day.slice(4)}`;
+    return isIsoDay(shifted) ? shifted : addDays(`${Number(day.slice(0, 4)) - 1}${day.slice(4, 8)}01`, 27);
+  };
+  return { from: back(from), to: back(to) };
+}
+
+/** Why the API would refuse a range, or null when it is fine. */
+export function rangeProblem({ from, to }: ResolvedRange): string | null {
+  const days = daysBetween(from, to);
+  if (days > MAX_RANGE_DAYS) {
+    return `Pick a range of at most ${MAX_RANGE_DAYS} days (this one has ${days.toLocaleString('en-US')}).`;
+  }
+  return null;
+}
+
+/** Whether `from`..`to` is whole calendar months (Feb 1 – Feb 29, Jan 1 – Mar 31). */
+function wholeMonths({ from, to }: ResolvedRange): number {
+  if (from.slice(8) !== '01' || to !== endOfMonth(to)) return 0;
+  const months =
+    (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1;
+  return months;
+}
+
+/** The range that was shown, as the simplest range that describes it (a preset when one does). */
+export function canonicalRange(resolved: ResolvedRange, today: string): DateRange {
+  const match = PRESETS.find((p) => {
+    const r = resolveRange({ kind: 'preset', preset: p.id }, today);
+    return r.from === resolved.from && r.to === resolved.to;
+  });
+  return match ? { kind: 'preset', preset: match.id } : { kind: 'custom', ...resolved };
+}
+
+/**
+ * The period before (`step` -1) or after (+1) `range`. A custom period of whole months moves by that many
+ * months (This month → last month → the month before); a period still running (This month, Year to
+ * date) moves to the whole previous month or year; any other moves by its number of days.
+ * Returns null for a step past today.
+ */
+export function shiftRange(range: DateRange, today: string, step: -1 | 1): DateRange | null {
+  const current = resolveRange(range, today);
+  let next: ResolvedRange;
+  if (range.kind === 'preset' && range.preset === 'month') {
+    const from = addMonths(current.from, step);
+    next = { from, to: endOfMonth(from) };
+  } else if (range.kind === 'preset' && range.preset === 'ytd') {
+    const year = Number(current.from.slice(0, 4)) + step;
+    next = { from: `${year}-01-01`, to: `${year}-12-31` };
+  } else if (range.kind === 'preset' && range.preset === '12mo') {
+    const from = addMonths(current.from, 12 * step);
+    next = { from, to: step < 0 ? addDays(current.from, -1) : endOfMonth(addMonths(from, 11)) };
+  } else {
+    // Rolling windows (7, 30, 90 days) stay rolling even on a day they happen to be whole months.
+    const months =
+      range.kind === 'custom' ? wholeMonths(current) : range.kind === 'preset' && range.preset === 'lastMonth' ? 1 : 0;
+    if (months > 0) {
+      const from = addMonths(current.from, months * step);
+      next = { from, to: endOfMonth(addMonths(from, months - 1)) };
+    } else {
+      const days = daysBetween(current.from, current.to);
+      next = { from: addDays(current.from, days * step), to: addDays(current.to, days * step) };
+    }
+  }
+  if (next.from > today) return null;
+  // Moving forward onto the running period: it ends today.
+  if (next.to > today) next = { from: next.from, to: today };
+  return canonicalRange(next, today);
+}
+
+/** Whether the period includes today (then there is nothing after it to move to). */
+export function includesToday(range: DateRange, today: string): boolean {
+  return resolveRange(range, today).to >= today;
 }
 
 function isPreset(value: string | null): value is PresetId {
@@ -127,6 +250,20 @@ export function sameRange(a: DateRange, b: DateRange): boolean {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const LONG_MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** "Mar 5" (or "Mar 5, 2024" with the year). */
 export function formatDay(day: string, withYear = false): string {
@@ -139,5 +276,13 @@ export function formatDay(day: string, withYear = false): string {
 export function rangeLabel(range: DateRange): string {
   if (range.kind === 'preset') return PRESETS.find((p) => p.id === range.preset)?.label ?? range.preset;
   if (range.from === range.to) return formatDay(range.from, true);
+  const months = wholeMonths(range);
+  if (months === 1) return `${LONG_MONTHS[Number(range.from.slice(5, 7)) - 1]} ${range.from.slice(0, 4)}`;
+  if (months === 12 && range.from.slice(5) === '01-01') return range.from.slice(0, 4);
   return `${formatDay(range.from, range.from.slice(0, 4) !== range.to.slice(0, 4))} – ${formatDay(range.to, true)}`;
+}
+
+/** "Mar 1 – Mar 7, 2024", the days a resolved range covers. */
+export function resolvedLabel({ from, to }: ResolvedRange): string {
+  return rangeLabel({ kind: 'custom', from, to });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatInteger, formatNumber, formatPercent, percentChange } from './format';
+import { formatDuration, formatInteger, formatNumber, formatPercent, percentChange, share } from './format';
 
 describe('formatNumber', () => {
   it.each([
@@ -55,7 +55,8 @@ describe('percentChange', () => {
 
   it('handles zero and missing previous values', () => {
     expect(percentChange(0, 0)).toMatchObject({ direction: 'flat', text: '0%', percent: 0 });
-    expect(percentChange(5, 0)).toMatchObject({ direction: 'up', text: 'new', percent: null });
+    // An empty previous period is not a change, and never reads "new" in red.
+    expect(percentChange(5, 0)).toMatchObject({ direction: 'flat', text: '—', percent: null });
     expect(percentChange(5, undefined)).toMatchObject({ direction: 'flat', text: '–', percent: null });
     expect(percentChange(0, 10)).toMatchObject({ direction: 'down', text: '−100%' });
   });
@@ -72,5 +73,15 @@ describe('formatPercent', () => {
     expect(formatPercent(4.5)).toBe('4.5%');
     expect(formatPercent(0)).toBe('0%');
     expect(formatPercent(100)).toBe('100%');
+  });
+});
+
+describe('share', () => {
+  it('is a percentage of the total, capped, or null without a total', () => {
+    expect(share(25, 200)).toBe(12.5);
+    expect(share(300, 200)).toBe(100);
+    expect(share(1, 0)).toBeNull();
+    expect(share(1, undefined)).toBeNull();
+    expect(formatPercent(share(1, 3)!)).toBe('33%');
   });
 });

@@ -50,6 +50,12 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
+/** `part` of `total` as a percentage (0–100, capped), or null without a total. */
+export function share(part: number, total: number | null | undefined): number | null {
+  if (!total || !Number.isFinite(total) || total <= 0 || !Number.isFinite(part)) return null;
+  return Math.min(100, Math.max(0, (part / total) * 100));
+}
+
 /** A percentage value (0–100) as "42%" or "4.5%". */
 export function formatPercent(value: number): string {
   if (!Number.isFinite(value)) return '–';
@@ -73,7 +79,8 @@ export function percentChange(current: number, previous: number | null | undefin
   }
   if (previous === 0) {
     if (current === 0) return { percent: 0, direction: 'flat', text: '0%' };
-    return { percent: null, direction: current > 0 ? 'up' : 'down', text: 'new' };
+    // Nothing to compare with (a new site, a period before the first event): no change to show.
+    return { percent: null, direction: 'flat', text: '—' };
   }
   const percent = ((current - previous) / Math.abs(previous)) * 100;
   const digits = Math.abs(percent) < 10 ? 1 : 0;

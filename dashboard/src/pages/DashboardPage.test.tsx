@@ -36,7 +36,8 @@ describe('DashboardPage', () => {
     const seen: URL[] = [];
     mockApi(statsApi(seen));
     renderApp('/?period=7d');
-    await waitFor(() => expect(screen.queryAllByTestId('loading')).toHaveLength(0));
+    // The first test also loads the chart library.
+    await waitFor(() => expect(screen.queryAllByTestId('loading')).toHaveLength(0), { timeout: 5000 });
     expect(screen.getAllByTestId('error-state').length).toBeGreaterThanOrEqual(8);
     expect(screen.getAllByText(/Not available yet/).length).toBeGreaterThan(0);
     expect(screen.getByTestId('realtime').textContent).toContain('Realtime unavailable');
@@ -142,5 +143,234 @@ describe('DashboardPage', () => {
     await waitFor(() => expect(seen.some((u) => u.pathname === '/api/v1/stats/refused')).toBe(true));
     await waitFor(() => expect(screen.queryAllByTestId('loading')).toHaveLength(0));
     expect(screen.queryByTestId('refused-events')).toBeNull();
+  });
+});
+
+const daily = (from: string, n: number, value: (i: number) => number) =>
+  Array.from({ length: n }, (_, i) => {
+    const day = new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
+    const v = value(i);
+    return { day, events: v * 3, pageviews: v * 2, users: v, sessions: v };
+  });
+
+describe('DashboardPage, second pass', () => {
+  it('opens a site without events on the first-run view and shows the dashboard once one arrives', async () => {
+    let lifetime = 0;
+    const seen: URL[] = [];
+    mockApi((url) => {
+      if (url.pathname === '/api/v1/stats/overview') {
+        seen.push(url);
+        return ok({
+          eventsRecorded: { today: lifetime, thisMonth: lifetime, lifetime },
+          activeUsers: { today: 0, thisMonth: 0 },
+        });
+      }
+      return statsApi(seen, { summary })(url);
+    });
+    renderApp('/?period=7d');
+    expect(await screen.findByRole('heading', { name: 'Waiting for the first event', level: 2 })).toBeTruthy();
+    expect(screen.getByTestId('script-tag').textContent).toBe(
+      `<script defer src="${window.location.origin}/sdk.js" data-api-key="ts_test_key"></script>`,
+    );
+    expect(screen.queryByTestId('summary-cards')).toBeNull();
+    expect(screen.queryAllByTestId('empty-state')).toHaveLength(0);
+    expect(seen.some((u) => u.pathname === '/api/v1/stats/summary')).toBe(false);
+
+    lifetime = 1;
+    // Polled every 3 seconds: the dashboard appears by itself.
+    expect(await screen.findByTestId('summary-cards', {}, { timeout: 6000 })).toBeTruthy();
+    expect(screen.queryByTestId('first-run')).toBeNull();
+  }, 10_000);
+
+  it('moves the period with the arrows and the keyboard shortcuts, not while typing', async () => {
+    mockApi(statsApi([]));
+    renderApp('/?period=today');
+    const previous = await screen.findByRole('button', { name: 'Previous period' });
+    expect((screen.getByRole('button', { name: 'Next period' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(previous);
+    await waitFor(() => expect(currentLocation.path).toBe('/?period=yesterday'));
+    fireEvent.click(screen.getByRole('button', { name: 'Next period' }));
+    await waitFor(() => expect(currentLocation.path).toBe('/?period=today'));
+
+    fireEvent.keyDown(document.body, { key: 'w' });
+    await waitFor(() => expect(currentLocation.path).toBe('/?period=7d'));
+    fireEvent.keyDown(document.body, { key: 'y' });
+    await waitFor(() => expect(currentLocation.path).toBe('/?period=12mo'));
+    fireEvent.keyDown(document.body, { key: 'm' });
+    await waitFor(() => expect(currentLocation.path).toBe('/?period=month'));
+    fireEvent.keyDown(document.body, { key: 'ArrowLeft' });
+    await waitFor(() => expect(currentLocation.path).toBe('/?period=lastMonth'));
+    expect(screen.getByTestId('range-label').textContent).toContain('Last month');
+
+    const combobox = screen.getByLabelText('Period', { selector: 'input' });
+    fireEvent.keyDown(combobox, { key: 'd' });
+    fireEvent.keyDown(document.body, { key: 'd', ctrlKey: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(currentLocation.path).toBe('/?period=lastMonth');
+  });
+
+  it('says once, at the picker, that a range is over 366 days and asks for no report', async () => {
+    const seen: URL[] = [];
+    mockApi(statsApi(seen, { summary }));
+    renderApp('/?from=2023-01-01&to=2024-06-30');
+    expect((await screen.findByTestId('range-problem')).textContent).toBe(
+      'Pick a range of at most 366 days (this one has 547).',
+    );
+    expect(screen.getAllByRole('alert')).toHaveLength(1);
+    expect(screen.queryAllByTestId('error-state')).toHaveLength(0);
+    expect((screen.getByRole('button', { name: 'Apply custom range' }) as HTMLButtonElement).disabled).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    const reports = ['summary', 'daily', 'events', 'pages', 'breakdown'];
+    expect(seen.filter((u) => reports.some((r) => u.pathname.endsWith(`/stats/${r}`)))).toHaveLength(0);
+
+    fireEvent.change(screen.getByLabelText('From'), { target: { value: '2024-01-01' } });
+    expect(screen.queryByTestId('range-problem')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Apply custom range' }));
+    await waitFor(() => expect(currentLocation.path).toBe('/?from=2024-01-01&to=2024-06-30'));
+    await waitFor(() => expect(seen.some((u) => u.pathname === '/api/v1/stats/summary')).toBe(true));
+  });
+
+  it('charts the clicked card and compares with the previous period', async () => {
+    const seen: URL[] = [];
+    mockApi((url) => {
+      if (url.pathname === '/api/v1/stats/daily') {
+        seen.push(url);
+        const from = url.searchParams.get('from')!;
+        const previous = from < '2024-03-01';
+        return ok(daily(from, 7, (i) => (previous ? 1 : i + 1)));
+      }
+      return statsApi([], { summary })(url);
+    });
+    renderApp('/?from=2024-03-01&to=2024-03-07');
+    const chart = await screen.findByTestId('daily-chart');
+    expect(within(chart).getByRole('heading', { name: 'Visitors per day', level: 2 })).toBeTruthy();
+    const plot = await within(chart).findByRole('img');
+    expect(plot.getAttribute('aria-label')).toBe(
+      'Visitors per day, Mar 1 – Mar 7, 2024: 28 in total, at most 7 (Mar 7, 2024).',
+    );
+    const table = within(chart).getByRole('table', { name: 'Visitors per day' });
+    expect(within(table).getAllByRole('row')).toHaveLength(8);
+
+    const card = within(screen.getByTestId('summary-pageviews')).getByRole('button');
+    expect(card.getAttribute('aria-pressed')).toBe('false');
+    fireEvent.click(card);
+    await waitFor(() => expect(currentLocation.path).toContain('metric=pageviews'));
+    expect(within(chart).getByRole('heading', { name: 'Page views per day' })).toBeTruthy();
+    expect(within(screen.getByTestId('summary-bounceRate')).queryByRole('button')).toBeNull();
+    await waitFor(() => expect(within(chart).getByRole('img').getAttribute('aria-label')).toContain('56 in total'));
+
+    fireEvent.click(within(chart).getByRole('switch', { name: 'Compare' }));
+    await waitFor(() => expect(currentLocation.path).toContain('compare=previous'));
+    await waitFor(() =>
+      expect(
+        seen.some((u) => u.searchParams.get('from') === '2024-02-23' && u.searchParams.get('to') === '2024-02-29'),
+      ).toBe(true),
+    );
+    await waitFor(() =>
+      expect(within(chart).getByRole('img').getAttribute('aria-label')).toContain('previous period: 14'),
+    );
+
+    // The same days a year earlier: one more daily call, shifted by a year.
+    fireEvent.click(within(chart).getByRole('radio', { name: 'Same period last year' }));
+    await waitFor(() => expect(currentLocation.path).toContain('compare=year'));
+    await waitFor(() =>
+      expect(
+        seen.some((u) => u.searchParams.get('from') === '2023-03-01' && u.searchParams.get('to') === '2023-03-07'),
+      ).toBe(true),
+    );
+    await waitFor(() =>
+      expect(within(chart).getByRole('img').getAttribute('aria-label')).toContain('same period last year: 14'),
+    );
+    fireEvent.click(within(chart).getByRole('switch', { name: 'Compare' }));
+    await waitFor(() => expect(currentLocation.path).not.toContain('compare='));
+  });
+
+  it('shows each row’s share of the period total, saying of what', async () => {
+    mockApi(
+      statsApi([], {
+        summary,
+        pages: [
+          { page: '/a', count: 3000, users: 10, sessions: 10 },
+          { page: '/b', count: 1000, users: 5, sessions: 5 },
+        ],
+        breakdown: [{ value: 'Chrome', count: 750, visitors: 600 }],
+      }),
+    );
+    renderApp('/?period=7d');
+    const pages = await screen.findByTestId('pages-table');
+    await waitFor(() =>
+      expect(
+        within(pages)
+          .getAllByTestId('share')
+          .map((c) => c.textContent),
+      ).toEqual(['75%', '25%']),
+    );
+    expect(pages.querySelector('abbr')?.getAttribute('title')).toBe('Share of all 4k page views in the period');
+    const browsers = await screen.findByTestId('breakdown-referrerDomain');
+    expect(within(browsers).getByTestId('share').textContent).toBe('50%'); // 750 of 1,500 visits
+    expect(browsers.querySelector('abbr')?.getAttribute('title')).toBe('Share of all 1.5k visits in the period');
+  });
+
+  it('an empty previous period shows a neutral dash, not "new"', async () => {
+    const empty = {
+      visitors: 0,
+      sessions: 0,
+      pageviews: 0,
+      events: 0,
+      bounceRate: 0,
+      avgSessionDuration: 0,
+      viewsPerSession: 0,
+    };
+    mockApi(statsApi([], { summary: { ...summary, previous: empty } }));
+    renderApp('/?period=7d');
+    const badge = within(await screen.findByTestId('summary-visitors')).getByTestId('change');
+    expect(badge.textContent).toBe('—');
+    expect(badge.getAttribute('data-variant')).toBe('light');
+    expect(screen.queryByText('new')).toBeNull();
+  });
+
+  it('keeps the old figures dimmed and busy while a new period loads', async () => {
+    let release: () => void = () => {};
+    const slow = new Promise<void>((r) => {
+      release = r;
+    });
+    mockApi((url) => {
+      if (url.pathname === '/api/v1/stats/summary' && url.searchParams.get('from') !== null) {
+        const today = new Date().toISOString().slice(0, 10);
+        if (url.searchParams.get('from') !== today) return ok(summary);
+        return slow.then(() => ok({ ...summary, visitors: 7 }));
+      }
+      return statsApi([])(url);
+    });
+    renderApp('/?period=7d');
+    const visitors = await screen.findByTestId('summary-visitors');
+    expect(visitors.textContent).toContain('1.3k');
+    fireEvent.keyDown(document.body, { key: 'd' });
+    await waitFor(() => expect(screen.getByTestId('range-label').textContent).toContain('Today'));
+    const cards = screen.getByTestId('summary-cards');
+    await waitFor(() => expect(cards.closest('[aria-busy="true"]')).not.toBeNull());
+    expect(screen.getByTestId('summary-visitors').textContent).toContain('1.3k');
+    expect(screen.getAllByTestId('updating').length).toBeGreaterThan(0);
+    release();
+    await waitFor(() => expect(screen.getByTestId('summary-visitors').textContent).toContain('7'));
+    expect(screen.getByTestId('summary-cards').closest('[aria-busy="true"]')).toBeNull();
+  });
+});
+
+describe('DashboardPage focus', () => {
+  it('moves focus to the next chip, then to the heading, when chips are removed', async () => {
+    mockApi(statsApi([]));
+    renderApp('/?period=7d&filter=browser:Firefox&filter=os:Linux');
+    const first = await screen.findByRole('button', { name: 'Remove filter Browser is Firefox' });
+    first.focus();
+    fireEvent.click(first);
+    await waitFor(() => expect(currentLocation.path).not.toContain('Firefox'));
+    const second = screen.getByRole('button', { name: 'Remove filter OS is Linux' });
+    await waitFor(() => expect(document.activeElement).toBe(second));
+    fireEvent.click(second);
+    await waitFor(() => expect(currentLocation.path).toBe('/?period=7d'));
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole('heading', { level: 1, name: 'Dashboard' })),
+    );
   });
 });

@@ -1,14 +1,22 @@
-import { Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Group, Loader, SimpleGrid, Skeleton, Stack, Text, Title } from '@mantine/core';
+import { useIsFetching, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef } from 'react';
+import { useOverview, useSummary } from '../api/hooks';
 import { DailyChart } from '../components/dashboard/DailyChart';
-import { FilterChips } from '../components/dashboard/FilterChips';
+import { chipButton, FilterChips } from '../components/dashboard/FilterChips';
+import { FIRST_EVENT_POLL_MS, FirstRun } from '../components/dashboard/FirstRun';
 import { BreakdownPanel, EventsPanel, PagesPanel, type BreakdownTab } from '../components/dashboard/Panels';
 import { RangePicker } from '../components/dashboard/RangePicker';
 import { RealtimeBadge } from '../components/dashboard/RealtimeBadge';
+import { TopStats } from '../components/dashboard/StatCards';
 import { RefusedEventsNotice } from '../components/RefusedEventsNotice';
-import { OverviewCards, SummaryCards } from '../components/dashboard/StatCards';
 import { rangeLabel } from '../lib/dateRange';
-import { useDashboardParams } from '../lib/useDashboardParams';
+import type { Filter } from '../lib/filters';
+import { keepFocus } from '../lib/focus';
+import { useShortcuts } from '../lib/shortcuts';
 import { useDocumentTitle } from '../lib/title';
+import { type CompareMode, useDashboardParams } from '../lib/useDashboardParams';
+import { useCurrentSite } from '../site/context';
 
 const SOURCES: BreakdownTab[] = [
   { dimension: 'referrerDomain', label: 'Referrers' },
@@ -27,43 +35,176 @@ const PAGES: BreakdownTab[] = [
   { dimension: 'exitPage', label: 'Exit pages' },
 ];
 
+/** Reports of the selected period (not the realtime badge, the notices or the first-run check). */
+const PERIOD_REPORTS = new Set(['summary', 'daily', 'events', 'pages', 'breakdown']);
+
+/**
+ * Whether the site has never counted an event (a new site): then the first-run view shows instead
+ * of empty reports, and the overview is asked again every few seconds until the first one.
+ */
+function useFirstRun(): { waiting: boolean; pending: boolean } {
+  const overview = useOverview([]);
+  const client = useQueryClient();
+  const { siteId } = useCurrentSite();
+  const waiting = overview.data?.eventsRecorded.lifetime === 0;
+  const { refetch } = overview;
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = setInterval(() => void refetch(), FIRST_EVENT_POLL_MS);
+    return () => clearInterval(timer);
+  }, [waiting, refetch]);
+  // The first event arrived: whatever was asked while waiting is out of date.
+  const wasWaiting = useRef(false);
+  useEffect(() => {
+    if (waiting) wasWaiting.current = true;
+    else if (wasWaiting.current) {
+      wasWaiting.current = false;
+      void client.invalidateQueries({ queryKey: ['stats', siteId] });
+    }
+  }, [waiting, client, siteId]);
+  return { waiting, pending: overview.isPending };
+}
+
 export function DashboardPage() {
   useDocumentTitle('Dashboard');
-  const { range, filters, today, query, timezone, setRange, addFilter, removeFilter, clearFilters } =
-    useDashboardParams();
+  const params = useDashboardParams();
+  const {
+    range,
+    filters,
+    today,
+    query,
+    previousQuery,
+    timezone,
+    problem,
+    canNext,
+    metric,
+    compare,
+    setRange,
+    shift,
+    setMetric,
+    setCompare,
+  } = params;
+  const heading = useRef<HTMLHeadingElement>(null);
+  const firstRun = useFirstRun();
+  const showReports = !firstRun.waiting && !firstRun.pending && problem === null;
+  const updating =
+    useIsFetching({ predicate: (q) => q.queryKey[0] === 'stats' && PERIOD_REPORTS.has(String(q.queryKey[2])) }) > 0;
+
+  useShortcuts((action) => {
+    if (action.kind === 'preset') setRange({ kind: 'preset', preset: action.preset });
+    else shift(action.step);
+  }, !firstRun.waiting);
+
+  const { addFilter } = params;
+  // Focus stays on the activated row; if the row goes away, it moves to the filter's chip.
+  const onFilter = useCallback(
+    (filter: Filter) => {
+      keepFocus(() => chipButton(filter));
+      addFilter(filter);
+    },
+    [addFilter],
+  );
 
   return (
     <Stack gap="md">
       <Group justify="space-between" align="flex-end" wrap="wrap">
         <Stack gap={0}>
-          <Title order={1} size="h2">
+          <Title order={1} size="h2" ref={heading} tabIndex={-1} style={{ outline: 'none' }}>
             Dashboard
           </Title>
-          <Text size="sm" c="dimmed" data-testid="range-label">
-            {rangeLabel(range)} · {timezone}
-          </Text>
+          <Group gap={6} wrap="nowrap">
+            <Text size="sm" c="dimmed" data-testid="range-label">
+              {rangeLabel(range)} · {timezone}
+            </Text>
+            {updating && showReports && (
+              <Loader size={12} role="status" aria-label="Updating the figures" data-testid="updating-range" />
+            )}
+          </Group>
         </Stack>
-        <Group gap="sm" align="flex-end" wrap="wrap">
-          <RealtimeBadge filters={filters} />
-          <RangePicker range={range} today={today} onChange={setRange} />
-        </Group>
+        {!firstRun.waiting && (
+          <Group gap="sm" align="flex-end" wrap="wrap">
+            <RealtimeBadge filters={filters} />
+            <RangePicker range={range} today={today} onChange={setRange} onShift={shift} canNext={canNext} />
+          </Group>
+        )}
       </Group>
 
       <RefusedEventsNotice since="lastHour" />
-      <FilterChips filters={filters} onRemove={removeFilter} onClear={clearFilters} />
 
-      <OverviewCards filters={filters} />
-      <SummaryCards query={query} />
-      <DailyChart query={query} />
-
-      <SimpleGrid cols={{ base: 1, md: 2 }}>
-        <EventsPanel query={query} onFilter={addFilter} />
-        <PagesPanel query={query} onFilter={addFilter} />
-        <BreakdownPanel title="Sources" tabs={SOURCES} query={query} onFilter={addFilter} />
-        <BreakdownPanel title="Pages" tabs={PAGES} query={query} onFilter={addFilter} />
-        <BreakdownPanel title="Devices" tabs={DEVICES} query={query} onFilter={addFilter} />
-        <BreakdownPanel title="Countries" tabs={COUNTRIES} query={query} onFilter={addFilter} />
-      </SimpleGrid>
+      {firstRun.waiting ? (
+        <FirstRun />
+      ) : firstRun.pending ? (
+        <Stack gap="md" data-testid="loading" aria-busy="true" aria-label="Loading">
+          <Skeleton height={78} radius="md" />
+          <Skeleton height={300} radius="md" />
+        </Stack>
+      ) : (
+        <>
+          <FilterChips
+            filters={filters}
+            onRemove={params.removeFilter}
+            onClear={params.clearFilters}
+            focusWhenEmpty={() => heading.current}
+          />
+          {showReports && (
+            <Reports
+              query={query}
+              previousQuery={previousQuery}
+              metric={metric}
+              compare={compare}
+              onMetric={setMetric}
+              onCompare={setCompare}
+              today={today}
+              onFilter={onFilter}
+            />
+          )}
+        </>
+      )}
     </Stack>
+  );
+}
+
+function Reports({
+  query,
+  previousQuery,
+  metric,
+  compare,
+  onMetric,
+  onCompare,
+  today,
+  onFilter,
+}: {
+  query: ReturnType<typeof useDashboardParams>['query'];
+  previousQuery: ReturnType<typeof useDashboardParams>['query'];
+  metric: ReturnType<typeof useDashboardParams>['metric'];
+  compare: CompareMode | null;
+  onMetric: ReturnType<typeof useDashboardParams>['setMetric'];
+  onCompare: (mode: CompareMode | null) => void;
+  today: string;
+  onFilter: (filter: Filter) => void;
+}) {
+  const summary = useSummary(query);
+  // The share columns divide by the period's totals, once they are this period's.
+  const totals = summary.isPlaceholderData ? undefined : summary.data;
+  return (
+    <>
+      <TopStats query={query} metric={metric} onMetric={onMetric} />
+      <DailyChart
+        query={query}
+        previousQuery={previousQuery}
+        metric={metric}
+        compare={compare}
+        onCompare={onCompare}
+        today={today}
+      />
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <EventsPanel query={query} onFilter={onFilter} totals={totals} />
+        <PagesPanel query={query} onFilter={onFilter} totals={totals} />
+        <BreakdownPanel title="Sources" tabs={SOURCES} query={query} onFilter={onFilter} totals={totals} />
+        <BreakdownPanel title="Pages" tabs={PAGES} query={query} onFilter={onFilter} totals={totals} />
+        <BreakdownPanel title="Devices" tabs={DEVICES} query={query} onFilter={onFilter} totals={totals} />
+        <BreakdownPanel title="Countries" tabs={COUNTRIES} query={query} onFilter={onFilter} totals={totals} />
+      </SimpleGrid>
+    </>
   );
 }

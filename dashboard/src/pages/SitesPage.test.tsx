@@ -19,7 +19,7 @@ describe('SitesPage', () => {
       expect.stringContaining('Ada LovelaceCurrentNo domain yetUTCJan 1, 2024'),
       expect.stringContaining('Shopshop.example.comAsia/KolkataFeb 1, 2024'),
     ]);
-    expect(within(rows[1]!).getByRole('link', { name: 'Set up Shop' }).getAttribute('href')).toBe('/setup?site=s2');
+    expect(within(rows[1]!).getByRole('link', { name: 'Setup of Shop' }).getAttribute('href')).toBe('/setup?site=s2');
     expect(within(rows[1]!).getByRole('link', { name: 'Dashboard of Shop' }).getAttribute('href')).toBe('/?site=s2');
     const settings = screen.getByTestId('site-settings');
     expect(within(settings).getByRole('heading', { name: 'Ada Lovelace' })).toBeTruthy();
@@ -32,7 +32,7 @@ describe('SitesPage', () => {
     expect(await within(settings).findByRole('heading', { name: 'Shop' })).toBeTruthy();
     expect(within(settings).getByTestId('api-key').textContent).toBe('ts_shop_key');
     expect((within(settings).getByLabelText('Domain') as HTMLInputElement).value).toBe('shop.example.com');
-    expect(switcher().getAttribute('aria-label')).toBe('Switch site (current: Shop (shop.example.com))');
+    expect(switcher().getAttribute('aria-label')).toBe('Switch site, current: Shop, shop.example.com');
   });
 
   it('adds a site: field errors from the API under the fields, then the new site becomes current', async () => {
@@ -74,7 +74,7 @@ describe('SitesPage', () => {
       `/setup?site=${created.id}`,
     );
     expect(within(screen.getByTestId('site-list')).getAllByRole('row')).toHaveLength(4);
-    expect(switcher().getAttribute('aria-label')).toBe('Switch site (current: Blog (blog.example.com))');
+    expect(switcher().getAttribute('aria-label')).toBe('Switch site, current: Blog, blog.example.com');
   });
 
   it('renames a site and sets its domain, sending only what changed; the switcher follows', async () => {
@@ -97,7 +97,7 @@ describe('SitesPage', () => {
       body: { name: 'Shop EU', domain: 'eu.shop.example.com' },
     });
     await waitFor(() =>
-      expect(switcher().getAttribute('aria-label')).toBe('Switch site (current: Shop EU (eu.shop.example.com))'),
+      expect(switcher().getAttribute('aria-label')).toBe('Switch site, current: Shop EU, eu.shop.example.com'),
     );
 
     // Clearing the domain sends null.
@@ -106,7 +106,7 @@ describe('SitesPage', () => {
     await waitFor(() =>
       expect(sites.requests.filter((r) => r.method === 'PATCH').at(-1)!.body).toEqual({ domain: null }),
     );
-    await waitFor(() => expect(switcher().getAttribute('aria-label')).toBe('Switch site (current: Shop EU)'));
+    await waitFor(() => expect(switcher().getAttribute('aria-label')).toBe('Switch site, current: Shop EU'));
   });
 
   it('rotates the key of the current site only after confirmation', async () => {

@@ -1,11 +1,11 @@
 import { Card, Skeleton } from '@mantine/core';
 import { lazy, Suspense } from 'react';
-import type { StatsQuery } from '../../api/hooks';
+import type { DailyChartProps } from './DailyChartView';
 
 // recharts is the largest dependency: load it with the chart, not with the sign-in page.
 const DailyChartView = lazy(() => import('./DailyChartView'));
 
-export function DailyChart({ query }: { query: StatsQuery }) {
+export function DailyChart(props: DailyChartProps) {
   return (
     <Suspense
       fallback={
@@ -14,7 +14,7 @@ export function DailyChart({ query }: { query: StatsQuery }) {
         </Card>
       }
     >
-      <DailyChartView query={query} />
+      <DailyChartView {...props} />
     </Suspense>
   );
 }

@@ -1,20 +1,45 @@
-import { Card, Group, Tabs, Text } from '@mantine/core';
+import { Card, Group, Tabs, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useBreakdown, useEventsTable, usePages, type StatsQuery } from '../../api/hooks';
-import type { BreakdownDimension } from '../../api/types';
+import type { BreakdownDimension, SummaryValues } from '../../api/types';
 import { dimensionLabel, type Filter } from '../../lib/filters';
+import { formatNumber } from '../../lib/format';
 import { QueryView } from '../QueryState';
-import { TopTable } from './TopTable';
+import { TopTable, type ShareBase } from './TopTable';
 
 type OnFilter = (filter: Filter) => void;
 
+/** The period's totals (the summary), which the share columns divide by; undefined while unknown. */
+export type Totals = SummaryValues | undefined;
+
+type Counted = 'pageviews' | 'events' | 'sessions';
+
+/** What a table's counts count (API.md, "Breakdown counts"), and the column that says it. */
+const COUNTED: Record<Counted, { label: string; unit: string }> = {
+  pageviews: { label: 'Views', unit: 'page views' },
+  events: { label: 'Events', unit: 'events' },
+  sessions: { label: 'Visits', unit: 'visits' },
+};
+
+function countedBy(dimension: BreakdownDimension): Counted {
+  if (dimension === 'page') return 'pageviews';
+  if (dimension === 'eventName' || (dimension as string).startsWith('context.')) return 'events';
+  return 'sessions';
+}
+
+function shareOf(totals: Totals, counted: Counted): ShareBase | null {
+  if (!totals) return null;
+  const total = totals[counted];
+  return { total, description: `all ${formatNumber(total)} ${COUNTED[counted].unit} in the period` };
+}
+
 function PanelCard({ title, children, testId }: { title: string; children: React.ReactNode; testId?: string }) {
   return (
-    <Card withBorder padding="md" data-testid={testId}>
+    <Card withBorder padding="md" data-testid={testId} component="section" aria-label={title}>
       <Group justify="space-between" mb="xs">
-        <Text fw={600} component="h3" m={0}>
+        <Title order={2} size="h5" fw={600}>
           {title}
-        </Text>
+        </Title>
       </Group>
       {children}
     </Card>
@@ -40,19 +65,24 @@ function Breakdown({
   dimension,
   query,
   onFilter,
+  totals,
 }: {
   dimension: BreakdownDimension;
   query: StatsQuery;
   onFilter: OnFilter;
+  totals: Totals;
 }) {
   const rows = useBreakdown(dimension, query);
+  const counted = countedBy(dimension);
   return (
     <QueryView query={rows} isEmpty={(d) => d.length === 0}>
       {(data) => (
         <TopTable
           testId={`breakdown-${dimension}`}
           name={dimensionLabel(dimension)}
-          countLabel="Count"
+          countLabel={COUNTED[counted].label}
+          unit={COUNTED[counted].unit}
+          shareOf={shareOf(totals, counted)}
           secondaryLabel="Visitors"
           rows={data.map((r) => ({
             label: r.value === null || r.value === '' ? (NONE_LABELS[dimension] ?? '(none)') : r.value,
@@ -84,18 +114,20 @@ export function BreakdownPanel({
   tabs,
   query,
   onFilter,
+  totals,
 }: {
   title: string;
   tabs: BreakdownTab[];
   query: StatsQuery;
   onFilter: OnFilter;
+  totals: Totals;
 }) {
   const [active, setActive] = useState<string>(tabs[0]!.dimension);
   const current = tabs.find((t) => t.dimension === active) ?? tabs[0]!;
   if (tabs.length === 1) {
     return (
       <PanelCard title={title} testId={`panel-${current.dimension}`}>
-        <Breakdown dimension={current.dimension} query={query} onFilter={onFilter} />
+        <Breakdown dimension={current.dimension} query={query} onFilter={onFilter} totals={totals} />
       </PanelCard>
     );
   }
@@ -110,14 +142,20 @@ export function BreakdownPanel({
           ))}
         </Tabs.List>
         <Tabs.Panel value={current.dimension} pt="xs">
-          <Breakdown dimension={current.dimension} query={query} onFilter={onFilter} />
+          <Breakdown dimension={current.dimension} query={query} onFilter={onFilter} totals={totals} />
         </Tabs.Panel>
       </Tabs>
     </PanelCard>
   );
 }
 
-export function EventsPanel({ query, onFilter }: { query: StatsQuery; onFilter: OnFilter }) {
+interface PanelProps {
+  query: StatsQuery;
+  onFilter: OnFilter;
+  totals: Totals;
+}
+
+export function EventsPanel({ query, onFilter, totals }: PanelProps) {
   const events = useEventsTable(query);
   return (
     <PanelCard title="Events" testId="panel-events">
@@ -126,7 +164,9 @@ export function EventsPanel({ query, onFilter }: { query: StatsQuery; onFilter: 
           <TopTable
             testId="events-table"
             name="Event"
-            countLabel="Count"
+            countLabel="Events"
+            unit="events"
+            shareOf={shareOf(totals, 'events')}
             secondaryLabel="Users"
             rows={data.map((r) => ({ label: r.eventName, value: r.eventName, count: r.count, secondary: r.users }))}
             onSelect={(value) => onFilter({ dimension: 'eventName', value })}
@@ -137,7 +177,7 @@ export function EventsPanel({ query, onFilter }: { query: StatsQuery; onFilter: 
   );
 }
 
-export function PagesPanel({ query, onFilter }: { query: StatsQuery; onFilter: OnFilter }) {
+export function PagesPanel({ query, onFilter, totals }: PanelProps) {
   const pages = usePages(query);
   return (
     <PanelCard title="Page Visits" testId="panel-pages">
@@ -147,6 +187,8 @@ export function PagesPanel({ query, onFilter }: { query: StatsQuery; onFilter: O
             testId="pages-table"
             name="Page"
             countLabel="Views"
+            unit="page views"
+            shareOf={shareOf(totals, 'pageviews')}
             secondaryLabel="Users"
             rows={data.map((r) => ({ label: r.page, value: r.page, count: r.count, secondary: r.users }))}
             onSelect={(value) => onFilter({ dimension: 'page', value })}

@@ -1,100 +1,181 @@
-import { Badge, Card, Group, SimpleGrid, Skeleton, Text } from '@mantine/core';
-import { useOverview, useSummary, type StatsQuery } from '../../api/hooks';
+import { Badge, Card, Group, SimpleGrid, Skeleton, Text, UnstyledButton } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { useSummary, type StatsQuery } from '../../api/hooks';
 import type { SummaryValues } from '../../api/types';
-import type { Filter } from '../../lib/filters';
-import { formatDuration, formatNumber, formatPercent, percentChange } from '../../lib/format';
-import { ErrorState } from '../QueryState';
+import { formatDuration, formatNumber, formatPercent, percentChange, type Change } from '../../lib/format';
+import type { ChartMetric } from '../../lib/useDashboardParams';
+import { QueryView } from '../QueryState';
+
+/** The top stats of the period, in Plausible's order; the four with a daily series chart on click. */
+export const TOP_STATS: ReadonlyArray<{
+  key: keyof SummaryValues;
+  label: string;
+  format: (n: number) => string;
+  /** True when lower is better (bounce rate). */
+  invert?: boolean;
+  /** The daily series a click charts; none for ratios the API has no daily figure of. */
+  metric?: ChartMetric;
+  help: string;
+}> = [
+  { key: 'visitors', label: 'Visitors', format: formatNumber, metric: 'users', help: 'Distinct visitors' },
+  { key: 'sessions', label: 'Visits', format: formatNumber, metric: 'sessions', help: 'Sessions' },
+  { key: 'pageviews', label: 'Page views', format: formatNumber, metric: 'pageviews', help: 'PAGE_VIEW events' },
+  {
+    key: 'viewsPerSession',
+    label: 'Views per visit',
+    format: (n) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1).replace(/\.?0+$/, '') : '–'),
+    help: 'Page views ÷ visits',
+  },
+  {
+    key: 'bounceRate',
+    label: 'Bounce rate',
+    format: formatPercent,
+    invert: true,
+    help: 'Visits with a single page view and nothing else',
+  },
+  {
+    key: 'avgSessionDuration',
+    label: 'Visit duration',
+    format: formatDuration,
+    help: 'Average time from the first to the last event of a visit',
+  },
+  { key: 'events', label: 'Events', format: formatNumber, metric: 'events', help: 'All events, page views included' },
+];
+
+export const METRIC_LABELS: Record<ChartMetric, string> = {
+  users: 'Visitors',
+  sessions: 'Visits',
+  pageviews: 'Page views',
+  events: 'Events',
+};
+
+function ChangeBadge({ change, invert }: { change: Change; invert?: boolean }) {
+  const flat = change.direction === 'flat';
+  const good = !flat && (change.direction === 'up') !== Boolean(invert);
+  const color = flat ? 'gray' : good ? 'teal' : 'red';
+  const title =
+    change.percent === null
+      ? 'No figure for the previous period to compare with'
+      : 'Change against the previous period';
+  return (
+    <Badge color={color} variant="light" size="sm" tt="none" title={title} data-testid="change">
+      {change.text}
+    </Badge>
+  );
+}
 
 interface StatProps {
   label: string;
   value: string;
-  title?: string;
-  change?: { text: string; direction: 'up' | 'down' | 'flat' };
-  /** True when lower is better (bounce rate). */
+  raw: number;
+  change: Change;
   invert?: boolean;
-  testId?: string;
+  testId: string;
+  help: string;
+  /** Set for a card that charts its metric on click. */
+  selected?: boolean;
+  onSelect?: () => void;
 }
 
-function Stat({ label, value, title, change, invert, testId }: StatProps) {
-  const good = change && change.direction !== 'flat' && (change.direction === 'up') !== Boolean(invert);
-  const color = !change || change.direction === 'flat' ? 'gray' : good ? 'teal' : 'red';
+// The value's title (the exact number) is the first [title] of a card: tests read it.
+function StatBody({ label, value, raw, change, invert }: StatProps) {
   return (
-    <Card withBorder padding="md" data-testid={testId}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+    <>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={700} component="span" display="block">
         {label}
       </Text>
       <Group gap="xs" align="baseline" mt={4} wrap="nowrap">
-        <Text fz={26} fw={700} title={title}>
+        <Text fz={24} fw={700} title={String(raw)} component="span" data-testid="value">
           {value}
         </Text>
-        {change && (
-          <Badge color={color} variant="light" size="sm" tt="none" title="Change against the previous period">
-            {change.text}
-          </Badge>
-        )}
+        <ChangeBadge change={change} invert={invert} />
       </Group>
+    </>
+  );
+}
+
+function Stat(props: StatProps) {
+  const { testId, selected, onSelect } = props;
+  if (!onSelect) {
+    return (
+      <Card withBorder padding="sm" data-testid={testId}>
+        <StatBody {...props} />
+      </Card>
+    );
+  }
+  return (
+    <Card
+      withBorder
+      padding={0}
+      data-testid={testId}
+      data-selected={selected ? 'true' : undefined}
+      style={{
+        borderColor: selected ? 'var(--mantine-primary-color-filled)' : undefined,
+        boxShadow: selected ? 'inset 0 3px 0 var(--mantine-primary-color-filled)' : undefined,
+      }}
+    >
+      <UnstyledButton onClick={onSelect} aria-pressed={selected} p="sm" w="100%" h="100%" style={{ display: 'block' }}>
+        <StatBody {...props} />
+      </UnstyledButton>
     </Card>
   );
 }
 
+/** A previous period without a single event has nothing to compare with (not even "0%"). */
+function hasPrevious(previous: SummaryValues | null | undefined): previous is SummaryValues {
+  return Boolean(previous && (previous.events > 0 || previous.sessions > 0 || previous.pageviews > 0));
+}
+
 function CardsSkeleton({ count }: { count: number }) {
   return (
-    <SimpleGrid cols={{ base: 2, sm: 3, md: count }} data-testid="loading">
+    <SimpleGrid cols={{ base: 2, sm: 4, lg: count }} data-testid="loading">
       {Array.from({ length: count }, (_, i) => (
-        <Skeleton key={i} height={86} radius="md" />
+        <Skeleton key={i} height={78} radius="md" />
       ))}
     </SimpleGrid>
   );
 }
 
-const SUMMARY: Array<{ key: keyof SummaryValues; label: string; format: (n: number) => string; invert?: boolean }> = [
-  { key: 'visitors', label: 'Visitors', format: formatNumber },
-  { key: 'sessions', label: 'Sessions', format: formatNumber },
-  { key: 'pageviews', label: 'Page views', format: formatNumber },
-  { key: 'bounceRate', label: 'Bounce rate', format: formatPercent, invert: true },
-  { key: 'avgSessionDuration', label: 'Visit duration', format: formatDuration },
-];
-
-export function SummaryCards({ query }: { query: StatsQuery }) {
+/** One row of cards for the period, each with its change against the previous period. */
+export function TopStats({
+  query,
+  metric,
+  onMetric,
+  extra,
+}: {
+  query: StatsQuery;
+  metric: ChartMetric;
+  onMetric: (metric: ChartMetric) => void;
+  extra?: ReactNode;
+}) {
   const summary = useSummary(query);
-  if (summary.isPending) return <CardsSkeleton count={5} />;
-  if (summary.isError)
-    return <ErrorState title="Summary" error={summary.error} onRetry={() => void summary.refetch()} />;
-  const data = summary.data;
   return (
-    <SimpleGrid cols={{ base: 2, sm: 3, md: 5 }} data-testid="summary-cards">
-      {SUMMARY.map(({ key, label, format, invert }) => (
-        <Stat
-          key={key}
-          label={label}
-          value={format(data[key])}
-          title={String(data[key])}
-          change={percentChange(data[key], data.previous?.[key])}
-          invert={invert}
-          testId={`summary-${key}`}
-        />
-      ))}
-    </SimpleGrid>
-  );
-}
-
-export function OverviewCards({ filters }: { filters: Filter[] }) {
-  const overview = useOverview(filters);
-  if (overview.isPending) return <CardsSkeleton count={4} />;
-  if (overview.isError)
-    return <ErrorState title="Overview" error={overview.error} onRetry={() => void overview.refetch()} />;
-  const { eventsRecorded, activeUsers } = overview.data;
-  const cards = [
-    { label: 'Events today', value: eventsRecorded.today },
-    { label: 'Events this month', value: eventsRecorded.thisMonth },
-    { label: 'Active users today', value: activeUsers.today },
-    { label: 'Active users this month', value: activeUsers.thisMonth },
-  ];
-  return (
-    <SimpleGrid cols={{ base: 2, md: 4 }} data-testid="overview-cards">
-      {cards.map((c) => (
-        <Stat key={c.label} label={c.label} value={formatNumber(c.value)} title={String(c.value)} />
-      ))}
-    </SimpleGrid>
+    <section aria-label="Top stats">
+      <QueryView query={summary} loading={<CardsSkeleton count={TOP_STATS.length} />} errorTitle="Summary">
+        {(data) => (
+          <SimpleGrid cols={{ base: 2, sm: 4, lg: TOP_STATS.length }} spacing="sm" data-testid="summary-cards">
+            {TOP_STATS.map(({ key, label, format, invert, metric: series, help }) => (
+              <Stat
+                key={key}
+                label={label}
+                value={format(data[key])}
+                raw={data[key]}
+                change={
+                  hasPrevious(data.previous)
+                    ? percentChange(data[key], data.previous[key])
+                    : { percent: null, direction: 'flat', text: '—' }
+                }
+                invert={invert}
+                help={help}
+                testId={`summary-${key}`}
+                selected={series !== undefined && series === metric}
+                onSelect={series ? () => onMetric(series) : undefined}
+              />
+            ))}
+          </SimpleGrid>
+        )}
+      </QueryView>
+      {extra}
+    </section>
   );
 }

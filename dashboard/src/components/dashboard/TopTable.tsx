@@ -1,6 +1,6 @@
-import { Box, Button, Table, Text, UnstyledButton } from '@mantine/core';
+import { Box, Button, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useState } from 'react';
-import { formatNumber } from '../../lib/format';
+import { formatNumber, formatPercent, share } from '../../lib/format';
 
 export interface TopRow {
   label: string;
@@ -8,6 +8,13 @@ export interface TopRow {
   value: string | null;
   count: number;
   secondary?: number;
+}
+
+/** What the share column divides by, and how the tooltip says it. */
+export interface ShareBase {
+  total: number;
+  /** "all 1,500 visits in the period" */
+  description: string;
 }
 
 interface Props {
@@ -19,13 +26,36 @@ interface Props {
   onSelect?: (value: string) => void;
   limit?: number;
   testId?: string;
+  /** The total the share column is a percentage of; without it, the sum of the rows. */
+  shareOf?: ShareBase | null;
+  /** What the counts count ("visits"), for the share tooltip when it falls back to the rows' sum. */
+  unit?: string;
 }
 
-/** A ranked table with a bar proportional to each row's count; rows filter the dashboard. */
-export function TopTable({ rows, name, countLabel, secondaryLabel, onSelect, limit = 10, testId }: Props) {
+/** The share column's base: the period's total when known, else the sum of the rows shown. */
+export function shareBase(rows: TopRow[], shareOf: ShareBase | null | undefined, unit: string): ShareBase {
+  if (shareOf && shareOf.total > 0) return shareOf;
+  const total = rows.reduce((sum, r) => sum + r.count, 0);
+  return { total, description: `the ${formatNumber(total)} ${unit} in this table` };
+}
+
+/** A ranked table with a bar proportional to each row's count and its share; rows filter the dashboard. */
+export function TopTable({
+  rows,
+  name,
+  countLabel,
+  secondaryLabel,
+  onSelect,
+  limit = 10,
+  testId,
+  shareOf,
+  unit = countLabel.toLowerCase(),
+}: Props) {
   const [expanded, setExpanded] = useState(false);
   const max = Math.max(1, ...rows.map((r) => r.count));
   const shown = expanded ? rows : rows.slice(0, limit);
+  const base = shareBase(rows, shareOf, unit);
+  const shareHelp = `Share of ${base.description}`;
   return (
     <Box data-testid={testId}>
       <Table verticalSpacing={4} horizontalSpacing="xs" layout="fixed" fz="sm">
@@ -33,25 +63,34 @@ export function TopTable({ rows, name, countLabel, secondaryLabel, onSelect, lim
           <Table.Tr>
             <Table.Th>{name}</Table.Th>
             {secondaryLabel !== undefined && (
-              <Table.Th w={80} ta="right">
+              <Table.Th w={76} ta="right">
                 {secondaryLabel}
               </Table.Th>
             )}
-            <Table.Th w={80} ta="right">
+            <Table.Th w={72} ta="right">
               {countLabel}
+            </Table.Th>
+            <Table.Th w={56} ta="right">
+              <Tooltip label={shareHelp} multiline w={240} withArrow>
+                <abbr title={shareHelp} style={{ textDecoration: 'underline dotted', cursor: 'help' }}>
+                  %
+                </abbr>
+              </Tooltip>
             </Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
           {shown.map((row, i) => {
             const clickable = onSelect && row.value !== null && row.value !== '';
+            const pct = share(row.count, base.total);
             const label = (
               <Text size="sm" truncate="end" title={row.label} style={{ position: 'relative' }}>
                 {row.label}
               </Text>
             );
             return (
-              <Table.Tr key={`${row.label}-${i}`}>
+              // Keyed by value: a row that is still there after a filter keeps its element (and focus).
+              <Table.Tr key={row.value ?? `none-${row.label}-${i}`} data-value={row.value ?? undefined}>
                 <Table.Td style={{ position: 'relative' }}>
                   <Box
                     aria-hidden
@@ -82,6 +121,9 @@ export function TopTable({ rows, name, countLabel, secondaryLabel, onSelect, lim
                 )}
                 <Table.Td ta="right" fw={600} title={String(row.count)}>
                   {formatNumber(row.count)}
+                </Table.Td>
+                <Table.Td ta="right" data-testid="share" title={pct === null ? undefined : `${pct.toFixed(2)}%`}>
+                  {pct === null ? '—' : formatPercent(pct)}
                 </Table.Td>
               </Table.Tr>
             );

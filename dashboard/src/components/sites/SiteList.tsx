@@ -60,7 +60,7 @@ export function SiteList({
                       component={Link}
                       to={withSiteParam('/setup', site.id)}
                       size="sm"
-                      aria-label={`Set up ${site.name}`}
+                      aria-label={`Setup of ${site.name}`}
                     >
                       Setup
                     </Anchor>
