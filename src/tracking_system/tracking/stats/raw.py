@@ -203,19 +203,26 @@ async def _visitors(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: 
     return len(users)
 
 
+async def _active_totals(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
+                         kinds: Split, rows: list[Row]) -> dict[str, int]:  # fmt: skip
+    """events, pageviews, users, sessions of the session rows active in [start, end)."""
+    active = [row for row in rows if _int(row, "ev") > 0]
+    ids = [row["sessionId"] for row in active]
+    return {
+        "events": sum(_int(row, "ev") for row in active),
+        "pageviews": sum(_int(row, "evpv") for row in active),
+        "users": await _visitors(redis, site_id, start_ms, end_ms, kinds, ids),
+        "sessions": len(active),
+    }
+
+
 async def totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
                  filters: Filters) -> dict[str, int]:  # fmt: skip
     """events, pageviews, users, sessions in [start, end) under the filters."""
     kinds = split(filters)
     if kinds.session:
-        active = await _sessions(redis, site_id, start_ms, end_ms, kinds, ACTIVE)
-        ids = [row["sessionId"] for row in active]
-        return {
-            "events": sum(_int(row, "ev") for row in active),
-            "pageviews": sum(_int(row, "evpv") for row in active),
-            "users": await _visitors(redis, site_id, start_ms, end_ms, kinds, ids),
-            "sessions": len(active),
-        }
+        rows = await _sessions(redis, site_id, start_ms, end_ms, kinds, ACTIVE)
+        return await _active_totals(redis, site_id, start_ms, end_ms, kinds, rows)
     query, steps = _event_level(site_id, start_ms, end_ms, kinds)
     rows = await aggregate(
         redis, query, *steps,
@@ -247,13 +254,8 @@ async def summary_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, 
     kinds = split(filters)
     if kinds.session:  # one pass over the sessions for both
         rows = await _sessions(redis, site_id, start_ms, end_ms, kinds, EITHER)
-        active = [row for row in rows if _int(row, "ev") > 0]
-        ids = [row["sessionId"] for row in active]
         return {
-            "events": sum(_int(row, "ev") for row in active),
-            "pageviews": sum(_int(row, "evpv") for row in active),
-            "users": await _visitors(redis, site_id, start_ms, end_ms, kinds, ids),
-            "sessions": len(active),
+            **await _active_totals(redis, site_id, start_ms, end_ms, kinds, rows),
             **_visit_numbers([row for row in rows if _int(row, "st") == 1]),
         }
     steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, select=STARTED)
