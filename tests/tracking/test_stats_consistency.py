@@ -484,6 +484,46 @@ def test_one_session_filter_is_answered_by_the_filter_rollups(
         }, (one, row)
 
 
+@pytest.mark.parametrize("narrow", [True, False], ids=["narrowed", "scanned"])
+@pytest.mark.parametrize(
+    "filters", [["country:IN", "referrerDomain:google.com"], ["exitPage:/", "page:/docs"]]
+)
+def test_the_raw_path_answers_the_same_narrowed_or_scanned(
+    loaded: list[Loaded],
+    redis_server: Any,
+    filters: list[str],
+    narrow: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not narrow:  # every candidate set is "too many": the whole period is grouped
+        monkeypatch.setattr(raw, "NARROW_LIMIT", 0)
+    item = loaded[0]
+    period = Period(item.tz, FILTERED_FROM, FILTERED_TO)
+    site_id, pairs = item.account.user["id"], _pairs(filters)
+
+    async def ask() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        client = create_client(redis_server.url)
+        try:
+            return (
+                await queries.get_summary(redis=client, site_id=site_id, period=period,
+                                          filters=pairs, source="raw"),
+                await queries.get_page_table(redis=client, site_id=site_id, period=period,
+                                             filters=pairs, limit=100, source="raw"),
+            )  # fmt: skip
+        finally:
+            await client.aclose()
+
+    summary, pages = asyncio.run(ask())
+    lo, hi = dataset.day_bounds(FILTERED_FROM, FILTERED_TO, item.tz)
+    expected = dataset.summary(item.events, lo, hi, pairs)
+    assert expected["sessions"] > 0
+    assert {k: summary[k] for k in expected} == expected
+    kept, _ = dataset.select(item.events, pairs)
+    assert {r["page"]: {k: r[k] for k in ("count", "users", "sessions")} for r in pages} == (
+        dataset.table(dataset.in_range(kept, lo, hi), "page", page_views_only=True)
+    )
+
+
 def test_hostile_filter_matches_nothing_and_never_errors(
     api: httpx.Client, loaded: list[Loaded]
 ) -> None:

@@ -25,6 +25,13 @@ SESSION_MARGIN_MS = 6 * 3600 * 1000
 PAGE_VIEW = "PAGE_VIEW"
 # Sessions named in one query when a session-level filter has to be joined to events.
 SESSIONS_PER_QUERY = 500
+# Past this many candidate sessions, one scan of the period's events is cheaper than naming them.
+NARROW_LIMIT = 20_000
+# Session-level dimensions the index holds on every event that has them.
+INDEXED_SESSION_FIELDS = frozenset(
+    {"referrerDomain", "utmSource", "utmMedium", "utmCampaign", "browser", "os", "device",
+     "country"}
+)  # fmt: skip
 
 
 def event_query(site_id: str, start_ms: int, end_ms: int, indexed: Filters | None = None) -> str:
@@ -159,12 +166,53 @@ def _int(row: Row, key: str) -> int:
     return int(float(value)) if isinstance(value, str) and value not in ("", "nan") else 0
 
 
+async def _candidates(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
+                      clause: str) -> set[str] | None:  # fmt: skip
+    """The sessions with an event matching `clause` near [start, end), from the index alone;
+    None when they are too many to be worth naming."""
+    rows = await aggregate(
+        redis, _session_query(site_id, start_ms, end_ms) + " " + clause,
+        "LOAD", "1", "@sessionId", "GROUPBY", "1", "@sessionId",
+        "LIMIT", "0", str(NARROW_LIMIT + 1),
+    )  # fmt: skip
+    return None if len(rows) > NARROW_LIMIT else {str(row["sessionId"]) for row in rows}
+
+
+def _narrowing_clauses(kinds: Split) -> list[str]:
+    """Index clauses each true of some event of every session the filters can select (a
+    session's value is on its first event; an event filter needs a matching event)."""
+    clauses = [tag_clause(field, value) for field, value in kinds.indexed]
+    for dimension, value in kinds.session:
+        if dimension in ("entryPage", "exitPage"):
+            clauses.append(tag_clause("path", value) + " " + tag_clause("eventName", PAGE_VIEW))
+        elif dimension in INDEXED_SESSION_FIELDS:
+            clauses.append(tag_clause(dimension, value))
+    return clauses
+
+
 async def _sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
                     kinds: Split, select: str) -> list[Row]:  # fmt: skip
-    """One row per session the filters select (see _session_steps), with its numbers."""
+    """One row per session the filters select (see _session_steps), with its numbers.
+
+    When the index narrows the candidates to a few sessions, only those are grouped, named a
+    group at a time; otherwise every event near the period is."""
     steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, select=select)
-    rows = await aggregate(redis, _session_query(site_id, start_ms, end_ms), *steps,
-                           "LIMIT", "0", str(MAX_ROWS))  # fmt: skip
+    query = _session_query(site_id, start_ms, end_ms)
+    found = [
+        c for c in await asyncio.gather(*(
+            _candidates(redis, site_id, start_ms, end_ms, clause)
+            for clause in _narrowing_clauses(kinds)))
+        if c is not None
+    ]  # fmt: skip
+    if found:
+        candidates = sorted(set.intersection(*found))
+        rows: list[Row] = []
+        for i in range(0, len(candidates), SESSIONS_PER_QUERY):
+            chunk = _sessions_clause(candidates[i : i + SESSIONS_PER_QUERY])
+            rows += await aggregate(redis, query + " " + chunk, *steps, "LIMIT", "0",
+                                    str(SESSIONS_PER_QUERY))  # fmt: skip
+        return rows
+    rows = await aggregate(redis, query, *steps, "LIMIT", "0", str(MAX_ROWS))
     if len(rows) >= MAX_ROWS:
         raise ServiceUnavailable(TOO_LONG, retry_after=10)
     return rows
