@@ -191,12 +191,12 @@ def _narrowing_clauses(kinds: Split) -> list[str]:
 
 
 async def _sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
-                    kinds: Split, select: str) -> list[Row]:  # fmt: skip
+                    kinds: Split, select: str, value: str | None = None) -> list[Row]:  # fmt: skip
     """One row per session the filters select (see _session_steps), with its numbers.
 
     When the index narrows the candidates to a few sessions, only those are grouped, named a
     group at a time; otherwise every event near the period is."""
-    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, select=select)
+    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, select=select, value=value)
     query = _session_query(site_id, start_ms, end_ms)
     found = [
         c for c in await asyncio.gather(*(
@@ -331,6 +331,17 @@ async def top_by_session(redis: aioredis.Redis, *, site_id: str, start_ms: int, 
     last); visitors are the users of those sessions' first events."""
     kinds = split(filters)
     alias = f"s{len(kinds.session)}"
+    if kinds.session or kinds.event:  # the index can narrow the sessions to group
+        rows = await _sessions(redis, site_id, start_ms, end_ms, kinds, STARTED, dimension)
+        counts: dict[str, int] = {}
+        visitors: dict[str, set[str]] = {}
+        for row in rows:
+            value = str(row.get(alias) or "")
+            if value:
+                counts[value] = counts.get(value, 0) + 1
+                visitors.setdefault(value, set()).add(str(row.get("uid", "")))
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [{"value": v, "count": c, "visitors": len(visitors[v])} for v, c in ranked]
     steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, value=dimension)
     rows = await aggregate(
         redis, _session_query(site_id, start_ms, end_ms), *steps,
