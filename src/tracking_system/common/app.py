@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from tracking_system import __version__
 from tracking_system.common.errors import install_error_handlers
 from tracking_system.common.internal import InternalCredentialMiddleware
+from tracking_system.common.metrics import NO_OPENTELEMETRY
 from tracking_system.common.metrics import router as metrics_router
 from tracking_system.common.redis import check_capabilities, create_client, wait_for_redis
 from tracking_system.common.settings import CommonSettings
@@ -58,6 +59,7 @@ def create_service_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        telemetry=NO_OPENTELEMETRY,
     )
     for fast_path in fast_paths:
         app.add_middleware(fast_path)

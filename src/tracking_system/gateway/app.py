@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from tracking_system import __version__
 from tracking_system.common.errors import install_error_handlers
 from tracking_system.common.internal import INTERNAL_TOKEN_HEADER
+from tracking_system.common.metrics import NO_OPENTELEMETRY
 from tracking_system.common.redis import create_client
 from tracking_system.gateway.auth import Authenticator
 from tracking_system.gateway.middleware import (
@@ -72,6 +73,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        telemetry=NO_OPENTELEMETRY,
         openapi_url=None,
     )
     # Added innermost first: security headers wrap everything, the path check refuses ambiguous
