@@ -180,14 +180,18 @@ async def _candidates(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms
 
 def _narrowing_clauses(kinds: Split) -> list[str]:
     """Index clauses each true of some event of every session the filters can select (a
-    session's value is on its first event; an event filter needs a matching event)."""
-    clauses = [tag_clause(field, value) for field, value in kinds.indexed]
+    session's value is on its first event; an event filter needs a matching event), the
+    sparsest first: values only first events carry, then event filters, then values every
+    event of a session carries."""
+    first_only, every_event = [], []
     for dimension, value in kinds.session:
         if dimension in ("entryPage", "exitPage"):
-            clauses.append(tag_clause("path", value) + " " + tag_clause("eventName", PAGE_VIEW))
+            first_only.append(tag_clause("path", value) + " " + tag_clause("eventName", PAGE_VIEW))
+        elif dimension in ("browser", "os", "device", "country"):
+            every_event.append(tag_clause(dimension, value))
         elif dimension in INDEXED_SESSION_FIELDS:
-            clauses.append(tag_clause(dimension, value))
-    return clauses
+            first_only.append(tag_clause(dimension, value))
+    return first_only + [tag_clause(f, v) for f, v in kinds.indexed] + every_event
 
 
 async def _sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int,
@@ -198,17 +202,14 @@ async def _sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: 
     group at a time; otherwise every event near the period is."""
     steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, select=select, value=value)
     query = _session_query(site_id, start_ms, end_ms)
-    found = [
-        c for c in await asyncio.gather(*(
-            _candidates(redis, site_id, start_ms, end_ms, clause)
-            for clause in _narrowing_clauses(kinds)))
-        if c is not None
-    ]  # fmt: skip
-    if found:
-        candidates = sorted(set.intersection(*found))
+    for clause in _narrowing_clauses(kinds):  # the first that names few enough sessions
+        candidates = await _candidates(redis, site_id, start_ms, end_ms, clause)
+        if candidates is None:
+            continue
+        named = sorted(candidates)
         rows: list[Row] = []
-        for i in range(0, len(candidates), SESSIONS_PER_QUERY):
-            chunk = _sessions_clause(candidates[i : i + SESSIONS_PER_QUERY])
+        for i in range(0, len(named), SESSIONS_PER_QUERY):
+            chunk = _sessions_clause(named[i : i + SESSIONS_PER_QUERY])
             rows += await aggregate(redis, query + " " + chunk, *steps, "LIMIT", "0",
                                     str(SESSIONS_PER_QUERY))  # fmt: skip
         return rows
