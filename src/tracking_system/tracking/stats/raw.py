@@ -1,5 +1,9 @@
 """The raw-event path: FT.AGGREGATE over `Event:index`, always scoped to one site, bots out.
-Exact (COUNT_DISTINCT), and used for filters, `context.<key>`, and zones without rollups."""
+Exact (COUNT_DISTINCT), and used for filters, `context.<key>`, and zones without rollups.
+
+Filters follow filters.py: event filters select events through the index; session filters need
+whole sessions, grouped with FIRST_VALUE by time, after the index has named the sessions that
+can match (or, when they are too many, over every event near the period)."""
 
 from __future__ import annotations
 
