@@ -21,6 +21,7 @@ from tests.support.accounts import Account, register
 from tests.support.dataset import Dataset, Sent
 from tests.support.events import send, stored_count
 from tracking_system.common.redis import create_client
+from tracking_system.tracking.goals import page_matches
 from tracking_system.tracking.stats import queries, raw
 from tracking_system.tracking.stats.params import Period
 
@@ -522,6 +523,59 @@ def test_the_raw_path_answers_the_same_narrowed_or_scanned(
     assert {r["page"]: {k: r[k] for k in ("count", "users", "sessions")} for r in pages} == (
         dataset.table(dataset.in_range(kept, lo, hi), "page", page_views_only=True)
     )
+
+
+GOALS = [
+    {"name": "Signed up", "kind": "event", "match": "signup"},
+    {"name": "Bought", "kind": "event", "match": "Buy Now"},
+    {"name": "Blog", "kind": "page", "match": "/blog/*"},
+    {"name": "Home", "kind": "page", "match": "/"},
+    {"name": "Nowhere", "kind": "page", "match": "/nowhere/*"},
+]
+
+
+@pytest.fixture(scope="module")
+def with_goals(system: Any, loaded: list[Loaded]) -> Loaded:
+    item = loaded[1]  # Asia/Kolkata
+    with httpx.Client(base_url=system.gateway_url, timeout=30) as api:
+        for goal in GOALS:
+            response = api.post("/api/v1/goals", json=goal, headers=item.account.auth())
+            assert response.status_code == 201, response.text
+    return item
+
+
+def _goal_brute_force(events: list[Sent], lo: int, hi: int, pairs: list[tuple[str, str]],
+                      goal: dict[str, str]) -> tuple[int, int]:  # fmt: skip
+    kept = dataset.in_range(dataset.select(events, pairs)[0], lo, hi)
+    if goal["kind"] == "event":
+        hits = [e for e in kept if e.event["eventName"] == goal["match"]]
+    else:
+        hits = [e for e in kept if e.event["eventName"] == dataset.PAGE_VIEW
+                and page_matches(goal["match"], e.path)]  # fmt: skip
+    return len(hits), len({e.event["userId"] for e in hits})
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(
+    "filters", [[], ["referrerDomain:google.com"], ["page:/docs"], ["country:IN", "os:iOS"]]
+)
+def test_goal_numbers_match_brute_force(
+    api: httpx.Client, with_goals: Loaded, filters: list[str], source: str
+) -> None:
+    item = with_goals
+    rows = _get(api, item.account, "goals", filter=filters, source=source, **_range(item))
+    assert [r["name"] for r in rows] == [g["name"] for g in GOALS]
+    lo, hi = dataset.day_bounds(FILTERED_FROM, FILTERED_TO, item.tz)
+    pairs = _pairs(filters)
+    visitors = dataset.totals(dataset.in_range(dataset.select(item.events, pairs)[0], lo, hi))
+    assert visitors["users"] > 0
+    for row, goal in zip(rows, GOALS, strict=True):
+        conversions, converted = _goal_brute_force(item.events, lo, hi, pairs, goal)
+        assert row["conversions"] == conversions, (goal, row)
+        assert _close(row["visitors"], converted, "visitors"), (goal, row, converted)
+        rate = 100 * converted / visitors["users"]
+        assert abs(row["conversionRate"] - rate) <= 0.03 * rate + 0.01, (goal, row, rate)
+    assert rows[-1] == {**rows[-1], "visitors": 0, "conversions": 0, "conversionRate": 0.0}
 
 
 def test_hostile_filter_matches_nothing_and_never_errors(

@@ -172,6 +172,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/goals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site's goals
+         * @description Oldest first.
+         */
+        get: operations["list_goals_api_v1_goals_get"];
+        put?: never;
+        /**
+         * Add a goal
+         * @description At most 50 per site.
+         */
+        post: operations["create_goal_api_v1_goals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/goals/{goal_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a goal
+         * @description Its numbers go with it (they are computed, never stored).
+         */
+        delete: operations["delete_goal_api_v1_goals__goal_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a goal
+         * @description Name, kind or match.
+         */
+        patch: operations["update_goal_api_v1_goals__goal_id__patch"];
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -342,6 +390,27 @@ export interface paths {
          * @description Sorted by count; lifetime unless from/to.
          */
         get: operations["events_api_v1_stats_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/goals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visitors, conversions and conversion rate of each goal
+         * @description Over the period (last 30 days by default) with the filters; the rate is visitors who
+         *     converted over visitors, in percent.
+         */
+        get: operations["goal_stats_api_v1_stats_goals_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -559,6 +628,12 @@ export interface components {
             /** Errors */
             errors?: null;
         };
+        /** Envelope[Goal] */
+        Envelope_Goal_: {
+            data: components["schemas"]["Goal"];
+            /** Errors */
+            errors?: null;
+        };
         /** Envelope[Health] */
         Envelope_Health_: {
             data: components["schemas"]["Health"];
@@ -643,6 +718,20 @@ export interface components {
             /** Errors */
             errors?: null;
         };
+        /** Envelope[list[GoalStat]] */
+        Envelope_list_GoalStat__: {
+            /** Data */
+            data: components["schemas"]["GoalStat"][];
+            /** Errors */
+            errors?: null;
+        };
+        /** Envelope[list[Goal]] */
+        Envelope_list_Goal__: {
+            /** Data */
+            data: components["schemas"]["Goal"][];
+            /** Errors */
+            errors?: null;
+        };
         /** Envelope[list[PageRow]] */
         Envelope_list_PageRow__: {
             /** Data */
@@ -686,6 +775,68 @@ export interface components {
             thisMonth: number;
             /** Today */
             today: number;
+        };
+        /**
+         * Goal
+         * @description A goal as stored and answered.
+         */
+        Goal: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "event" | "page";
+            /** Match */
+            match: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * GoalIn
+         * @description A new goal.
+         */
+        GoalIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "event" | "page";
+            /**
+             * Match
+             * @description An event name, or a page path with `*`
+             */
+            match: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * GoalPatch
+         * @description Changes to a goal.
+         */
+        GoalPatch: {
+            /** Kind */
+            kind?: ("event" | "page") | null;
+            /** Match */
+            match?: string | null;
+            /** Name */
+            name?: string | null;
+        };
+        /** GoalStat */
+        GoalStat: {
+            /** Conversionrate */
+            conversionRate: number;
+            /** Conversions */
+            conversions: number;
+            /** Goalid */
+            goalId: string;
+            /** Name */
+            name: string;
+            /** Visitors */
+            visitors: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1495,6 +1646,152 @@ export interface operations {
             };
         };
     };
+    list_goals_api_v1_goals_get: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_Goal__"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_goal_api_v1_goals_post: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoalIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Goal_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_goal_api_v1_goals__goal_id__delete: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path: {
+                goal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_goal_api_v1_goals__goal_id__patch: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path: {
+                goal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoalPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Goal_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_sites_api_v1_sites_get: {
         parameters: {
             query?: never;
@@ -1826,6 +2123,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_list_EventRow__"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    goal_stats_api_v1_stats_goals_get: {
+        parameters: {
+            query?: {
+                /** @description IANA zone; default the site's */
+                tz?: string | null;
+                /** @description YYYY-MM-DD */
+                from?: string | null;
+                /** @description YYYY-MM-DD */
+                to?: string | null;
+                /** @description dimension:value, repeatable */
+                filter?: string[] | null;
+                /** @description Diagnostics: `raw` answers from the raw events instead of the rollups */
+                source?: "auto" | "raw";
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_GoalStat__"];
                 };
             };
             /** @description Validation Error */

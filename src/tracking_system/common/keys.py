@@ -141,6 +141,11 @@ def site_deletion_lock(site_id: str) -> str:
     return f"SiteDeletionLock:{site_tag(site_id)}"
 
 
+def goals(site_id: str) -> str:
+    """HASH of the site's goals: goal id -> JSON."""
+    return f"Goals:{site_tag(site_id)}"
+
+
 def temp_prefix(site_id: str) -> str:
     """Prefix of the site's short-lived keys."""
     return f"tmp:{site_tag(site_id)}:"

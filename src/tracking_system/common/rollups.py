@@ -169,5 +169,6 @@ def site_key_patterns(site_id: str) -> tuple[str, ...]:
         keys.ingest_rate_prefix(site_id),
         keys.refused_prefix(site_id),
         keys.visit_prefix(site_id),
+        keys.goals(site_id),
     )
     return tuple(prefix + "*" for prefix in prefixes)

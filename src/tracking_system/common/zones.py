@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -30,3 +30,8 @@ def local_day(epoch_ms: int, tz: str) -> str:
 def today_in(tz: str) -> date:
     """The current calendar date in the zone."""
     return datetime.now(zone(tz)).date()
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO-8601 with milliseconds (how documents record times)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

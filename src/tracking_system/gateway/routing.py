@@ -42,6 +42,7 @@ ROUTES: tuple[Route, ...] = (
     *(Route(path, TRACKING, auth=False, methods=_POST, exact=True) for path in DROP_IN_PATHS),
     Route("/api/v1/events", TRACKING, auth=True),
     Route("/api/v1/stats", TRACKING, auth=True),
+    Route("/api/v1/goals", TRACKING, auth=True),
 )
 
 

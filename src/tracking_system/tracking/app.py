@@ -14,7 +14,7 @@ from tracking_system.tracking.ingest.pipeline import IngestPolicy
 from tracking_system.tracking.ingest.umami import CacheTokens
 from tracking_system.tracking.ingest.validation import Limits
 from tracking_system.tracking.ingest.visitors import Visitors
-from tracking_system.tracking.routes import dropin, events, ingest, refusals, stats
+from tracking_system.tracking.routes import dropin, events, goals, ingest, refusals, stats
 from tracking_system.tracking.settings import TrackingSettings, get_settings
 
 
@@ -53,7 +53,14 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
     return create_service_app(
         name="tracking",
         settings=settings,
-        routers=[ingest.router, dropin.router, stats.router, refusals.router, events.router],
+        routers=[
+            ingest.router,
+            dropin.router,
+            stats.router,
+            refusals.router,
+            events.router,
+            goals.router,
+        ],
         on_startup=[startup],
         on_shutdown=[shutdown],
         fast_paths=[ingest.IngestFastPath],

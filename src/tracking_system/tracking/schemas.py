@@ -66,6 +66,14 @@ class BreakdownRow(BaseModel):
     visitors: int
 
 
+class GoalStat(BaseModel):
+    goalId: str
+    name: str
+    visitors: int
+    conversions: int
+    conversionRate: float
+
+
 class MinuteCount(BaseModel):
     minute: str
     events: int

@@ -15,6 +15,7 @@ from ulid import ULID
 
 from tracking_system.common import keys
 from tracking_system.common.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from tracking_system.common.zones import now_iso
 from tracking_system.users.passwords import PasswordHashing
 from tracking_system.users.schemas import (
     RegisterRequest,
@@ -27,7 +28,6 @@ from tracking_system.users.sites import (
     first_site,
     new_api_key,
     new_site_doc,
-    now_iso,
     rotate_site_key,
     update_site,
 )

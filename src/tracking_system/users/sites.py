@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -14,6 +13,7 @@ from ulid import ULID
 
 from tracking_system.common import keys
 from tracking_system.common.errors import Conflict, NotFound
+from tracking_system.common.zones import now_iso
 from tracking_system.users.schemas import CreateSiteRequest, SiteOut, UpdateSiteRequest
 
 API_KEY_PREFIX = "ts_"
@@ -86,11 +86,6 @@ return 1
 
 # Stands in for the domain reservation when a site has none (never set or read).
 _NO_DOMAIN = keys.site_domain("\x00none")
-
-
-def now_iso() -> str:
-    """The current UTC time, ISO-8601 with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_api_key() -> str:

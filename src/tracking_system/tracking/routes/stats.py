@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from tracking_system.common.errors import envelope
 from tracking_system.common.responses import Envelope
-from tracking_system.tracking import schemas
+from tracking_system.tracking import goals, schemas
 from tracking_system.tracking.deps import CurrentSite, QuerySlot, RedisDep
 from tracking_system.tracking.stats import queries
 from tracking_system.tracking.stats.params import (
@@ -161,3 +161,18 @@ async def realtime(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     """Visitors in the last 5 minutes; events per minute over the last 30."""
     return envelope(await queries.get_realtime(redis=redis, site_id=s.site_id,
                                                filters=s.filters, source=s.source))  # fmt: skip
+
+
+@router.get(
+    "/goals",
+    summary="Visitors, conversions and conversion rate of each goal",
+    response_model=Envelope[list[schemas.GoalStat]],
+)
+async def goal_stats(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
+    """Over the period (last 30 days by default) with the filters; the rate is visitors who
+    converted over visitors, in percent."""
+    site_goals = await goals.list_goals(redis, site_id=s.site_id)
+    return envelope(
+        await queries.get_goal_stats(redis=redis, site_id=s.site_id, period=s.period(),
+                                     filters=s.filters, goals=site_goals, source=s.source)
+    )  # fmt: skip

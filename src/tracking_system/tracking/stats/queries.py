@@ -12,7 +12,9 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from tracking_system.common import rollups
+from tracking_system.common.search import escape_tag, tag_clause
 from tracking_system.common.zones import DEFAULT_ZONE, day_start_ms, today_in
+from tracking_system.tracking.goals import Goal, page_matches
 from tracking_system.tracking.stats import raw, rollup
 from tracking_system.tracking.stats.params import Period
 
@@ -250,3 +252,72 @@ async def get_realtime(*, redis: aioredis.Redis, site_id: str, filters: Filters,
             for m, c in zip(minutes, counts, strict=True)
         ],
     }  # fmt: skip
+
+
+async def get_goal_stats(*, redis: aioredis.Redis, site_id: str, period: Period,
+                         filters: Filters, goals: list[Goal],
+                         source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
+    """Per goal: visitors who converted, conversions (matching events; page views for a page
+    goal) and the conversion rate against every visitor of the period, under the filters."""
+    if not goals:
+        return []
+    if await _use_rollups(redis, site_id, period.tz, filters, source):
+        total, per_goal = await _rollup_goals(redis, site_id, period, goals)
+    else:
+        total, per_goal = await _raw_goals(redis, site_id, period, filters, goals)
+    return [
+        {"goalId": goal.id, "name": goal.name, "visitors": visitors, "conversions": conversions,
+         "conversionRate": round(100 * visitors / total, 2) if total else 0.0}
+        for goal, (conversions, visitors) in zip(goals, per_goal, strict=True)
+    ]  # fmt: skip
+
+
+async def _rollup_goals(redis: aioredis.Redis, site_id: str, period: Period,
+                        goals: list[Goal]) -> tuple[int, list[tuple[int, int]]]:  # fmt: skip
+    tz, days = period.tz, [d.isoformat() for d in period.days]
+    total = (await rollup.totals(redis, view=rollup.View(site_id, tz), days=period.days))["users"]
+    paths: list[tuple[str, int]] = []
+    if any(goal.kind == "page" for goal in goals):  # every page viewed in the period, counted
+        page_keys = [rollups.day_top(site_id, tz, d, "page") for d in days]
+        paths = await rollup.top(redis, site_id=site_id, limit=raw.MAX_ROWS, zset_keys=page_keys)
+    per_goal = []
+    for goal in goals:
+        if goal.kind == "event":
+            dimension = "eventName"
+            async with redis.pipeline(transaction=False) as pipe:
+                for d in days:
+                    pipe.zscore(rollups.day_top(site_id, tz, d, dimension), goal.match)
+                scores = await pipe.execute()
+            values = [(goal.match, sum(int(score or 0) for score in scores))]
+        else:
+            dimension = "page"
+            values = [(path, count) for path, count in paths if page_matches(goal.match, path)]
+        hlls = [rollups.day_value_hll(site_id, tz, d, dimension, value)
+                for value, count in values if count for d in days]  # fmt: skip
+        visitors = int(await redis.pfcount(*hlls)) if hlls else 0
+        per_goal.append((sum(count for _, count in values), visitors))
+    return total, per_goal
+
+
+async def _raw_goals(redis: aioredis.Redis, site_id: str, period: Period, filters: Filters,
+                     goals: list[Goal]) -> tuple[int, list[tuple[int, int]]]:  # fmt: skip
+    start, end = period.start_ms(), period.end_ms()
+    total = (await raw.totals(redis, site_id=site_id, start_ms=start, end_ms=end,
+                              filters=filters))["users"]  # fmt: skip
+    paths = await raw.page_paths(redis, site_id=site_id, start_ms=start, end_ms=end) if any(
+        goal.kind == "page" for goal in goals) else []  # fmt: skip
+    per_goal = []
+    for goal in goals:
+        if goal.kind == "event":
+            clause = tag_clause("eventName", goal.match)
+        else:
+            matched = [p for p in paths if page_matches(goal.match, p)]
+            if not matched:
+                per_goal.append((0, 0))
+                continue
+            clause = tag_clause("eventName", raw.PAGE_VIEW) + " @path:{" + " | ".join(
+                escape_tag(p) for p in matched) + "}"  # fmt: skip
+        counted = await raw.clause_totals(redis, site_id=site_id, start_ms=start, end_ms=end,
+                                          filters=filters, clause=clause)  # fmt: skip
+        per_goal.append(counted)
+    return total, per_goal

@@ -436,3 +436,43 @@ async def minutes(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms:
     )  # fmt: skip
     per_minute = {_int(row, "minute"): _int(row, "events") for row in rows}
     return (_int(users[0], "users") if users else 0), per_minute
+
+
+async def clause_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
+                        filters: Filters, clause: str) -> tuple[int, int]:  # fmt: skip
+    """(events, distinct users) of the events in [start, end) that the filters keep and that
+    match an extra index clause (a goal's)."""
+    kinds = split(filters)
+    if kinds.session:
+        ids = [row["sessionId"] for row in await _sessions(redis, site_id, start_ms, end_ms,
+                                                            kinds, ACTIVE)]  # fmt: skip
+        query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
+        events, users = 0, set()
+        for i in range(0, len(ids), SESSIONS_PER_QUERY):
+            chunk = _sessions_clause(ids[i : i + SESSIONS_PER_QUERY])
+            for row in await aggregate(
+                redis, f"{query} {clause} {chunk}", *filter_steps, "LOAD", "1", "@userId",
+                "GROUPBY", "0", "REDUCE", "COUNT", "0", "AS", "n",
+                "REDUCE", "TOLIST", "1", "@userId", "AS", "u",
+            ):  # fmt: skip
+                events += _int(row, "n")
+                users |= _users(row.get("u"))
+        return events, len(users)
+    query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
+    rows = await aggregate(
+        redis, f"{query} {clause}", *filter_steps, "LOAD", "1", "@userId",
+        "GROUPBY", "0", "REDUCE", "COUNT", "0", "AS", "n",
+        "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "u",
+    )  # fmt: skip
+    row = rows[0] if rows else {}
+    return _int(row, "n"), _int(row, "u")
+
+
+async def page_paths(redis: aioredis.Redis, *, site_id: str, start_ms: int,
+                     end_ms: int) -> list[str]:  # fmt: skip
+    """The distinct paths with a page view in [start, end)."""
+    rows = await aggregate(
+        redis, event_query(site_id, start_ms, end_ms, [("eventName", PAGE_VIEW)]),
+        "LOAD", "1", "@path", "GROUPBY", "1", "@path", "LIMIT", "0", str(MAX_ROWS),
+    )  # fmt: skip
+    return [str(row["path"]) for row in rows if row.get("path")]
