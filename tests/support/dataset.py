@@ -5,6 +5,7 @@ following DESIGN.md's metric definitions."""
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -297,3 +298,81 @@ def select(events: list[Sent], filters: Filters = ()) -> tuple[list[Sent], dict[
     kept = [e for evs in chosen.values() for e in evs if matches(e)]
     whole = {sid: evs for sid, evs in chosen.items() if any(matches(e) for e in evs)}
     return sorted(kept, key=lambda e: e.time), whole
+
+
+# --- Funnels (API.md: in order, by event time, within the window) ----------------------------
+
+
+def funnel(events: list[Sent], lo: int, hi: int, filters: Filters,
+           steps: list[tuple[str, str]], window_ms: int | None) -> list[int]:  # fmt: skip
+    """Visitors reaching each step, by exhaustive search over every visitor's kept events."""
+
+    def is_step(e: Sent, step: tuple[str, str]) -> bool:
+        kind, match = step
+        if kind == "event":
+            return bool(e.event["eventName"] == match)
+        pattern = ".*".join(re.escape(part) for part in match.split("*"))
+        return e.event["eventName"] == PAGE_VIEW and re.fullmatch(pattern, e.path) is not None
+
+    kept = in_range(select(events, filters)[0], lo, hi)
+    by_user: dict[str, list[Sent]] = defaultdict(list)
+    for e in kept:
+        if any(is_step(e, step) for step in steps):
+            by_user[e.event["userId"]].append(e)
+
+    def order(e: Sent) -> tuple[int, int]:
+        return e.time, min(k for k, step in enumerate(steps) if is_step(e, step))
+
+    def deepest(seq: list[Sent], first: Sent, at: int, k: int) -> int:
+        """Steps reached when step k may use any event after position `at`."""
+        if k == len(steps):
+            return k
+        best = k
+        for j in range(at + 1, len(seq)):
+            e = seq[j]
+            if window_ms is None and e.event["sessionId"] != first.event["sessionId"]:
+                continue
+            if window_ms is not None and e.time - first.time > window_ms:
+                break
+            if is_step(e, steps[k]):
+                best = max(best, deepest(seq, first, j, k + 1))
+        return best
+
+    counts = [0] * len(steps)
+    for evs in by_user.values():
+        seq = sorted(evs, key=order)
+        level = max((deepest(seq, e, i, 1) for i, e in enumerate(seq) if is_step(e, steps[0])),
+                    default=0)  # fmt: skip
+        for k in range(level):
+            counts[k] += 1
+    return counts
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+def retention(events: list[Sent], first: date, last: date, tz: str, filters: Filters,
+              unit: str) -> list[dict[str, Any]]:  # fmt: skip
+    """Cohorts by the unit (day, week from Monday, month) of each visitor's first kept event."""
+    lo, hi = day_bounds(first, last, tz)
+
+    def unit_of(day: date) -> date:
+        if unit == "day":
+            start = day
+        elif unit == "week":
+            start = day - timedelta(days=day.weekday())
+        else:
+            start = day.replace(day=1)
+        return max(start, first)
+
+    units = sorted({unit_of(first + timedelta(days=i)) for i in range((last - first).days + 1)})
+    index = {u: i for i, u in enumerate(units)}
+    seen: dict[str, set[int]] = defaultdict(set)
+    for e in in_range(select(events, filters)[0], lo, hi):
+        seen[e.event["userId"]].add(index[unit_of(local_day(e.time, tz))])
+    out = []
+    for i, start in enumerate(units):
+        cohort = [s for s in seen.values() if min(s) == i]
+        retained = [sum(1 for s in cohort if j in s) for j in range(i, len(units))]
+        out.append({"start": start.isoformat(), "size": len(cohort), "retained": retained})
+    return out

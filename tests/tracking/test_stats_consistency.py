@@ -578,6 +578,51 @@ def test_goal_numbers_match_brute_force(
     assert rows[-1] == {**rows[-1], "visitors": 0, "conversions": 0, "conversionRate": 0.0}
 
 
+FUNNELS = [
+    (["page:/", "page:/pricing"], "1d"),
+    (["page:/", "page:/pricing"], "session"),
+    (["page:/", "event:signup", "event:Buy Now"], "7d"),
+    (["page:/blog/*", "page:/signup"], "session"),
+    (["page:/", "page:/docs", "page:/"], "1d"),
+]
+
+
+@pytest.mark.parametrize("filters", [[], ["referrerDomain:google.com"], ["country:US"]])
+@pytest.mark.parametrize(("steps", "window"), FUNNELS)
+def test_funnels_match_an_exhaustive_search(
+    api: httpx.Client, loaded: list[Loaded], steps: list[str], window: str, filters: list[str]
+) -> None:
+    item = loaded[1]  # Asia/Kolkata
+    data = _get(api, item.account, "funnel", step=steps, window=window, filter=filters,
+                **_range(item))  # fmt: skip
+    lo, hi = dataset.day_bounds(FILTERED_FROM, FILTERED_TO, item.tz)
+    window_ms = None if window == "session" else int(window[:-1]) * 86_400_000
+    expected = dataset.funnel(item.events, lo, hi, _pairs(filters),
+                              [(k, m) for k, _, m in (s.partition(":") for s in steps)],
+                              window_ms)  # fmt: skip
+    assert expected[0] > 0
+    assert [s["visitors"] for s in data["steps"]] == expected
+    assert [s["label"] for s in data["steps"]] == [s.partition(":")[2] for s in steps]
+    first = expected[0]
+    for k, row in enumerate(data["steps"]):
+        assert row["conversionRate"] == round(100 * expected[k] / first, 2)
+        assert row["dropOff"] == (expected[k - 1] - expected[k] if k else 0)
+
+
+@pytest.mark.parametrize("filters", [[], ["referrerDomain:google.com"], ["page:/docs"]])
+@pytest.mark.parametrize("unit", ["day", "week", "month"])
+def test_retention_matches_brute_force(
+    api: httpx.Client, loaded: list[Loaded], unit: str, filters: list[str]
+) -> None:
+    item = loaded[1]  # Asia/Kolkata: units are local days
+    data = _get(api, item.account, "retention", unit=unit, filter=filters, **_range(item))
+    expected = dataset.retention(item.events, FILTERED_FROM, FILTERED_TO, item.tz,
+                                 _pairs(filters), unit)  # fmt: skip
+    assert sum(c["size"] for c in expected) > 0
+    assert any(len(c["retained"]) > 1 and c["retained"][1] > 0 for c in expected) or unit == "day"
+    assert data["cohorts"] == expected
+
+
 def test_hostile_filter_matches_nothing_and_never_errors(
     api: httpx.Client, loaded: list[Loaded]
 ) -> None:

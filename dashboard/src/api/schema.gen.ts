@@ -398,6 +398,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visitors reaching each step of a funnel, in order, within a window
+         * @description Over the period's events (last 30 days by default) with the filters.
+         */
+        get: operations["funnel_api_v1_stats_funnel_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/goals": {
         parameters: {
             query?: never;
@@ -500,6 +520,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visitors by the unit of their first event, and how many came back
+         * @description Over the period (last 30 days by default) with the filters, in the zone.
+         */
+        get: operations["retention_cohorts_api_v1_stats_retention_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/summary": {
         parameters: {
             query?: never;
@@ -589,6 +629,15 @@ export interface components {
             /** Visitors */
             visitors: number;
         };
+        /** Cohort */
+        Cohort: {
+            /** Retained */
+            retained: number[];
+            /** Size */
+            size: number;
+            /** Start */
+            start: string;
+        };
         /** CreateSiteRequest */
         CreateSiteRequest: {
             /** Allowedorigins */
@@ -628,6 +677,12 @@ export interface components {
             /** Errors */
             errors?: null;
         };
+        /** Envelope[Funnel] */
+        Envelope_Funnel_: {
+            data: components["schemas"]["Funnel"];
+            /** Errors */
+            errors?: null;
+        };
         /** Envelope[Goal] */
         Envelope_Goal_: {
             data: components["schemas"]["Goal"];
@@ -661,6 +716,12 @@ export interface components {
         /** Envelope[Refused] */
         Envelope_Refused_: {
             data: components["schemas"]["Refused"];
+            /** Errors */
+            errors?: null;
+        };
+        /** Envelope[Retention] */
+        Envelope_Retention_: {
+            data: components["schemas"]["Retention"];
             /** Errors */
             errors?: null;
         };
@@ -775,6 +836,22 @@ export interface components {
             thisMonth: number;
             /** Today */
             today: number;
+        };
+        /** Funnel */
+        Funnel: {
+            /** Steps */
+            steps: components["schemas"]["FunnelStep"][];
+        };
+        /** FunnelStep */
+        FunnelStep: {
+            /** Conversionrate */
+            conversionRate: number;
+            /** Dropoff */
+            dropOff: number;
+            /** Label */
+            label: string;
+            /** Visitors */
+            visitors: number;
         };
         /**
          * Goal
@@ -969,6 +1046,11 @@ export interface components {
             };
             /** Index */
             index: number;
+        };
+        /** Retention */
+        Retention: {
+            /** Cohorts */
+            cohorts: components["schemas"]["Cohort"][];
         };
         /** SessionOut */
         SessionOut: {
@@ -2136,6 +2218,54 @@ export interface operations {
             };
         };
     };
+    funnel_api_v1_stats_funnel_get: {
+        parameters: {
+            query?: {
+                /** @description kind:match, 2 to 8, in order */
+                step?: string[] | null;
+                /** @description session or Nd */
+                window?: string | null;
+                /** @description IANA zone; default the site's */
+                tz?: string | null;
+                /** @description YYYY-MM-DD */
+                from?: string | null;
+                /** @description YYYY-MM-DD */
+                to?: string | null;
+                /** @description dimension:value, repeatable */
+                filter?: string[] | null;
+                /** @description Diagnostics: `raw` answers from the raw events instead of the rollups */
+                source?: "auto" | "raw";
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Funnel_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     goal_stats_api_v1_stats_goals_get: {
         parameters: {
             query?: {
@@ -2335,6 +2465,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_Refused_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retention_cohorts_api_v1_stats_retention_get: {
+        parameters: {
+            query?: {
+                /** @description day, week or month */
+                unit?: string | null;
+                /** @description IANA zone; default the site's */
+                tz?: string | null;
+                /** @description YYYY-MM-DD */
+                from?: string | null;
+                /** @description YYYY-MM-DD */
+                to?: string | null;
+                /** @description dimension:value, repeatable */
+                filter?: string[] | null;
+                /** @description Diagnostics: `raw` answers from the raw events instead of the rollups */
+                source?: "auto" | "raw";
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Retention_"];
                 };
             };
             /** @description Validation Error */

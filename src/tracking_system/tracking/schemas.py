@@ -74,6 +74,27 @@ class GoalStat(BaseModel):
     conversionRate: float
 
 
+class FunnelStep(BaseModel):
+    label: str
+    visitors: int
+    conversionRate: float
+    dropOff: int
+
+
+class Funnel(BaseModel):
+    steps: list[FunnelStep]
+
+
+class Cohort(BaseModel):
+    start: str
+    size: int
+    retained: list[int]
+
+
+class Retention(BaseModel):
+    cohorts: list[Cohort]
+
+
 class MinuteCount(BaseModel):
     minute: str
     events: int

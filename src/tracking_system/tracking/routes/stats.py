@@ -11,7 +11,7 @@ from tracking_system.common.errors import envelope
 from tracking_system.common.responses import Envelope
 from tracking_system.tracking import goals, schemas
 from tracking_system.tracking.deps import CurrentSite, QuerySlot, RedisDep
-from tracking_system.tracking.stats import queries
+from tracking_system.tracking.stats import funnels, queries, retention
 from tracking_system.tracking.stats.params import (
     Period,
     parse_days,
@@ -175,4 +175,40 @@ async def goal_stats(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
     return envelope(
         await queries.get_goal_stats(redis=redis, site_id=s.site_id, period=s.period(),
                                      filters=s.filters, goals=site_goals, source=s.source)
+    )  # fmt: skip
+
+
+@router.get(
+    "/funnel",
+    summary="Visitors reaching each step of a funnel, in order, within a window",
+    response_model=Envelope[schemas.Funnel],
+)
+async def funnel(
+    s: ScopeDep,
+    redis: RedisDep,
+    step: Annotated[list[str] | None, Query(description="kind:match, 2 to 8, in order")] = None,
+    window: Annotated[str | None, Query(max_length=8, description="session or Nd")] = None,
+) -> dict[str, Any]:
+    """Over the period's events (last 30 days by default) with the filters."""
+    return envelope(
+        await funnels.get_funnel(redis=redis, site_id=s.site_id, period=s.period(),
+                                 filters=s.filters, steps=funnels.parse_steps(step),
+                                 window_ms=funnels.parse_window(window))
+    )  # fmt: skip
+
+
+@router.get(
+    "/retention",
+    summary="Visitors by the unit of their first event, and how many came back",
+    response_model=Envelope[schemas.Retention],
+)
+async def retention_cohorts(
+    s: ScopeDep,
+    redis: RedisDep,
+    unit: Annotated[str | None, Query(max_length=8, description="day, week or month")] = None,
+) -> dict[str, Any]:
+    """Over the period (last 30 days by default) with the filters, in the zone."""
+    return envelope(
+        await retention.get_retention(redis=redis, site_id=s.site_id, period=s.period(),
+                                      filters=s.filters, unit=retention.parse_unit(unit))
     )  # fmt: skip

@@ -241,6 +241,10 @@ async def _in_sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_m
     ]  # fmt: skip
 
 
+_USERS_STEPS = ["LOAD", "1", "@userId", "GROUPBY", "0", "REDUCE", "TOLIST", "1", "@userId",
+                "AS", "u"]  # fmt: skip
+
+
 def _users(value: Any) -> set[str]:
     return {v for v in value if v} if isinstance(value, list) else set()
 
@@ -249,8 +253,8 @@ async def _visitors(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: 
                     kinds: Split, sessions: list[str]) -> int:  # fmt: skip
     """Distinct users of the matching events in [start, end) of the given sessions."""
     users: set[str] = set()
-    steps = ["LOAD", "1", "@userId", "GROUPBY", "0", "REDUCE", "TOLIST", "1", "@userId", "AS", "u"]
-    for rows in await _in_sessions(redis, site_id, start_ms, end_ms, kinds, sessions, steps):
+    for rows in await _in_sessions(redis, site_id, start_ms, end_ms, kinds, sessions,
+                                   _USERS_STEPS):  # fmt: skip
         for row in rows:
             users |= _users(row.get("u"))
     return len(users)
@@ -476,3 +480,44 @@ async def page_paths(redis: aioredis.Redis, *, site_id: str, start_ms: int,
         "LOAD", "1", "@path", "GROUPBY", "1", "@path", "LIMIT", "0", str(MAX_ROWS),
     )  # fmt: skip
     return [str(row["path"]) for row in rows if row.get("path")]
+
+
+async def clause_events(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
+                        filters: Filters, clause: str) -> list[dict[str, str]]:  # fmt: skip
+    """userId, sessionId, eventName, path, eventTime of every event in [start, end) that the
+    filters keep and that matches an extra index clause; 503 past MAX_ROWS."""
+    kinds = split(filters)
+    query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
+    load = ["LOAD", "5", "@userId", "@sessionId", "@eventName", "@path", "@eventTime"]
+    if kinds.session:
+        ids = [row["sessionId"] for row in await _sessions(redis, site_id, start_ms, end_ms,
+                                                            kinds, ACTIVE)]  # fmt: skip
+        batches = [f"{query} ({clause}) {_sessions_clause(ids[i : i + SESSIONS_PER_QUERY])}"
+                   for i in range(0, len(ids), SESSIONS_PER_QUERY)]  # fmt: skip
+    else:
+        batches = [f"{query} ({clause})"]
+    rows: list[dict[str, str]] = []
+    for batch in batches:
+        found = await aggregate(redis, batch, *filter_steps, *load, "LIMIT", "0", str(MAX_ROWS))
+        rows += [{k: str(v) for k, v in row.items()} for row in found]
+        if len(rows) >= MAX_ROWS:
+            raise ServiceUnavailable(TOO_LONG, retry_after=10)
+    return rows
+
+
+async def active_users(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
+                       filters: Filters) -> set[str]:  # fmt: skip
+    """The users of the events in [start, end) that the filters keep."""
+    kinds = split(filters)
+    if kinds.session:
+        rows = await _sessions(redis, site_id, start_ms, end_ms, kinds, ACTIVE)
+        ids = [row["sessionId"] for row in rows]
+        groups = await _in_sessions(redis, site_id, start_ms, end_ms, kinds, ids, _USERS_STEPS)
+    else:
+        query, filter_steps = _event_level(site_id, start_ms, end_ms, kinds)
+        groups = [await aggregate(redis, query, *filter_steps, *_USERS_STEPS)]
+    users: set[str] = set()
+    for rows in groups:
+        for row in rows:
+            users |= _users(row.get("u"))
+    return users
