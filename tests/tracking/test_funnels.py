@@ -70,3 +70,60 @@ def test_a_bad_funnel_is_400_naming_the_parameter(
     response = api.get("/api/v1/stats/funnel", params=params, headers=account.auth())
     assert response.status_code == 400, response.text
     assert field in response.json()["errors"]
+
+
+HOME, SIGNUP = {"kind": "page", "match": "/"}, {"kind": "event", "match": "signup"}
+PRICING = {"kind": "page", "match": "/pricing"}
+
+
+def test_a_saved_funnel_is_kept_changed_answered_and_removed(api: httpx.Client) -> None:
+    account = register(api)
+    body = {"name": "Signup", "steps": [HOME, SIGNUP], "window": "7d"}
+    created = api.post("/api/v1/funnels", json=body, headers=account.auth())
+    assert created.status_code == 201, created.text
+    saved = created.json()["data"]
+    assert {k: saved[k] for k in body} == body
+    listed = api.get("/api/v1/funnels", headers=account.auth()).json()["data"]
+    assert [f["id"] for f in listed] == [saved["id"]]
+
+    changed = api.patch(
+        f"/api/v1/funnels/{saved['id']}", json={"window": "session"}, headers=account.auth()
+    )
+    assert changed.json()["data"] == {**saved, "window": "session"}
+    by_id = api.get(
+        "/api/v1/stats/funnel", params={"funnelId": saved["id"]}, headers=account.auth()
+    )
+    ad_hoc = api.get(
+        "/api/v1/stats/funnel",
+        params={"step": ["page:/", "event:signup"], "window": "session"},
+        headers=account.auth(),
+    )
+    assert by_id.status_code == 200, by_id.text
+    assert ad_hoc.status_code == 200, ad_hoc.text
+    assert by_id.json()["data"] == ad_hoc.json()["data"]
+    assert [s["label"] for s in by_id.json()["data"]["steps"]] == ["/", "signup"]
+
+    assert api.delete(f"/api/v1/funnels/{saved['id']}", headers=account.auth()).status_code == 204
+    gone = api.get("/api/v1/stats/funnel", params={"funnelId": saved["id"]}, headers=account.auth())
+    assert gone.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "steps": [HOME]}, "steps"),
+        ({"name": "x", "steps": [HOME] * 9}, "steps"),
+        ({"name": "x", "steps": [HOME, {"kind": "page", "match": "x"}]}, "steps"),
+        ({"name": "x", "steps": [HOME, {"kind": "goal", "match": "x"}]}, "steps"),
+        ({"name": "x", "window": "2w", "steps": [HOME, PRICING]}, "window"),
+        ({"name": "", "steps": [HOME, PRICING]}, "name"),
+    ],
+)
+def test_a_bad_saved_funnel_is_400_and_not_kept(
+    api: httpx.Client, body: dict[str, Any], field: str
+) -> None:
+    account = register(api)
+    response = api.post("/api/v1/funnels", json=body, headers=account.auth())
+    assert response.status_code == 400, response.text
+    assert any(key.startswith(field) for key in response.json()["errors"]), response.json()
+    assert api.get("/api/v1/funnels", headers=account.auth()).json()["data"] == []

@@ -172,6 +172,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/funnels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site's saved funnels
+         * @description Oldest first.
+         */
+        get: operations["list_funnels_api_v1_funnels_get"];
+        put?: never;
+        /**
+         * Save a funnel
+         * @description At most 50 per site.
+         */
+        post: operations["create_funnel_api_v1_funnels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funnels/{funnel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a funnel
+         * @description Gone for good.
+         */
+        delete: operations["delete_funnel_api_v1_funnels__funnel_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a funnel
+         * @description Name, steps or window.
+         */
+        patch: operations["update_funnel_api_v1_funnels__funnel_id__patch"];
+        trace?: never;
+    };
     "/api/v1/goals": {
         parameters: {
             query?: never;
@@ -407,7 +455,8 @@ export interface paths {
         };
         /**
          * Visitors reaching each step of a funnel, in order, within a window
-         * @description Over the period's events (last 30 days by default) with the filters.
+         * @description A saved funnel (`funnelId`) or the `step`s given, over the period's events (last 30 days
+         *     by default) with the filters.
          */
         get: operations["funnel_api_v1_stats_funnel_get"];
         put?: never;
@@ -677,12 +726,6 @@ export interface components {
             /** Errors */
             errors?: null;
         };
-        /** Envelope[Funnel] */
-        Envelope_Funnel_: {
-            data: components["schemas"]["Funnel"];
-            /** Errors */
-            errors?: null;
-        };
         /** Envelope[Goal] */
         Envelope_Goal_: {
             data: components["schemas"]["Goal"];
@@ -779,6 +822,13 @@ export interface components {
             /** Errors */
             errors?: null;
         };
+        /** Envelope[list[Funnel]] */
+        Envelope_list_Funnel__: {
+            /** Data */
+            data: components["schemas"]["tracking_system__tracking__funnels__Funnel"][];
+            /** Errors */
+            errors?: null;
+        };
         /** Envelope[list[GoalStat]] */
         Envelope_list_GoalStat__: {
             /** Data */
@@ -837,10 +887,32 @@ export interface components {
             /** Today */
             today: number;
         };
-        /** Funnel */
-        Funnel: {
+        /**
+         * FunnelIn
+         * @description A new funnel.
+         */
+        FunnelIn: {
+            /** Name */
+            name: string;
             /** Steps */
-            steps: components["schemas"]["FunnelStep"][];
+            steps: components["schemas"]["FunnelStepIn"][];
+            /**
+             * Window
+             * @default 1d
+             */
+            window: string;
+        };
+        /**
+         * FunnelPatch
+         * @description Changes to a funnel.
+         */
+        FunnelPatch: {
+            /** Name */
+            name?: string | null;
+            /** Steps */
+            steps?: components["schemas"]["FunnelStepIn"][] | null;
+            /** Window */
+            window?: string | null;
         };
         /** FunnelStep */
         FunnelStep: {
@@ -852,6 +924,19 @@ export interface components {
             label: string;
             /** Visitors */
             visitors: number;
+        };
+        /**
+         * FunnelStepIn
+         * @description One step.
+         */
+        FunnelStepIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "event" | "page";
+            /** Match */
+            match: string;
         };
         /**
          * Goal
@@ -1231,6 +1316,39 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** Envelope[Funnel] */
+        tracking_system__common__responses__Envelope_Funnel___1: {
+            data: components["schemas"]["tracking_system__tracking__schemas__Funnel"];
+            /** Errors */
+            errors?: null;
+        };
+        /** Envelope[Funnel] */
+        tracking_system__common__responses__Envelope_Funnel___2: {
+            data: components["schemas"]["tracking_system__tracking__funnels__Funnel"];
+            /** Errors */
+            errors?: null;
+        };
+        /**
+         * Funnel
+         * @description A funnel as stored and answered.
+         */
+        tracking_system__tracking__funnels__Funnel: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Steps */
+            steps: components["schemas"]["FunnelStepIn"][];
+            /** Window */
+            window: string;
+        };
+        /** Funnel */
+        tracking_system__tracking__schemas__Funnel: {
+            /** Steps */
+            steps: components["schemas"]["FunnelStep"][];
         };
     };
     responses: never;
@@ -1715,6 +1833,152 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_IngestResult_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_funnels_api_v1_funnels_get: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_Funnel__"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_funnel_api_v1_funnels_post: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FunnelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking_system__common__responses__Envelope_Funnel___2"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_funnel_api_v1_funnels__funnel_id__delete: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path: {
+                funnel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_funnel_api_v1_funnels__funnel_id__patch: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path: {
+                funnel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FunnelPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["tracking_system__common__responses__Envelope_Funnel___2"];
                 };
             };
             /** @description Validation Error */
@@ -2225,6 +2489,8 @@ export interface operations {
                 step?: string[] | null;
                 /** @description session or Nd */
                 window?: string | null;
+                /** @description A saved funnel */
+                funnelId?: string | null;
                 /** @description IANA zone; default the site's */
                 tz?: string | null;
                 /** @description YYYY-MM-DD */
@@ -2252,7 +2518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_Funnel_"];
+                    "application/json": components["schemas"]["tracking_system__common__responses__Envelope_Funnel___1"];
                 };
             };
             /** @description Validation Error */

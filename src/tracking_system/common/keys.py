@@ -146,6 +146,11 @@ def goals(site_id: str) -> str:
     return f"Goals:{site_tag(site_id)}"
 
 
+def funnels(site_id: str) -> str:
+    """HASH of the site's saved funnels: funnel id -> JSON."""
+    return f"Funnels:{site_tag(site_id)}"
+
+
 def temp_prefix(site_id: str) -> str:
     """Prefix of the site's short-lived keys."""
     return f"tmp:{site_tag(site_id)}:"

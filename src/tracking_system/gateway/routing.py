@@ -43,6 +43,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v1/events", TRACKING, auth=True),
     Route("/api/v1/stats", TRACKING, auth=True),
     Route("/api/v1/goals", TRACKING, auth=True),
+    Route("/api/v1/funnels", TRACKING, auth=True),
 )
 
 

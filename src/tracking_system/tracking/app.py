@@ -14,7 +14,15 @@ from tracking_system.tracking.ingest.pipeline import IngestPolicy
 from tracking_system.tracking.ingest.umami import CacheTokens
 from tracking_system.tracking.ingest.validation import Limits
 from tracking_system.tracking.ingest.visitors import Visitors
-from tracking_system.tracking.routes import dropin, events, goals, ingest, refusals, stats
+from tracking_system.tracking.routes import (
+    dropin,
+    events,
+    funnels,
+    goals,
+    ingest,
+    refusals,
+    stats,
+)
 from tracking_system.tracking.settings import TrackingSettings, get_settings
 
 
@@ -60,6 +68,7 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
             refusals.router,
             events.router,
             goals.router,
+            funnels.router,
         ],
         on_startup=[startup],
         on_shutdown=[shutdown],

@@ -6,26 +6,19 @@ from __future__ import annotations
 import re
 import uuid
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import orjson
 import redis.asyncio as aioredis
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tracking_system.common import keys
-from tracking_system.common.errors import Conflict, InvalidInput, NotFound
+from tracking_system.common.errors import InvalidInput
 from tracking_system.common.zones import now_iso
 from tracking_system.tracking.ingest.validation import has_control_chars
+from tracking_system.tracking.sitedocs import SiteDocument, SiteDocuments
 
 MAX_GOALS = 50
 Kind = Literal["event", "page"]
-
-# Adds a goal while the site has fewer than ARGV[3]: KEYS[1] the hash, ARGV[1] id, ARGV[2] JSON.
-_ADD = """
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
-"""
 
 
 def _text(value: str) -> str:
@@ -58,14 +51,12 @@ class GoalPatch(BaseModel):
     match: Text | None = Field(default=None, max_length=512)
 
 
-class Goal(BaseModel):
+class Goal(SiteDocument):
     """A goal as stored and answered."""
 
-    id: str
     name: str
     kind: Kind
     match: str
-    createdAt: str
 
 
 def _check(kind: str, match: str) -> None:
@@ -73,47 +64,33 @@ def _check(kind: str, match: str) -> None:
         raise InvalidInput(errors={"match": "A page goal is a path starting with /"})
 
 
+STORE = SiteDocuments(Goal, keys.goals, MAX_GOALS, "goal")
+
+
 async def list_goals(redis: aioredis.Redis, *, site_id: str) -> list[Goal]:
     """The site's goals, oldest first."""
-    raw: dict[Any, Any] = await redis.hgetall(keys.goals(site_id))
-    goals = [Goal.model_validate(orjson.loads(v)) for v in raw.values()]
-    return sorted(goals, key=lambda g: (g.createdAt, g.id))
+    return await STORE.list(redis, site_id=site_id)
 
 
 async def create_goal(redis: aioredis.Redis, *, site_id: str, given: GoalIn) -> Goal:
     """Store a new goal; 409 past MAX_GOALS."""
     _check(given.kind, given.match)
     goal = Goal(id=uuid.uuid4().hex, createdAt=now_iso(), **given.model_dump())
-    added = await redis.eval(_ADD, 1, keys.goals(site_id), goal.id,
-                             goal.model_dump_json(), MAX_GOALS)  # fmt: skip
-    if not added:
-        raise Conflict(f"A site has at most {MAX_GOALS} goals")
-    return goal
-
-
-async def get_goal(redis: aioredis.Redis, *, site_id: str, goal_id: str) -> Goal:
-    """One goal, or 404."""
-    raw: Any = await redis.hget(keys.goals(site_id), goal_id[:64])
-    if raw is None:
-        raise NotFound("No such goal")
-    return Goal.model_validate(orjson.loads(raw))
+    return await STORE.add(redis, site_id=site_id, doc=goal)
 
 
 async def update_goal(redis: aioredis.Redis, *, site_id: str, goal_id: str,
                       changes: GoalPatch) -> Goal:  # fmt: skip
     """The goal with the changes applied, or 404."""
-    goal = await get_goal(redis, site_id=site_id, goal_id=goal_id)
+    goal = await STORE.get(redis, site_id=site_id, doc_id=goal_id)
     updated = goal.model_copy(update=changes.model_dump(exclude_none=True))
     _check(updated.kind, updated.match)
-    await redis.hset(keys.goals(site_id), goal.id, updated.model_dump_json())
-    return updated
+    return await STORE.replace(redis, site_id=site_id, doc=updated)
 
 
 async def delete_goal(redis: aioredis.Redis, *, site_id: str, goal_id: str) -> None:
     """Remove a goal, or 404."""
-    removed = await redis.hdel(keys.goals(site_id), goal_id[:64])
-    if not removed:
-        raise NotFound("No such goal")
+    await STORE.delete(redis, site_id=site_id, doc_id=goal_id)
 
 
 @lru_cache(maxsize=1024)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from tracking_system.common.errors import envelope
 from tracking_system.common.responses import Envelope
+from tracking_system.tracking import funnels as saved_funnels
 from tracking_system.tracking import goals, schemas
 from tracking_system.tracking.deps import CurrentSite, QuerySlot, RedisDep
 from tracking_system.tracking.stats import funnels, queries, retention
@@ -188,11 +189,20 @@ async def funnel(
     redis: RedisDep,
     step: Annotated[list[str] | None, Query(description="kind:match, 2 to 8, in order")] = None,
     window: Annotated[str | None, Query(max_length=8, description="session or Nd")] = None,
+    funnel_id: Annotated[
+        str | None, Query(alias="funnelId", max_length=64, description="A saved funnel")
+    ] = None,
 ) -> dict[str, Any]:
-    """Over the period's events (last 30 days by default) with the filters."""
+    """A saved funnel (`funnelId`) or the `step`s given, over the period's events (last 30 days
+    by default) with the filters."""
+    if funnel_id is not None:
+        saved = await saved_funnels.STORE.get(redis, site_id=s.site_id, doc_id=funnel_id)
+        steps, window = saved.funnel_steps(), saved.window
+    else:
+        steps = funnels.parse_steps(step)
     return envelope(
         await funnels.get_funnel(redis=redis, site_id=s.site_id, period=s.period(),
-                                 filters=s.filters, steps=funnels.parse_steps(step),
+                                 filters=s.filters, steps=steps,
                                  window_ms=funnels.parse_window(window))
     )  # fmt: skip
 
