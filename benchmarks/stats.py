@@ -123,12 +123,23 @@ def _today() -> str:
     return datetime.now(ZoneInfo(TZ)).date().isoformat()
 
 
-# Filtered summaries over the last 30 days: one session-level filter (the filter rollups answer)
-# and two (the raw path answers).
-FILTERED = {
-    "filtered": ["country:IN"],
-    "filtered2": ["country:IN", "referrerDomain:google.com"],
-}
+# Beyond the dashboard's first screen, over the last 30 days unless said: summaries under one
+# session filter (the filter rollups answer) and two (the raw path), a 4-step funnel and a
+# 12-week retention.
+FUNNEL_STEPS = ["page:/pricing", "page:/docs", "page:/signup", "event:signup"]
+
+
+def extra_requests() -> dict[str, tuple[str, dict[str, Any]]]:
+    """name -> (stats path, parameters)."""
+    today = datetime.now(ZoneInfo(TZ)).date()
+    last30 = {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()}
+    weeks12 = {"from": (today - timedelta(days=83)).isoformat(), "to": today.isoformat()}
+    return {
+        "filtered": ("summary", {"filter": ["country:IN"], **last30}),
+        "filtered2": ("summary", {"filter": ["country:IN", "referrerDomain:google.com"], **last30}),
+        "funnel": ("funnel", {"step": FUNNEL_STEPS, "window": "1d", **last30}),
+        "retention": ("retention", {"unit": "week", **weeks12}),
+    }
 
 
 def dashboard_requests() -> dict[str, tuple[str, dict[str, Any]]]:
@@ -165,13 +176,11 @@ def time_gateway(system: System, account: Account) -> tuple[Timings, Timings, di
                     total += elapsed
             if i >= 2:
                 sets.append(total)
-        filtered: dict[str, list[float]] = {name: [] for name in FILTERED}
-        for name, filters in FILTERED.items():
-            params = {"filter": filters, "from": requests["summary"][1]["from"],
-                      "to": requests["summary"][1]["to"]}  # fmt: skip
+        filtered: dict[str, list[float]] = {name: [] for name in extra_requests()}
+        for name, (path, params) in extra_requests().items():
             for i in range(7):
                 started = time.perf_counter()
-                response = api.get("/api/v1/stats/summary", params=params)
+                response = api.get(f"/api/v1/stats/{path}", params=params)
                 response.raise_for_status()
                 if i >= 2:
                     filtered[name].append((time.perf_counter() - started) * 1000)
@@ -225,6 +234,17 @@ def chdb_queries(account_id: str) -> dict[str, str]:
             WHERE r != '' GROUP BY r ORDER BY c DESC LIMIT 10""",  # noqa: S608
         "filtered": summary(29, 0, extra="AND cc = 'IN'"),
         "filtered2": summary(29, 0, extra=from_google),
+        "funnel": f"""SELECT level, count() FROM (SELECT u, windowFunnel(86400)(toDateTime(t),
+            n = 'PAGE_VIEW' AND p = '/pricing', n = 'PAGE_VIEW' AND p = '/docs',
+            n = 'PAGE_VIEW' AND p = '/signup', n = 'signup') AS level
+            FROM ev WHERE {a} AND {days("t", 29, 0)} GROUP BY u)
+            GROUP BY level ORDER BY level""",  # noqa: S608
+        "retention": f"""SELECT c, dateDiff('week', c, w) i, count() FROM
+            (SELECT u, min(toMonday(toDate(t, '{TZ}'))) c FROM ev
+             WHERE {a} AND {days("t", 83, 0)} GROUP BY u) f
+            INNER JOIN (SELECT DISTINCT u, toMonday(toDate(t, '{TZ}')) w FROM ev
+             WHERE {a} AND {days("t", 83, 0)}) x USING u
+            GROUP BY c, i ORDER BY c, i""",  # noqa: S608
     }
 
 
@@ -256,8 +276,8 @@ def time_chdb(rows_dir: Path, account_id: str) -> tuple[Timings, Timings, dict[s
                 total += elapsed
         if i >= 2:
             sets.append(total)
-    filtered: dict[str, list[float]] = {name: [] for name in FILTERED}
-    for name in FILTERED:
+    filtered: dict[str, list[float]] = {name: [] for name in extra_requests()}
+    for name in extra_requests():
         for i in range(7):
             started = time.perf_counter()
             answers[name] = db.query(queries[name], "CSV").bytes()
@@ -347,12 +367,29 @@ def run_size(events: int) -> dict[str, Any]:
         "export_rss_growth_mb": rss_growth,
         "lifetime_redis": redis_answers["overview"]["eventsRecorded"]["lifetime"],
         "lifetime_chdb": int(ch_answers["overview"].decode().split(",")[2]),
-        # events under each filter (the fourth column of chdb's summary row)
-        "filtered_events": {
-            name: (redis_answers[name]["events"], int(ch_answers[name].decode().split(",")[3]))
-            for name in FILTERED
-        },
+        "agreement": _agreement(redis_answers, ch_answers),
     }
+
+
+def _agreement(ours: dict[str, Any], theirs: dict[str, bytes]) -> dict[str, tuple[str, str]]:
+    """The same answers, side by side: filtered event counts, funnel steps, retention cells."""
+    out = {}
+    for name in ("filtered", "filtered2"):  # chdb's fourth column is count()
+        out[f"{name} events"] = (f"{ours[name]['events']:,}",
+                                 f"{int(theirs[name].decode().split(',')[3]):,}")  # fmt: skip
+    levels = [line.split(",") for line in theirs["funnel"].decode().split()]
+    reached = [sum(int(n) for lv, n in levels if int(lv) > k) for k in range(len(FUNNEL_STEPS))]
+    out["funnel visitors per step"] = (
+        " / ".join(str(step["visitors"]) for step in ours["funnel"]["steps"]),
+        " / ".join(map(str, reached)),
+    )
+    cells = [line.split(",") for line in theirs["retention"].decode().split()]
+    out["retention: cohort sizes, all cells"] = (
+        f"{sum(c['size'] for c in ours['retention']['cohorts']):,}, "
+        f"{sum(sum(c['retained']) for c in ours['retention']['cohorts']):,}",
+        f"{sum(int(n) for _, i, n in cells if i == '0'):,}, {sum(int(n) for *_, n in cells):,}",
+    )
+    return out
 
 
 def table(results: list[dict[str, Any]]) -> Table:
@@ -371,10 +408,10 @@ def table(results: list[dict[str, Any]]) -> Table:
             rows.append(("", name, f"{redis_set.p(name, 50):.1f} / {redis_set.p(name, 95):.1f} ms",
                          f"{ch.p(name, 50):.1f} / {ch.p(name, 95):.1f} ms", ""))  # fmt: skip
         rf, cf = r["redis_filtered"], r["chdb_filtered"]
-        labels = {
-            "filtered": "filtered summary (`country:IN`, filter rollups)",
-            "filtered2": "filtered summary (`country:IN` + a referrer, raw path)",
-        }
+        labels = {"filtered": "filtered summary (`country:IN`, filter rollups)",
+                  "filtered2": "filtered summary (`country:IN` + a referrer, raw path)",
+                  "funnel": "funnel, 4 steps, 1 day window (raw path)",
+                  "retention": "retention, 12 weekly cohorts (raw path)"}  # fmt: skip
         for name, label in labels.items():
             rows.append(("", label, f"{rf.p(name, 50):.1f} / {rf.p(name, 95):.1f} ms",
                          f"{cf.p(name, 50):.1f} / {cf.p(name, 95):.1f} ms",
@@ -395,8 +432,8 @@ def table(results: list[dict[str, Any]]) -> Table:
                 "agree" if r["lifetime_redis"] == r["lifetime_chdb"] else "DIFFER",
             )
         )
-        for name, (ours, theirs) in r.get("filtered_events", {}).items():
-            rows.append(("", f"{name} events: Redis / chdb", f"{ours:,}", f"{theirs:,}",
+        for what, (ours, theirs) in r.get("agreement", {}).items():
+            rows.append(("", f"{what}: Redis / chdb", ours, theirs,
                          "agree" if ours == theirs else "DIFFER"))  # fmt: skip
     return Table(title="Dashboard (p50 / p95 through the gateway vs chdb in-process)",
                  header=("events", "request", "Tracking System", "chdb", "ratio (target ≥ 10x, "
