@@ -1,15 +1,18 @@
 import { Anchor, createTheme, type CSSVariablesResolver, MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { ApiError } from './api/client';
+import { ApiError, isTimeout } from './api/client';
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       queries: {
-        // Do not retry what the server rejected (4xx); retry network/5xx twice.
+        // Do not retry what the server rejected (4xx), nor a report that got no answer within the
+        // time limit (the page says so, with Retry); retry network failures and 5xx twice.
         retry: (failureCount, error) =>
-          !(error instanceof ApiError && error.status >= 400 && error.status < 500) && failureCount < 2,
+          !(error instanceof ApiError && error.status >= 400 && error.status < 500) &&
+          !isTimeout(error) &&
+          failureCount < 2,
         refetchOnWindowFocus: false,
       },
     },

@@ -1,7 +1,8 @@
 """Accessibility of every page in the real system, in the light and the dark theme: axe-core
-finds no serious or critical violation (contrast included); the theme follows the OS and the
-header's toggle overrides it for good; focus stays where the user acted; the chart has a name and
-a table beside it."""
+finds no serious or critical violation (contrast included), nor with the header's menus open
+(label in name included); the theme follows the OS until the header's menu picks light or dark,
+the choice stays and applies before the app runs; focus stays where the user acted; the chart has
+a name and a table beside it."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ AXE = REPO_ROOT / "dashboard" / "node_modules" / "axe-core" / "axe.min.js"
 
 # axe's serious and critical findings, with where they are, for the assertion message.
 RUN_AXE_JS = """
-async () => {
-  const result = await axe.run(document, { resultTypes: ['violations'] });
+async (rules) => {
+  const result = await axe.run(document, { resultTypes: ['violations'], rules });
   return result.violations
     .filter(v => v.impact === 'serious' || v.impact === 'critical')
     .map(v => ({
@@ -94,11 +95,15 @@ def themed(request: pytest.FixtureRequest, browser: Browser) -> Iterator[tuple[P
     context.close()
 
 
-def violations(page: Page) -> list[dict[str, Any]]:
+# axe's experimental label-in-name check (WCAG 2.5.3), off by default.
+LABEL_IN_NAME = {"label-content-name-mismatch": {"enabled": True}}
+
+
+def violations(page: Page, rules: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """axe-core's serious and critical violations on the page as it is now."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
-    found: list[dict[str, Any]] = page.evaluate(RUN_AXE_JS)
+    found: list[dict[str, Any]] = page.evaluate(RUN_AXE_JS, rules or {})
     return found
 
 
@@ -160,7 +165,7 @@ def test_every_page_passes_axe_in_both_themes(
     )
 
 
-def test_theme_follows_the_os_until_toggled_and_the_choice_stays(
+def test_theme_follows_the_os_until_a_choice_and_the_choice_stays(
     system: System, browser: Browser, data_account: Account
 ) -> None:
     context = themed_context(browser, "dark")
@@ -171,15 +176,87 @@ def test_theme_follows_the_os_until_toggled_and_the_choice_stays(
     html = page.locator("html")
     expect(html).to_have_attribute("data-mantine-color-scheme", "dark")
     toggle = page.get_by_test_id("color-scheme-toggle")
-    expect(toggle).to_have_accessible_name("Use the light theme")
-    toggle.click()
+    expect(toggle).to_have_accessible_name("Theme: system (now dark)")
+
+    def choose(name: str) -> None:
+        toggle.click()
+        page.get_by_test_id("theme-menu").get_by_role("menuitemradio", name=name).click()
+        expect(page.get_by_test_id("theme-menu")).to_be_hidden()
+
+    choose("Light")
     expect(html).to_have_attribute("data-mantine-color-scheme", "light")
-    expect(toggle).to_have_accessible_name("Use the dark theme")
+    expect(toggle).to_have_accessible_name("Theme: light")
     page.reload()
     expect(html).to_have_attribute("data-mantine-color-scheme", "light")
     page.goto(base + "/events")
     expect(html).to_have_attribute("data-mantine-color-scheme", "light")
+
+    # Back to the system's: it follows the OS again, also when the OS changes.
+    choose("System")
+    expect(html).to_have_attribute("data-mantine-color-scheme", "dark")
+    expect(toggle).to_have_accessible_name("Theme: system (now dark)")
+    page.emulate_media(color_scheme="light")
+    expect(html).to_have_attribute("data-mantine-color-scheme", "light")
+    expect(toggle).to_have_accessible_name("Theme: system (now light)")
+    page.reload()
+    expect(toggle).to_have_attribute("data-choice", "auto")
     context.close()
+
+
+def test_the_chosen_theme_applies_before_the_app_runs(
+    system: System, browser: Browser, data_account: Account
+) -> None:
+    """public/color-scheme.js (an external script: the CSP forbids inline ones) sets the theme
+    before the first paint; with the app's own code blocked, the page is already dark."""
+    context = themed_context(browser, "light")
+    page = context.new_page()
+    base = system.gateway_url
+    page.goto(base + "/login")
+    page.evaluate("() => localStorage.setItem('mantine-color-scheme-value', 'dark')")
+    page.route("**/assets/*.js", lambda route: route.abort())
+    page.goto(base + "/login")
+    html = page.locator("html")
+    expect(html).to_have_attribute("data-mantine-color-scheme", "dark")
+    page.evaluate("() => localStorage.setItem('mantine-color-scheme-value', 'auto')")
+    page.reload()
+    expect(html).to_have_attribute("data-mantine-color-scheme", "light")
+    context.close()
+
+
+def test_the_header_menus_pass_axe_open(
+    system: System, themed: tuple[Page, str], data_account: Account
+) -> None:
+    """The site switcher's and the theme's menus, open: every item's name contains its visible
+    text (label in name), and nothing else serious."""
+    page, scheme = themed
+    base = system.gateway_url
+    sign_in(page, base, data_account)
+    page.goto(base + "/?period=7d")
+    settle(page, scheme)
+
+    page.get_by_test_id("site-switcher").click()
+    menu = page.get_by_test_id("site-menu")
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("menuitemradio", name="Axe Tester, No domain yet")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    page.wait_for_timeout(300)  # the menu's transition ends
+    found = {"site menu": violations(page, LABEL_IN_NAME)}
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+
+    page.get_by_test_id("color-scheme-toggle").click()
+    theme_menu = page.get_by_test_id("theme-menu")
+    expect(theme_menu.get_by_role("menuitemradio")).to_have_count(3)
+    page.wait_for_timeout(300)
+    found["theme menu"] = violations(page, LABEL_IN_NAME)
+    page.keyboard.press("Escape")
+
+    failures = {name: v for name, v in found.items() if v}
+    assert not failures, (
+        f"axe-core found serious or critical violations ({scheme} theme):\n"
+        + json.dumps(failures, indent=2)
+    )
 
 
 def test_focus_stays_on_the_row_and_moves_sensibly_when_a_chip_goes(

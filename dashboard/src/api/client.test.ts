@@ -1,5 +1,15 @@
-import { describe, expect, it, vi } from 'vitest';
-import { ApiError, apiFetch, type FetchLike } from './client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, apiFetch, isTimeout, REQUEST_TIMEOUT_MS, RequestTimeout, type FetchLike } from './client';
+
+afterEach(() => vi.useRealTimers());
+
+/** A server that never answers: the promise settles only when the request is aborted. */
+const silent: FetchLike = vi.fn(
+  (_input: string, init?: RequestInit) =>
+    new Promise<Response>((_resolve, reject) => {
+      init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+    }),
+);
 
 function respond(status: number, body: unknown): FetchLike {
   return vi.fn(
@@ -81,5 +91,47 @@ describe('apiFetch', () => {
     expect(init?.body).toBe('{"email":"a@b.c"}');
     expect(headers.get('Content-Type')).toBe('application/json');
     expect(headers.get('Authorization')).toBe('Bearer tok');
+  });
+
+  it('gives up after REQUEST_TIMEOUT_MS without an answer, with a RequestTimeout (status 0)', async () => {
+    vi.useFakeTimers();
+    const result = apiFetch('/api/v1/stats/summary', { fetchImpl: silent }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS - 1);
+    let settled = false;
+    void result.then(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const err = await result;
+    expect(err).toBeInstanceOf(RequestTimeout);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(isTimeout(err)).toBe(true);
+    expect((err as ApiError).status).toBe(0);
+    expect((err as ApiError).message).toBe('No answer from the server within 15 s');
+  });
+
+  it('keeps the caller’s own abort an AbortError, and a finished call stops its timer', async () => {
+    vi.useFakeTimers();
+    const controller = new AbortController();
+    const result = apiFetch('/x', { fetchImpl: silent, signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort();
+    const err = await result;
+    expect(err).toBeInstanceOf(DOMException);
+    expect((err as DOMException).name).toBe('AbortError');
+    expect(isTimeout(err)).toBe(false);
+
+    await apiFetch('/x', { fetchImpl: respond(200, { data: 1, errors: null }) });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('honours a custom time limit, and 0 for none', async () => {
+    vi.useFakeTimers();
+    const quick = apiFetch('/x', { fetchImpl: silent, timeoutMs: 500 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(500);
+    expect((await quick) as RequestTimeout).toMatchObject({ timeoutMs: 500, status: 0 });
+    void apiFetch('/x', { fetchImpl: silent, timeoutMs: 0 }).catch(() => undefined);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -70,12 +70,23 @@ function pollUnlessClientError(ms: number) {
   };
 }
 
-function useStats<T>(name: string, query: Partial<StatsQuery>, extra: Params = {}, refetchInterval?: number) {
+export interface StatsOptions {
+  /** false: do not fetch (the report is not shown); default true. */
+  enabled?: boolean;
+}
+
+function useStats<T>(
+  name: string,
+  query: Partial<StatsQuery>,
+  extra: Params = {},
+  refetchInterval?: number,
+  { enabled = true }: StatsOptions = {},
+) {
   const api = useApi();
   const { siteId, ready } = useCurrentSite();
   return useQuery<T, Error>({
     queryKey: ['stats', siteId, name, keyOf(query), extra],
-    enabled: ready,
+    enabled: ready && enabled,
     queryFn: ({ signal }) => api.request<T>(statsPath(name, siteId, query, extra), { signal }),
     placeholderData: sameSitePlaceholder(siteId),
     refetchInterval: refetchInterval ? pollUnlessClientError(refetchInterval) : undefined,
@@ -87,8 +98,8 @@ export function useOverview(filters: Filter[]) {
   return useStats<Overview>('overview', { filters });
 }
 
-export function useDaily(query: StatsQuery) {
-  return useStats<DailyPoint[]>('daily', query);
+export function useDaily(query: StatsQuery, options: StatsOptions = {}) {
+  return useStats<DailyPoint[]>('daily', query, {}, undefined, options);
 }
 
 export function useEventsTable(query: StatsQuery) {

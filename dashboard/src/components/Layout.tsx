@@ -5,6 +5,7 @@ import {
   Burger,
   Button,
   Group,
+  Menu,
   NavLink as MantineNavLink,
   Stack,
   Text,
@@ -20,32 +21,78 @@ import { useConnectivity } from '../lib/connectivity';
 import { useCurrentSite } from '../site/context';
 import { SiteSwitcher } from './SiteSwitcher';
 
-/** Light / dark: follows the OS until toggled; the choice is kept (localStorage). */
-export function ColorSchemeToggle() {
-  const { setColorScheme } = useMantineColorScheme();
-  const computed = useComputedColorScheme('light', { getInitialValueInEffect: false });
-  const next = computed === 'dark' ? 'light' : 'dark';
+export type ThemeChoice = 'light' | 'dark' | 'auto';
+
+const THEME_CHOICES: { value: ThemeChoice; label: string }[] = [
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+  { value: 'auto', label: 'System' },
+];
+
+/** The toggle's accessible name: the choice, and for "system" what the system gives now. */
+export function themeLabel(choice: ThemeChoice, computed: 'light' | 'dark'): string {
+  return choice === 'auto' ? `Theme: system (now ${computed})` : `Theme: ${choice}`;
+}
+
+function ThemeIcon({ choice }: { choice: ThemeChoice }) {
+  const common = { fill: 'none', stroke: 'currentColor', strokeWidth: 2, strokeLinecap: 'round' as const };
   return (
-    <ActionIcon
-      variant="default"
-      size="lg"
-      onClick={() => setColorScheme(next)}
-      aria-label={`Use the ${next} theme`}
-      title={`Use the ${next} theme`}
-      data-testid="color-scheme-toggle"
-      data-scheme={computed}
-    >
-      <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-        {computed === 'dark' ? (
-          <g fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
-            <circle cx="12" cy="12" r="4" />
-            <path d="M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" />
-          </g>
-        ) : (
-          <path d="M20 14.5A8 8 0 0 1 9.5 4a8 8 0 1 0 10.5 10.5z" fill="none" stroke="currentColor" strokeWidth="2" />
-        )}
-      </svg>
-    </ActionIcon>
+    <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      {choice === 'light' && (
+        <g {...common}>
+          <circle cx="12" cy="12" r="4" />
+          <path d="M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" />
+        </g>
+      )}
+      {choice === 'dark' && <path d="M20 14.5A8 8 0 0 1 9.5 4a8 8 0 1 0 10.5 10.5z" {...common} />}
+      {choice === 'auto' && (
+        <g {...common}>
+          <rect x="3" y="4" width="18" height="12" rx="2" />
+          <path d="M8 20h8M12 16v4" />
+        </g>
+      )}
+    </svg>
+  );
+}
+
+/**
+ * Light, dark, or the system's (the default): a menu of the three, the choice kept (Mantine's
+ * localStorage manager; public/color-scheme.js applies it before the first paint).
+ */
+export function ColorSchemeToggle() {
+  const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const computed = useComputedColorScheme('light', { getInitialValueInEffect: false });
+  const label = themeLabel(colorScheme, computed);
+  return (
+    // No focus placeholder (see SiteSwitcher): axe's aria-required-children; the first item takes focus.
+    <Menu position="bottom-end" width={160} shadow="md" withinPortal withInitialFocusPlaceholder={false}>
+      <Menu.Target>
+        <ActionIcon
+          variant="default"
+          size="lg"
+          aria-label={label}
+          title={label}
+          data-testid="color-scheme-toggle"
+          data-scheme={computed}
+          data-choice={colorScheme}
+        >
+          <ThemeIcon choice={colorScheme} />
+        </ActionIcon>
+      </Menu.Target>
+      <Menu.Dropdown data-testid="theme-menu">
+        <Menu.Label>Theme</Menu.Label>
+        <Menu.RadioGroup value={colorScheme} onChange={(value) => setColorScheme(value as ThemeChoice)}>
+          {THEME_CHOICES.map((c) => (
+            <Menu.RadioItem key={c.value} value={c.value} closeMenuOnClick>
+              <Group gap={8} wrap="nowrap">
+                <ThemeIcon choice={c.value} />
+                {c.label}
+              </Group>
+            </Menu.RadioItem>
+          ))}
+        </Menu.RadioGroup>
+      </Menu.Dropdown>
+    </Menu>
   );
 }
 

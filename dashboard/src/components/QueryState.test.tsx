@@ -2,6 +2,7 @@ import { MantineProvider } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RequestTimeout } from '../api/client';
 import { QueryView, SLOW_AFTER_MS } from './QueryState';
 
 afterEach(() => vi.useRealTimers());
@@ -54,5 +55,16 @@ describe('QueryView', () => {
     expect(screen.getByTestId('data')).toBe(shown); // not re-created: focus inside stays
     expect(shown.closest('[aria-busy="true"]')).not.toBeNull();
     expect(screen.getByRole('status', { name: 'Updating' })).toBeTruthy();
+  });
+
+  it('shows a request aborted at the time limit as "no answer", with Retry', () => {
+    const query = fakeQuery({ isPending: false, isError: true, error: new RequestTimeout(SLOW_AFTER_MS) });
+    render(view(query));
+    const state = screen.getByTestId('timeout-state');
+    expect(state.textContent).toContain('Summary: no answer');
+    expect(state.textContent).toContain('Retry asks again.');
+    expect(screen.queryByTestId('error-state')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(query.refetch).toHaveBeenCalled();
   });
 });

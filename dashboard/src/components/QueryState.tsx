@@ -1,10 +1,13 @@
 import { Alert, Box, Button, Group, Loader, Skeleton, Stack, Text } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, isTimeout, REQUEST_TIMEOUT_MS } from '../api/client';
 
-/** After this long without an answer, a report says so (with Retry) instead of loading on. */
-export const SLOW_AFTER_MS = 15_000;
+/**
+ * After this long without an answer, a report says so (with Retry) instead of loading on; the
+ * request itself is aborted at the same limit (api/client.ts).
+ */
+export const SLOW_AFTER_MS = REQUEST_TIMEOUT_MS;
 
 /** True once `active` has stayed true for `ms`. */
 export function useSlow(active: boolean, ms = SLOW_AFTER_MS): boolean {
@@ -26,6 +29,8 @@ export function isNotAvailable(error: unknown): boolean {
 }
 
 export function describeError(error: unknown): string {
+  if (isTimeout(error))
+    return `The server has not answered for ${error.timeoutMs / 1000} seconds; it may be busy. Try again.`;
   if (error instanceof ApiError) {
     if (isNotAvailable(error)) return `Not available yet: the server does not provide this (HTTP ${error.status}).`;
     if (error.status === 0) return 'Cannot reach the server. Check your connection.';
@@ -88,14 +93,25 @@ export function SkeletonRows({ rows = 5, height = 22 }: { rows?: number; height?
   );
 }
 
-/** No answer within SLOW_AFTER_MS: an error with Retry, never an endless skeleton. */
-export function TimeoutState({ onRetry, title }: { onRetry?: () => void; title?: string }) {
+/**
+ * No answer within SLOW_AFTER_MS: an error with Retry, never an endless skeleton. `gaveUp`: the
+ * request was aborted at the time limit (otherwise a retry is still under way).
+ */
+export function TimeoutState({
+  onRetry,
+  title,
+  gaveUp = false,
+}: {
+  onRetry?: () => void;
+  title?: string;
+  gaveUp?: boolean;
+}) {
   return (
     <Alert color="red" variant="light" title={title ? `${title}: no answer` : 'No answer'} data-testid="timeout-state">
       <Group justify="space-between" gap="xs" wrap="nowrap" align="flex-start">
         <Text size="sm">
-          The server has not answered for {SLOW_AFTER_MS / 1000} seconds. It may be busy or unreachable; this keeps
-          waiting.
+          The server has not answered for {SLOW_AFTER_MS / 1000} seconds. It may be busy or unreachable;{' '}
+          {gaveUp ? 'Retry asks again.' : 'this keeps waiting.'}
         </Text>
         {onRetry && (
           <Button size="compact-xs" variant="subtle" color="red" onClick={onRetry} style={{ flexShrink: 0 }}>
@@ -158,7 +174,10 @@ export function QueryView<T>({ query, children, isEmpty, loading, empty, errorTi
     if (slow) return <TimeoutState onRetry={retry} title={errorTitle} />;
     return <>{loading ?? <SkeletonRows />}</>;
   }
-  if (query.isError) return <ErrorState error={query.error} onRetry={retry} title={errorTitle} />;
+  if (query.isError) {
+    if (isTimeout(query.error)) return <TimeoutState onRetry={retry} title={errorTitle} gaveUp />;
+    return <ErrorState error={query.error} onRetry={retry} title={errorTitle} />;
+  }
   const body = isEmpty?.(query.data) ? (empty ?? <EmptyState />) : children(query.data);
   return (
     <>

@@ -49,7 +49,10 @@ describe('SiteSwitcher', () => {
     fireEvent.click(button);
     const menu = await screen.findByRole('menu');
     const items = await within(menu).findAllByRole('menuitemradio');
-    expect(items.map((i) => i.getAttribute('aria-label'))).toEqual(['Ada Lovelace', 'Shop (shop.example.com)']);
+    expect(items.map((i) => i.getAttribute('aria-label'))).toEqual([
+      'Ada Lovelace, No domain yet',
+      'Shop, shop.example.com',
+    ]);
     expect(items.map((i) => i.getAttribute('aria-checked'))).toEqual(['true', 'false']);
     expect(within(menu).getByRole('menuitem', { name: 'Add / manage sites' })).toBeTruthy();
 

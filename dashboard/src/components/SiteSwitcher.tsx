@@ -1,7 +1,7 @@
 import { ComboboxChevron, Group, Menu, Skeleton, Stack, Text, UnstyledButton } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import type { Site } from '../api/types';
-import { siteLabel, useCurrentSite } from '../site/context';
+import { useCurrentSite } from '../site/context';
 
 /**
  * The header button's name. It contains its visible text word for word and not in parentheses
@@ -10,6 +10,16 @@ import { siteLabel, useCurrentSite } from '../site/context';
  */
 export function switcherLabel(site: Site): string {
   return `Switch site, current: ${site.domain ? `${site.name}, ${site.domain}` : site.name}`;
+}
+
+/**
+ * A menu item's name: its visible text word for word, as the header button's ("Shop,
+ * shop.example.com", "Blog, No domain yet"). The former "Blog" left out the "No domain yet" the
+ * item shows, and "Shop (shop.example.com)" puts the domain in parentheses: label in name
+ * (WCAG 2.5.3) wants all of the visible text.
+ */
+export function siteItemLabel(site: Site): string {
+  return `${site.name}, ${site.domain ?? 'No domain yet'}`;
 }
 
 function NameAndDomain({ site, strong = false }: { site: Site; strong?: boolean }) {
@@ -36,7 +46,17 @@ export function SiteSwitcher() {
 
   return (
     // The header never scrolls away, so the menu need not hide when its button is off screen.
-    <Menu position="bottom-start" width={280} shadow="md" withinPortal hideDetached={false}>
+    // No focus placeholder: Mantine's (role=presentation with a tabindex) is not a valid child of
+    // role=menu (axe: aria-required-children). Opening then focuses the first item, as the menu
+    // button pattern has it.
+    <Menu
+      position="bottom-start"
+      width={280}
+      shadow="md"
+      withinPortal
+      hideDetached={false}
+      withInitialFocusPlaceholder={false}
+    >
       <Menu.Target>
         <UnstyledButton
           aria-label={switcherLabel(site)}
@@ -57,7 +77,7 @@ export function SiteSwitcher() {
         <Menu.Label>Sites</Menu.Label>
         <Menu.RadioGroup value={site.id} onChange={selectSite}>
           {sites.map((s) => (
-            <Menu.RadioItem key={s.id} value={s.id} closeMenuOnClick aria-label={siteLabel(s)}>
+            <Menu.RadioItem key={s.id} value={s.id} closeMenuOnClick aria-label={siteItemLabel(s)}>
               <NameAndDomain site={s} />
             </Menu.RadioItem>
           ))}

@@ -1,11 +1,21 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, isTimeout } from '../api/client';
 import { healthKey } from '../api/hooks';
 
 /** Statuses that mean the server (or the gateway's way to it) did not answer. */
 export function isUnreachable(error: unknown): boolean {
   return error instanceof ApiError && (error.status === 0 || error.status === 502 || error.status === 504);
+}
+
+/**
+ * Whether the server answers, judging by a failed query (null: this failure does not say). A report
+ * that timed out may just be slow, and says so itself; the health check, which is quick, timing
+ * out means the server does not answer.
+ */
+export function reachableAfter(error: unknown, queryKey: readonly unknown[]): boolean | null {
+  if (isTimeout(error) && queryKey[0] !== healthKey[0]) return null;
+  return !isUnreachable(error);
 }
 
 /** While the server is unreachable, how often to ask the health check whether it is back. */
@@ -48,7 +58,10 @@ export function useConnectivity(): Connectivity {
         if (event.type !== 'updated') return;
         const action = event.action;
         if (action.type === 'success') setReachable(true);
-        else if (action.type === 'error') setReachable(!isUnreachable(action.error));
+        else if (action.type === 'error') {
+          const reachable = reachableAfter(action.error, event.query.queryKey);
+          if (reachable !== null) setReachable(reachable);
+        }
       }),
     [client],
   );

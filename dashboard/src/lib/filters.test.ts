@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { addFilter, clearFilters, filterLabel, formatFilter, parseFilter, parseFilters, removeFilter } from './filters';
+import {
+  addFilter,
+  clearFilters,
+  filterIcon,
+  filterLabel,
+  filterTitle,
+  formatFilter,
+  parseFilter,
+  parseFilters,
+  removeFilter,
+} from './filters';
 
 const params = (query: string) => new URLSearchParams(query);
 
@@ -65,5 +75,14 @@ describe('filters in the URL', () => {
   it('labels filters for chips', () => {
     expect(filterLabel({ dimension: 'utmSource', value: 'newsletter' })).toBe('UTM source is newsletter');
     expect(filterLabel({ dimension: 'context.plan', value: 'pro' })).toBe('context.plan is pro');
+  });
+
+  it('names a country filter by the country, its code in the title, with the flag', () => {
+    const de = { dimension: 'country', value: 'DE' };
+    expect(filterLabel(de)).toBe('Country is Germany');
+    expect(filterTitle(de)).toBe('Country is Germany (DE)');
+    expect(filterIcon(de)).toBe('\u{1F1E9}\u{1F1EA}');
+    expect(filterLabel({ dimension: 'country', value: 'ZZ' })).toBe('Country is Unknown');
+    expect(filterIcon({ dimension: 'page', value: '/' })).toBe('');
   });
 });

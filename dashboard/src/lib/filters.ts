@@ -3,6 +3,8 @@
  * the dimension, so values (URLs, times) may contain ':' themselves.
  */
 
+import { countryCode, countryFlag, countryName } from './countries';
+
 export interface Filter {
   dimension: string;
   value: string;
@@ -88,6 +90,23 @@ export function clearFilters(params: URLSearchParams): URLSearchParams {
   return withFilters(params, []);
 }
 
+/** The value as the dashboard shows it: a country's name rather than its ISO code. */
+export function filterValueLabel(filter: Filter): string {
+  return filter.dimension === 'country' ? countryName(filter.value) : filter.value;
+}
+
+/** "Country is Germany", "Page is /docs". */
 export function filterLabel(filter: Filter): string {
-  return `${dimensionLabel(filter.dimension)} is ${filter.value}`;
+  return `${dimensionLabel(filter.dimension)} is ${filterValueLabel(filter)}`;
+}
+
+/** The chip's tooltip: the label, with the code a name stands for ("Country is Germany (DE)"). */
+export function filterTitle(filter: Filter): string {
+  const label = filterLabel(filter);
+  return filter.dimension === 'country' ? `${label} (${countryCode(filter.value) ?? filter.value})` : label;
+}
+
+/** What goes before the value on the chip (a country's flag), or "". */
+export function filterIcon(filter: Filter): string {
+  return filter.dimension === 'country' ? countryFlag(filter.value) : '';
 }

@@ -96,6 +96,38 @@ describe('DashboardPage', () => {
     expect(screen.getByText('Browser is Firefox')).toBeTruthy();
   });
 
+  it('shows countries by name with their flag, the code in the title, and filters by the code', async () => {
+    mockApi((url) => {
+      if (url.pathname === '/api/v1/stats/breakdown' && url.searchParams.get('dimension') === 'country') {
+        return ok([
+          { value: 'DE', count: 80, visitors: 40 },
+          { value: '', count: 20, visitors: 10 },
+          { value: 'ZZ', count: 5, visitors: 5 },
+        ]);
+      }
+      return statsApi([])(url);
+    });
+    renderApp('/?period=30d');
+    const table = await screen.findByTestId('breakdown-country');
+    const germany = await within(table).findByRole('button', { name: 'Filter by Country Germany' });
+    const label = germany.querySelector('[title]')!;
+    expect(label.getAttribute('title')).toBe('Germany (DE)');
+    expect(label.textContent).toBe('\u{1F1E9}\u{1F1EA} Germany');
+    expect(label.querySelector('[aria-hidden="true"]')!.textContent).toBe('\u{1F1E9}\u{1F1EA} ');
+    // No country: "Unknown", not a bare code; the empty value cannot be filtered on.
+    const rows = within(table).getAllByRole('row');
+    expect(rows[2]!.textContent).toContain('Unknown');
+    expect(within(rows[2]!).queryByRole('button')).toBeNull();
+    expect(within(rows[3]!).getByRole('button').getAttribute('aria-label')).toBe('Filter by Country Unknown');
+
+    fireEvent.click(germany);
+    await waitFor(() => expect(currentLocation.path).toContain('filter=country%3ADE'));
+    const chip = await screen.findByRole('button', { name: 'Remove filter Country is Germany' });
+    expect(chip).toBeTruthy();
+    expect(screen.getByTestId('filter-chips').textContent).toContain('Country is Germany');
+    expect(screen.getByTitle('Country is Germany (DE)')).toBeTruthy();
+  });
+
   it('shows the empty state for a period without data', async () => {
     mockApi(statsApi([], { events: [], pages: [] }));
     renderApp('/?period=today');
@@ -259,6 +291,8 @@ describe('DashboardPage, second pass', () => {
     expect(within(screen.getByTestId('summary-bounceRate')).queryByRole('button')).toBeNull();
     await waitFor(() => expect(within(chart).getByRole('img').getAttribute('aria-label')).toContain('56 in total'));
 
+    // Without Compare the previous period is not asked for.
+    expect(seen.every((u) => u.searchParams.get('from') === '2024-03-01')).toBe(true);
     fireEvent.click(within(chart).getByRole('switch', { name: 'Compare' }));
     await waitFor(() => expect(currentLocation.path).toContain('compare=previous'));
     await waitFor(() =>

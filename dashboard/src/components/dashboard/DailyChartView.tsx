@@ -282,20 +282,11 @@ function ChartBody({
   );
 }
 
-function WithComparison({ query, previousQuery, metric, today, compare }: DailyChartProps) {
-  const daily = useDaily(query);
-  const previous = useDaily(previousQuery);
-  return <ChartBody daily={daily} previous={previous} metric={metric} today={today} compare={compare ?? 'previous'} />;
-}
-
-function WithoutComparison({ query, metric, today }: DailyChartProps) {
-  const daily = useDaily(query);
-  return <ChartBody daily={daily} metric={metric} today={today} />;
-}
-
-export default function DailyChartView(props: DailyChartProps) {
+export default function DailyChartView({ query, previousQuery, metric, today, compare, onCompare }: DailyChartProps) {
   const titleId = useId();
-  const { metric, compare, onCompare } = props;
+  const daily = useDaily(query);
+  // The previous period is only asked for while it is drawn.
+  const previous = useDaily(previousQuery, { enabled: compare !== null });
   // The mode the switch turns back on.
   const [lastMode, setLastMode] = useState<CompareMode>(compare ?? 'previous');
   return (
@@ -329,7 +320,11 @@ export default function DailyChartView(props: DailyChartProps) {
           )}
         </Group>
       </Group>
-      {compare ? <WithComparison {...props} /> : <WithoutComparison {...props} />}
+      {compare ? (
+        <ChartBody daily={daily} previous={previous} metric={metric} today={today} compare={compare} />
+      ) : (
+        <ChartBody daily={daily} metric={metric} today={today} />
+      )}
     </Card>
   );
 }

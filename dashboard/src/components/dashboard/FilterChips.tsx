@@ -1,5 +1,5 @@
 import { Button, Group, Pill, Text } from '@mantine/core';
-import { filterLabel, formatFilter, type Filter } from '../../lib/filters';
+import { filterIcon, filterLabel, filterTitle, formatFilter, type Filter } from '../../lib/filters';
 import { keepFocus } from '../../lib/focus';
 
 interface Props {
@@ -54,9 +54,10 @@ export function FilterChips({ filters, onRemove, onClear, focusWhenEmpty }: Prop
             // @ts-expect-error data attributes pass through to the button
             'data-filter-chip': formatFilter(f),
           }}
-          title={filterLabel(f)}
+          title={filterTitle(f)}
           maw={360}
         >
+          {filterIcon(f) && <span aria-hidden="true">{`${filterIcon(f)} `}</span>}
           {filterLabel(f)}
         </Pill>
       ))}

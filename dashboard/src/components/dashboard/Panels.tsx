@@ -2,6 +2,7 @@ import { Card, Group, Tabs, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useBreakdown, useEventsTable, usePages, type StatsQuery } from '../../api/hooks';
 import type { BreakdownDimension, SummaryValues } from '../../api/types';
+import { countryCode, countryFlag, countryName } from '../../lib/countries';
 import { dimensionLabel, type Filter } from '../../lib/filters';
 import { formatNumber } from '../../lib/format';
 import { QueryView } from '../QueryState';
@@ -85,7 +86,7 @@ function Breakdown({
           shareOf={shareOf(totals, counted)}
           secondaryLabel="Visitors"
           rows={data.map((r) => ({
-            label: r.value === null || r.value === '' ? (NONE_LABELS[dimension] ?? '(none)') : r.value,
+            ...rowLabel(dimension, r.value),
             value: r.value,
             count: r.count,
             secondary: r.visitors,
@@ -95,6 +96,21 @@ function Breakdown({
       )}
     </QueryView>
   );
+}
+
+/** A row's label (and flag and tooltip): countries by name, missing values as "(none)" or the like. */
+export function rowLabel(
+  dimension: BreakdownDimension,
+  value: string | null,
+): { label: string; icon?: string; title?: string } {
+  if (dimension === 'country') {
+    const code = countryCode(value);
+    const name = countryName(value);
+    if (!code)
+      return { label: name, title: value ? `${name} (${value})` : `${name}: the address's country is not known` };
+    return { label: name, icon: countryFlag(code), title: `${name} (${code})` };
+  }
+  return { label: value === null || value === '' ? (NONE_LABELS[dimension] ?? '(none)') : value };
 }
 
 function filterFor(dimension: BreakdownDimension, onFilter: OnFilter): ((value: string) => void) | undefined {

@@ -84,8 +84,16 @@ function StatBody({ label, value, raw, change, invert }: StatProps) {
       <Text size="xs" c="dimmed" tt="uppercase" fw={700} component="span" display="block">
         {label}
       </Text>
-      <Group gap="xs" align="baseline" mt={4} wrap="nowrap">
-        <Text fz={24} fw={700} title={String(raw)} component="span" data-testid="value">
+      {/* A narrow card (seven in a row) puts the badge under the value, never splits "4m 59s". */}
+      <Group gap="xs" align="baseline" mt={4} style={{ rowGap: 2 }}>
+        <Text
+          fz={24}
+          fw={700}
+          title={String(raw)}
+          component="span"
+          data-testid="value"
+          style={{ whiteSpace: 'nowrap' }}
+        >
           {value}
         </Text>
         <ChangeBadge change={change} invert={invert} />

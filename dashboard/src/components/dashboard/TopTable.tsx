@@ -8,6 +8,10 @@ export interface TopRow {
   value: string | null;
   count: number;
   secondary?: number;
+  /** Shown before the label, hidden from screen readers (a country's flag). */
+  icon?: string;
+  /** The label's tooltip when it should say more than the label (a country's ISO code). */
+  title?: string;
 }
 
 /** What the share column divides by, and how the tooltip says it. */
@@ -84,7 +88,8 @@ export function TopTable({
             const clickable = onSelect && row.value !== null && row.value !== '';
             const pct = share(row.count, base.total);
             const label = (
-              <Text size="sm" truncate="end" title={row.label} style={{ position: 'relative' }}>
+              <Text size="sm" truncate="end" title={row.title ?? row.label} style={{ position: 'relative' }}>
+                {row.icon && <span aria-hidden="true">{`${row.icon} `}</span>}
                 {row.label}
               </Text>
             );
