@@ -92,6 +92,7 @@ def generate(
         campaign = rng.choice(CAMPAIGNS)
         # Some visitors sign in part-way: the session's later events carry another user id.
         signs_in = rng.random() < 0.15
+        late_referrer = not referrer and rng.random() < 0.3
         t = int(begin.timestamp() * 1000)
         for j in range(rng.randint(1, 6)):
             if t > not_after:
@@ -113,6 +114,8 @@ def generate(
             }
             if j == 0 and referrer:
                 event["referrer"] = referrer
+            elif j == 2 and late_referrer:  # not the session's: its first event had none
+                event["referrer"] = "https://duckduckgo.com/"
             data.events.append(Sent(event, agent, ip))
             t += rng.randint(5, 600) * 1000
     for k in range(5):
@@ -256,7 +259,7 @@ def breakdown(
             if not lo <= evs[0].time < hi:
                 continue
             value = _session_value(evs, dimension)
-            if value:
+            if value or dimension in EMPTY_ROW_DIMENSIONS:  # '' is "Direct / None", "Unknown"
                 out[value]["count"] += 1
                 out[value]["v"].add(evs[0].event["userId"])
     return {v: {"count": r["count"], "visitors": len(r["v"])} for v, r in out.items()}
@@ -264,6 +267,7 @@ def breakdown(
 
 # --- Filters (README, "Filters") ----------------------------------------------------------------
 
+EMPTY_ROW_DIMENSIONS = frozenset({"referrer", "referrerDomain", "country"})
 SESSION_FILTERS = frozenset(
     {"referrer", "referrerDomain", "utmSource", "utmMedium", "utmCampaign", "browser", "os",
      "device", "country", "entryPage", "exitPage"}

@@ -303,6 +303,8 @@ def test_another_zone_than_the_accounts_is_answered_exactly(
 
 FILTER_SETS = [
     ["referrerDomain:google.com"],
+    ["referrerDomain:"],
+    ["referrer:", "page:/pricing"],
     ["referrer:https://news.ycombinator.com/item"],
     ["utmCampaign:november"],
     ["entryPage:/docs"],
@@ -435,6 +437,7 @@ def test_filtered_overview_and_realtime_match_brute_force(
 
 ONE_SESSION_FILTER = [
     "referrerDomain:google.com",
+    "referrerDomain:",
     "referrer:https://news.ycombinator.com/item",
     "utmSource:ads",
     "utmMedium:email",
@@ -619,7 +622,8 @@ def test_retention_matches_brute_force(
     expected = dataset.retention(item.events, FILTERED_FROM, FILTERED_TO, item.tz,
                                  _pairs(filters), unit)  # fmt: skip
     assert sum(c["size"] for c in expected) > 0
-    assert any(len(c["retained"]) > 1 and c["retained"][1] > 0 for c in expected) or unit == "day"
+    if not filters and unit != "day":  # the data has visitors who come back
+        assert any(len(c["retained"]) > 1 and c["retained"][1] > 0 for c in expected)
     assert data["cohorts"] == expected
 
 

@@ -52,6 +52,9 @@ SESSION_DIMENSIONS = (
     "country",
 )
 PAGE_SESSION_DIMENSIONS = ("entryPage", "exitPage")
+# Session dimensions whose sessions without a value are counted too, as the value '' (a direct
+# visit, an unknown country).
+EMPTY_ROW_DIMENSIONS = ("referrer", "referrerDomain", "country")
 DIMENSIONS = EVENT_DIMENSIONS + SESSION_DIMENSIONS + PAGE_SESSION_DIMENSIONS
 
 

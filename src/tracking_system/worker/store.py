@@ -101,7 +101,7 @@ def prepare(
     session_dims: list[str] = []
     for dim in rollups.SESSION_DIMENSIONS:
         value = referrer if dim == "referrer" else enriched.get(dim, "")
-        if value:
+        if value or dim in rollups.EMPTY_ROW_DIMENSIONS:  # '' counts: "Direct / None", "Unknown"
             session_dims += [dim, value, rollups.value_token(value)]
     ulid = event_ulid(site_id, event_id)
     live = {"id": ulid, "eventName": name, "page": page, "path": path, "userId": user_id,

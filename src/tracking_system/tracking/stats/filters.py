@@ -13,6 +13,9 @@ Filters = list[tuple[str, str]]
 # exitPage: its last page view's path), as in the breakdowns.
 SESSION_FILTERS = frozenset(rollups.SESSION_DIMENSIONS + rollups.PAGE_SESSION_DIMENSIONS)
 EVENT_FILTERS = frozenset({"eventName", "page", "userId", "sessionId"})
+# Breakdowns of these show the sessions without a value as a '' row ("Direct / None",
+# "Unknown"), and `dimension:` (an empty value) filters by it.
+EMPTY_ROW_DIMENSIONS = frozenset(rollups.EMPTY_ROW_DIMENSIONS)
 # Event-level fields the index can match by itself (context keys are not indexed).
 INDEXED_EVENT_FIELDS = frozenset({"eventName", "path", "userId", "sessionId"})
 

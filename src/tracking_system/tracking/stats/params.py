@@ -125,7 +125,7 @@ def parse_filters(values: list[str] | None) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for raw in values or []:
         dimension, sep, value = raw.partition(":")
-        if not sep or not value:
+        if not sep or (not value and dimension not in filters.EMPTY_ROW_DIMENSIONS):
             raise InvalidInput(errors={"filter": f"Use dimension:value, got {raw[:80]!r}"})
         if dimension not in FILTER_DIMENSIONS and not _is_context_key(dimension):
             raise InvalidInput(errors={"filter": f"Unknown dimension {dimension[:40]!r}"})

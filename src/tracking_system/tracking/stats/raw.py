@@ -16,7 +16,14 @@ from redis.exceptions import ResponseError
 from tracking_system.common import keys
 from tracking_system.common.errors import ServiceUnavailable
 from tracking_system.common.search import escape_tag, site_clause, tag_clause
-from tracking_system.tracking.stats.filters import Filters, Split, equals, field_of, split
+from tracking_system.tracking.stats.filters import (
+    EMPTY_ROW_DIMENSIONS,
+    Filters,
+    Split,
+    equals,
+    field_of,
+    split,
+)
 
 # The time limit of one raw query in Redis, past which it is abandoned with 503. RediSearch's own
 # default (500 ms, "return") would silently hand back partial results.
@@ -59,20 +66,52 @@ def _event_level(site_id: str, start_ms: int, end_ms: int,
     return event_query(site_id, start_ms, end_ms, split.indexed), _loaded_filter_steps(split)
 
 
+PAGE_SESSION = ("entryPage", "exitPage")
+
+
 def _first_value(dimension: str, alias: str) -> list[str]:
-    """A reducer taking the session's value of a session-level dimension."""
+    """Reducers taking the session's value of a session-level dimension: `alias` (the first
+    non-missing one by time) and, except for entry and exit pages, `alias`_t, the time of the
+    first event carrying one, so that `alias` is the session's value only when that is the
+    session's first event (a session whose first event has none has none)."""
     if dimension == "entryPage":
         return ["REDUCE", "FIRST_VALUE", "4", "@path", "BY", "@pvfirst", "ASC", "AS", alias]
     if dimension == "exitPage":
         return ["REDUCE", "FIRST_VALUE", "4", "@path", "BY", "@pvlast", "DESC", "AS", alias]
     field = field_of(dimension)
-    return ["REDUCE", "FIRST_VALUE", "4", f"@{field}", "BY", "@eventTime", "ASC", "AS", alias]
+    return ["REDUCE", "FIRST_VALUE", "4", f"@{field}", "BY", "@eventTime", "ASC", "AS", alias,
+            "REDUCE", "MIN", "1", f"@{field}_t", "AS", f"{alias}_t"]  # fmt: skip
+
+
+def _carried_at(dimension: str) -> list[str]:
+    """An APPLY giving each event the time it carries the dimension at (far future if not)."""
+    field = field_of(dimension)
+    return ["APPLY", f"exists(@{field}) * @eventTime + (1 - exists(@{field})) * 1e15",
+            "AS", f"{field}_t"]  # fmt: skip
 
 
 def _has_value(dimension: str, alias: str) -> str:
     """True when the session has a value of the dimension (a page view, for entry and exit)."""
-    condition = f"exists(@{alias}) && @{alias} != ''"
-    return condition + (" && @pvs > 0" if dimension in ("entryPage", "exitPage") else "")
+    if dimension in PAGE_SESSION:
+        return f"exists(@{alias}) && @{alias} != '' && @pvs > 0"
+    return f"@{alias}_t == @first && exists(@{alias}) && @{alias} != ''"
+
+
+def _wanted(dimension: str, alias: str, value: str) -> str:
+    """True when the session's value of the dimension is `value` ('' for none)."""
+    if value == "" and dimension not in PAGE_SESSION:
+        return f"(@{alias}_t != @first || (exists(@{alias}) && @{alias} == ''))"
+    return f"{_has_value(dimension, alias)} && {equals(alias, value)}"
+
+
+def session_value(row: Row, dimension: str, alias: str) -> str:
+    """A session row's value of the dimension ('' when it has none)."""
+    value = row.get(alias)
+    if not isinstance(value, str) or not value:
+        return ""
+    if dimension in PAGE_SESSION:
+        return value if _int(row, "pvs") > 0 else ""
+    return value if _int(row, f"{alias}_t") == _int(row, "first") else ""
 
 
 STARTED, ACTIVE, EITHER = "started", "active", "either"
@@ -97,6 +136,8 @@ def _session_steps(split: Split, *, start_ms: int, end_ms: int, value: str | Non
         steps += ["APPLY", "@eventTime + (1 - @pv) * 1e15", "AS", "pvfirst"]
     if "exitPage" in dimensions:  # order page views last, by time
         steps += ["APPLY", "@eventTime * @pv", "AS", "pvlast"]
+    for dimension in dict.fromkeys(d for d in dimensions if d not in PAGE_SESSION):
+        steps += _carried_at(dimension)
     match = split.event_match()
     if select != STARTED:
         steps += ["APPLY", f"@eventTime >= {start_ms} && @eventTime < {end_ms} && {match}",
@@ -124,8 +165,8 @@ def _session_steps(split: Split, *, start_ms: int, end_ms: int, value: str | Non
     conditions = {STARTED: ["@st == 1"], ACTIVE: ["@ev > 0"], EITHER: ["(@ev > 0 || @st == 1)"]}
     wanted_sessions = conditions[select]
     for i, (dimension, wanted) in enumerate(split.session):
-        wanted_sessions.append(_has_value(dimension, f"s{i}") + " && " + equals(f"s{i}", wanted))
-    if value:
+        wanted_sessions.append(_wanted(dimension, f"s{i}", wanted))
+    if value in PAGE_SESSION:  # sessions without a page view have no entry or exit page
         wanted_sessions.append(_has_value(value, f"s{len(split.session)}"))
     return [*steps, "FILTER", " && ".join(wanted_sessions)]
 
@@ -189,6 +230,8 @@ def _narrowing_clauses(kinds: Split) -> list[str]:
     event of a session carries."""
     first_only, every_event = [], []
     for dimension, value in kinds.session:
+        if not value:  # sessions without a value: nothing in the index names them
+            continue
         if dimension in ("entryPage", "exitPage"):
             first_only.append(tag_clause("path", value) + " " + tag_clause("eventName", PAGE_VIEW))
         elif dimension in ("browser", "os", "device", "country"):
@@ -336,34 +379,21 @@ async def top_by_session(redis: aioredis.Redis, *, site_id: str, start_ms: int, 
                          filters: Filters, dimension: str,
                          limit: int) -> list[dict[str, Any]]:  # fmt: skip
     """value, count (sessions), visitors for a session-level dimension: the value of each
-    selected session that began in the period (entryPage: its first page view; exitPage: its
-    last); visitors are the users of those sessions' first events."""
+    selected session that began in the period (its first event's; entryPage: its first page
+    view's path; exitPage: its last); visitors are the users of those sessions' first events.
+    Sessions without a value make a '' row for the dimensions in EMPTY_ROW_DIMENSIONS."""
     kinds = split(filters)
     alias = f"s{len(kinds.session)}"
-    if kinds.session or kinds.event:  # the index can narrow the sessions to group
-        rows = await _sessions(redis, site_id, start_ms, end_ms, kinds, STARTED, dimension)
-        counts: dict[str, int] = {}
-        visitors: dict[str, set[str]] = {}
-        for row in rows:
-            value = str(row.get(alias) or "")
-            if value:
-                counts[value] = counts.get(value, 0) + 1
-                visitors.setdefault(value, set()).add(str(row.get("uid", "")))
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [{"value": v, "count": c, "visitors": len(visitors[v])} for v, c in ranked]
-    steps = _session_steps(kinds, start_ms=start_ms, end_ms=end_ms, value=dimension)
-    rows = await aggregate(
-        redis, _session_query(site_id, start_ms, end_ms), *steps,
-        "GROUPBY", "1", f"@{alias}",
-        "REDUCE", "COUNT", "0", "AS", "count",
-        "REDUCE", "COUNT_DISTINCT", "1", "@uid", "AS", "visitors",
-        "SORTBY", "4", "@count", "DESC", f"@{alias}", "ASC", "MAX", str(limit),
-    )  # fmt: skip
-    return [
-        {"value": row[alias], "count": _int(row, "count"), "visitors": _int(row, "visitors")}
-        for row in rows
-        if row.get(alias)
-    ]
+    rows = await _sessions(redis, site_id, start_ms, end_ms, kinds, STARTED, dimension)
+    counts: dict[str, int] = {}
+    visitors: dict[str, set[str]] = {}
+    for row in rows:
+        value = session_value(row, dimension, alias)
+        if value or dimension in EMPTY_ROW_DIMENSIONS:
+            counts[value] = counts.get(value, 0) + 1
+            visitors.setdefault(value, set()).add(str(row.get("uid", "")))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return [{"value": v, "count": c, "visitors": len(visitors[v])} for v, c in ranked]
 
 
 async def top_by_event(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: int,
