@@ -224,6 +224,7 @@ def _session_value(evs: list[Sent], dimension: str) -> str:
     browser, os_name, device = AGENTS[first.agent]
     host = (urlsplit(referrer).hostname or "").removeprefix("www.") if referrer else ""
     values = {
+        "channel": _channel(host, query.get("utm_source", ""), query.get("utm_medium", "")),
         "referrer": referrer,
         "referrerDomain": host,
         "utmSource": query.get("utm_source", ""),
@@ -235,6 +236,19 @@ def _session_value(evs: list[Sent], dimension: str) -> str:
         "country": COUNTRIES[first.ip],
     }
     return str(values[dimension])
+
+
+def _channel(host: str, source: str, medium: str) -> str:
+    """README's channel rules, for the data set's referrers and campaigns."""
+    if medium in ("cpc", "ppc", "paid") or medium.startswith("paid"):
+        return "Paid"
+    if "email" in (medium, source) or "newsletter" in (medium, source):
+        return "Email"
+    if host in ("google.com", "duckduckgo.com"):
+        return "Search"
+    if host in ("news.ycombinator.com", "twitter.com"):
+        return "Social"
+    return "Referral" if host or source else "Direct"
 
 
 def breakdown(
@@ -269,8 +283,8 @@ def breakdown(
 
 EMPTY_ROW_DIMENSIONS = frozenset({"referrer", "referrerDomain", "country"})
 SESSION_FILTERS = frozenset(
-    {"referrer", "referrerDomain", "utmSource", "utmMedium", "utmCampaign", "browser", "os",
-     "device", "country", "entryPage", "exitPage"}
+    {"channel", "referrer", "referrerDomain", "utmSource", "utmMedium", "utmCampaign", "browser",
+     "os", "device", "country", "entryPage", "exitPage"}
 )  # fmt: skip
 
 

@@ -217,6 +217,7 @@ def test_tables_match_over_the_lifetime_and_a_range(
 
 
 DIMENSIONS = [
+    "channel",
     "page",
     "entryPage",
     "exitPage",
@@ -305,6 +306,7 @@ FILTER_SETS = [
     ["referrerDomain:google.com"],
     ["referrerDomain:"],
     ["referrer:", "page:/pricing"],
+    ["channel:Search"],
     ["referrer:https://news.ycombinator.com/item"],
     ["utmCampaign:november"],
     ["entryPage:/docs"],
@@ -378,7 +380,8 @@ def test_filtered_tables_match_brute_force(
 
 @pytest.mark.parametrize("filters", FILTER_SETS, ids=FILTER_IDS)
 @pytest.mark.parametrize(
-    "dimension", ["referrerDomain", "entryPage", "exitPage", "page", "country", "context.plan"]
+    "dimension",
+    ["channel", "referrerDomain", "entryPage", "exitPage", "page", "country", "context.plan"],
 )
 def test_filtered_breakdowns_match_brute_force(
     api: httpx.Client, loaded: list[Loaded], filters: list[str], dimension: str
@@ -436,6 +439,7 @@ def test_filtered_overview_and_realtime_match_brute_force(
 
 
 ONE_SESSION_FILTER = [
+    "channel:Email",
     "referrerDomain:google.com",
     "referrerDomain:",
     "referrer:https://news.ycombinator.com/item",

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.events import CHROME, GOOGLEBOT, IPHONE
 from tracking_system.common.agents import is_bot, is_http_library
-from tracking_system.worker.enrich import parse_agent
+from tracking_system.worker.enrich import channel, parse_agent
 
 HEADLESS_CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -120,3 +120,28 @@ def test_the_crawler_list_still_names_the_libraries_we_override() -> None:
 def test_a_library_name_inside_a_browser_agent_does_not_make_it_a_library() -> None:
     assert not is_http_library("Mozilla/5.0 (compatible; curl-like-bot/1.0)")
     assert is_bot("Mozilla/5.0 (compatible; curl-like-bot/1.0)")
+
+
+@pytest.mark.parametrize(
+    ("host", "utm", "expected"),
+    [
+        ("", {}, "Direct"),
+        ("google.com", {}, "Search"),
+        ("google.co.uk", {}, "Search"),
+        ("duckduckgo.com", {}, "Search"),
+        ("news.ycombinator.com", {}, "Social"),
+        ("m.facebook.com", {}, "Social"),
+        ("t.co", {}, "Social"),
+        ("example.org", {}, "Referral"),
+        ("notgoogle.example", {}, "Referral"),
+        ("", {"utmSource": "partner"}, "Referral"),
+        ("google.com", {"utmMedium": "cpc", "utmSource": "google"}, "Paid"),
+        ("", {"utmMedium": "paid_social"}, "Paid"),
+        ("", {"utmSource": "newsletter", "utmMedium": "email"}, "Email"),
+        ("", {"utmMedium": "social"}, "Social"),
+    ],
+)
+def test_a_visits_channel_follows_its_referrer_and_campaign(
+    host: str, utm: dict[str, str], expected: str
+) -> None:
+    assert channel(host, utm) == expected

@@ -46,6 +46,7 @@ SESSION_DIMENSIONS = (
     "utmSource",
     "utmMedium",
     "utmCampaign",
+    "channel",
     "browser",
     "os",
     "device",
@@ -55,6 +56,8 @@ PAGE_SESSION_DIMENSIONS = ("entryPage", "exitPage")
 # Session dimensions whose sessions without a value are counted too, as the value '' (a direct
 # visit, an unknown country).
 EMPTY_ROW_DIMENSIONS = ("referrer", "referrerDomain", "country")
+# What the rollups count only since the filter rollups exist (`meta` `f:{tz}` tells how far).
+SINCE_FILTER_ROLLUPS = (*EMPTY_ROW_DIMENSIONS, "channel")
 DIMENSIONS = EVENT_DIMENSIONS + SESSION_DIMENSIONS + PAGE_SESSION_DIMENSIONS
 
 

@@ -83,3 +83,49 @@ def utm_fields(page: str) -> dict[str, str]:
         if values and values[0]:
             out[field] = values[0][:256]
     return out
+
+
+# Channels, from the referrer and the UTM fields of a visit's first event (the first rule that
+# holds): Paid, Email, Search, Social, Referral, Direct.
+PAID_MEDIUMS = frozenset({"cpc", "ppc", "cpm", "cpv", "paid", "display", "banner", "retargeting"})
+EMAIL_MARKERS = frozenset({"email", "e-mail", "e_mail", "newsletter"})
+SOCIAL_MEDIUMS = frozenset({"social", "social-network", "social-media", "sm", "social_media"})
+SEARCH_ENGINES = (
+    "google.", "bing.com", "duckduckgo.com", "search.yahoo.com", "yahoo.com", "baidu.com",
+    "yandex.", "ecosia.org", "search.brave.com", "startpage.com", "qwant.com", "naver.com",
+    "seznam.cz", "kagi.com",
+)  # fmt: skip
+SOCIAL_NETWORKS = (
+    "facebook.com", "fb.com", "instagram.com", "twitter.com", "t.co", "x.com", "linkedin.com",
+    "lnkd.in", "reddit.com", "news.ycombinator.com", "youtube.com", "pinterest.com",
+    "tiktok.com", "mastodon.social", "threads.net", "bsky.app", "vk.com", "weibo.com",
+    "quora.com", "tumblr.com", "discord.com", "telegram.org", "whatsapp.com",
+)  # fmt: skip
+
+
+def _is_one_of(host: str, names: tuple[str, ...]) -> bool:
+    """True when the host is, or is under, one of the names (`google.` matches any google.*)."""
+    for name in names:
+        if name.endswith("."):
+            if host.startswith(name) or f".{name}" in f".{host}":
+                return True
+        elif host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def channel(referrer_host: str, utm: dict[str, str]) -> str:
+    """The channel of a visit whose first event came from `referrer_host` with these UTM fields."""
+    medium = utm.get("utmMedium", "").lower()
+    source = utm.get("utmSource", "").lower()
+    if medium in PAID_MEDIUMS or medium.startswith("paid"):
+        return "Paid"
+    if medium in EMAIL_MARKERS or source in EMAIL_MARKERS:
+        return "Email"
+    if referrer_host and _is_one_of(referrer_host, SEARCH_ENGINES):
+        return "Search"
+    if medium in SOCIAL_MEDIUMS or (referrer_host and _is_one_of(referrer_host, SOCIAL_NETWORKS)):
+        return "Social"
+    if referrer_host or source:
+        return "Referral"
+    return "Direct"

@@ -15,7 +15,7 @@ from tracking_system.common import keys, rollups
 from tracking_system.common.geo import country_of
 from tracking_system.common.urls import page_path
 from tracking_system.common.zones import local_day
-from tracking_system.worker.enrich import parse_agent, referrer_domain, utm_fields
+from tracking_system.worker.enrich import channel, parse_agent, referrer_domain, utm_fields
 
 PAGE_VIEW = "PAGE_VIEW"
 MAX_CONTEXT_FIELDS = 20
@@ -78,6 +78,7 @@ def prepare(
         "referrerDomain": referrer_domain(referrer, page),
         **utm_fields(page),
     }
+    enriched["channel"] = channel(enriched["referrerDomain"], enriched)
     fields: list[str] = [
         "site", site_id,
         "eventId", event_id,

@@ -193,11 +193,12 @@ async def get_breakdown(*, redis: aioredis.Redis, site_id: str, period: Period,
                         filters: Filters, dimension: str, limit: int,
                         source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
     """value, count, visitors for one dimension over the period."""
-    # Rollups count the sessions without a value ('' rows) since the filter rollups exist.
+    # Rollups count channels and the sessions without a value ('' rows) since the filter
+    # rollups exist.
     if (
         dimension.startswith("context.")
         or not await _use_rollups(redis, site_id, period.tz, filters, source)
-        or (dimension in rollups.EMPTY_ROW_DIMENSIONS
+        or (dimension in rollups.SINCE_FILTER_ROLLUPS
             and not await rollup.covers(redis, site_id=site_id, tz=period.tz, filters=True))
     ):  # fmt: skip
         return await _raw_breakdown(redis, site_id, period, filters, dimension, limit)
