@@ -5,9 +5,11 @@ import { Layout } from './components/Layout';
 import { useDocumentTitle } from './lib/title';
 import { DashboardPage } from './pages/DashboardPage';
 import { EventsPage } from './pages/EventsPage';
+import { FunnelsPage } from './pages/FunnelsPage';
 import { LoginPage } from './pages/LoginPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { RegisterPage } from './pages/RegisterPage';
+import { RetentionPage } from './pages/RetentionPage';
 import { SetupPage } from './pages/SetupPage';
 import { SitesPage } from './pages/SitesPage';
 import { useCurrentSite } from './site/context';
@@ -60,6 +62,8 @@ export function AppRoutes() {
         }
       />
       <Route path="/" element={<Protected page={<DashboardPage />} />} />
+      <Route path="/funnels" element={<Protected page={<FunnelsPage />} />} />
+      <Route path="/retention" element={<Protected page={<RetentionPage />} />} />
       <Route path="/events" element={<Protected page={<EventsPage />} />} />
       <Route path="/setup" element={<Protected page={<SetupPage />} />} />
       <Route path="/sites" element={<Protected page={<SitesPage />} />} />

@@ -67,6 +67,11 @@ describe('apiFetch', () => {
     await expect(apiFetch('/api/v1/health', { fetchImpl })).resolves.toMatchObject({ status: 'degraded' });
   });
 
+  it('resolves a 204 No Content (a removal) without a body', async () => {
+    const fetchImpl: FetchLike = vi.fn(async () => new Response(null, { status: 204 }));
+    await expect(apiFetch('/api/v1/goals/g1', { method: 'DELETE', fetchImpl })).resolves.toBeUndefined();
+  });
+
   it('rejects non-envelope and non-JSON bodies', async () => {
     expect((await rejection(apiFetch('/x', { fetchImpl: respond(502, '<html>bad gateway</html>') }))).status).toBe(502);
     expect((await rejection(apiFetch('/x', { fetchImpl: respond(200, { hello: 1 }) }))).status).toBe(200);

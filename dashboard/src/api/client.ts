@@ -131,6 +131,8 @@ export async function apiFetch<T>(path: string, options: ApiFetchOptions = {}): 
       if (err instanceof DOMException && err.name === 'AbortError') throw err;
       throw new ApiError(0, { message: err instanceof Error ? err.message : 'Network error' });
     }
+    // 204 No Content (a goal or funnel removed): nothing to parse.
+    if (res.status === 204) return undefined as T;
     try {
       body = await res.json();
     } catch (err) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { siteLabel, withSiteParam } from '../site/context';
-import { eventSearchParams, livePath, statsPath } from './hooks';
+import { eventSearchParams, formatStep, livePath, statsPath } from './hooks';
 
 describe('site-scoped URLs', () => {
   it('stats reports carry site= beside the range, extra parameters and repeated filters', () => {
@@ -43,5 +43,18 @@ describe('site-scoped URLs', () => {
   it('siteLabel names the domain when there is one', () => {
     expect(siteLabel({ name: 'Shop', domain: 'shop.example.com' })).toBe('Shop (shop.example.com)');
     expect(siteLabel({ name: 'Blog', domain: null })).toBe('Blog');
+  });
+
+  it('a funnel report repeats step= in order beside the window', () => {
+    const steps = [
+      { kind: 'page' as const, match: '/' },
+      { kind: 'event' as const, match: 'sign:up' },
+    ];
+    const url = new URL(
+      statsPath('funnel', 's1', { filters: [] }, { step: steps.map(formatStep), window: '7d' }),
+      'http://x',
+    );
+    expect(url.searchParams.getAll('step')).toEqual(['page:/', 'event:sign:up']);
+    expect(url.searchParams.get('window')).toBe('7d');
   });
 });

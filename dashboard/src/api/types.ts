@@ -47,6 +47,7 @@ export type BreakdownDimension =
   | 'page'
   | 'entryPage'
   | 'exitPage'
+  | 'channel'
   | 'referrer'
   | 'referrerDomain'
   | 'utmSource'
@@ -63,3 +64,36 @@ export type RefusalReason = 'retired_key' | 'origin' | 'rate_limited' | 'invalid
 
 /** Events of the site refused at ingestion, by reason, over the last 60 minutes and 24 hours. */
 export type Refusals = { [K in keyof Schemas['Refused']]: Partial<Record<RefusalReason, number>> };
+
+/** A goal of a site: an event name, or a page path where `*` matches any run of characters. */
+export type Goal = Schemas['Goal'];
+
+export type GoalKind = Goal['kind'];
+
+export type NewGoal = Schemas['GoalIn'];
+
+export type GoalChange = Schemas['GoalPatch'];
+
+/** One goal's visitors, conversions and conversion rate (percent) over the period. */
+export type GoalStat = Schemas['GoalStat'];
+
+/** One step of a funnel: an event name or a page path (`*` matching any run of characters). */
+export type FunnelStepSpec = Schemas['FunnelStepIn'];
+
+/** A saved funnel. */
+export type SavedFunnel = Schemas['tracking_system__tracking__funnels__Funnel'];
+
+export type NewFunnel = Schemas['FunnelIn'];
+
+export type FunnelChange = Schemas['FunnelPatch'];
+
+/** One step's answer: visitors, conversion rate from the first step (percent), visitors lost since the previous. */
+export type FunnelStepResult = Schemas['FunnelStep'];
+
+export type FunnelResult = Schemas['tracking_system__tracking__schemas__Funnel'];
+
+export type RetentionUnit = 'day' | 'week' | 'month';
+
+export type Cohort = Schemas['Cohort'];
+
+export type Retention = Schemas['Retention'];

@@ -129,11 +129,28 @@ export function ConnectionBanner() {
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
+  { to: '/funnels', label: 'Funnels', end: false },
+  { to: '/retention', label: 'Retention', end: false },
   { to: '/events', label: 'Events', end: false },
   { to: '/setup', label: 'Setup', end: false },
   { to: '/sites', label: 'Sites', end: false },
   { to: '/profile', label: 'Profile', end: false },
 ];
+
+/** The report pages: they share the period and filters in the URL, which their links carry along. */
+const REPORT_PAGES = new Set(['/', '/funnels', '/retention']);
+const REPORT_PARAMS = ['period', 'from', 'to', 'filter'];
+
+/** `path` (already carrying the site) with the current period and filters, between report pages. */
+export function reportLink(path: string, current: { pathname: string; search: string }): string {
+  if (!REPORT_PAGES.has(path.split('?')[0]!) || !REPORT_PAGES.has(current.pathname)) return path;
+  const from = new URLSearchParams(current.search);
+  const [base, query = ''] = path.split('?', 2) as [string, string?];
+  const next = new URLSearchParams(query);
+  for (const key of REPORT_PARAMS) for (const value of from.getAll(key)) next.append(key, value);
+  const text = next.toString();
+  return text ? `${base}?${text}` : base;
+}
 
 export function Layout({ children }: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure(false);
@@ -182,7 +199,7 @@ export function Layout({ children }: { children: ReactNode }) {
               <MantineNavLink
                 key={item.to}
                 component={NavLink}
-                to={link(item.to)}
+                to={reportLink(link(item.to), location)}
                 end={item.end}
                 label={item.label}
                 active={item.end ? location.pathname === item.to : location.pathname.startsWith(item.to)}

@@ -19,6 +19,7 @@ export const DIMENSION_LABELS: Readonly<Record<string, string>> = {
   utmSource: 'UTM source',
   utmMedium: 'UTM medium',
   utmCampaign: 'UTM campaign',
+  channel: 'Channel',
   browser: 'Browser',
   os: 'OS',
   device: 'Device',
@@ -27,6 +28,9 @@ export const DIMENSION_LABELS: Readonly<Record<string, string>> = {
 };
 
 const CONTEXT_RE = /^context\.[A-Za-z0-9_.-]{1,128}$/;
+
+/** Dimensions whose empty value means "none" (a direct visit, an unknown country). */
+const EMPTY_VALUE_DIMENSIONS = new Set(['referrer', 'referrerDomain', 'country']);
 
 export function isDimension(dimension: string): boolean {
   return Object.hasOwn(DIMENSION_LABELS, dimension) || CONTEXT_RE.test(dimension);
@@ -41,7 +45,7 @@ export function parseFilter(raw: string): Filter | null {
   if (at <= 0) return null;
   const dimension = raw.slice(0, at);
   const value = raw.slice(at + 1);
-  if (!isDimension(dimension) || value === '') return null;
+  if (!isDimension(dimension) || (value === '' && !EMPTY_VALUE_DIMENSIONS.has(dimension))) return null;
   return { dimension, value };
 }
 
@@ -92,7 +96,9 @@ export function clearFilters(params: URLSearchParams): URLSearchParams {
 
 /** The value as the dashboard shows it: a country's name rather than its ISO code. */
 export function filterValueLabel(filter: Filter): string {
-  return filter.dimension === 'country' ? countryName(filter.value) : filter.value;
+  if (filter.dimension === 'country') return countryName(filter.value);
+  if (filter.value === '' && filter.dimension.startsWith('referrer')) return 'Direct / none';
+  return filter.value;
 }
 
 /** "Country is Germany", "Page is /docs". */

@@ -5,6 +5,7 @@ import { useOverview, useSummary } from '../api/hooks';
 import { DailyChart } from '../components/dashboard/DailyChart';
 import { chipButton, FilterChips } from '../components/dashboard/FilterChips';
 import { FIRST_EVENT_POLL_MS, FirstRun } from '../components/dashboard/FirstRun';
+import { GoalsPanel } from '../components/dashboard/GoalsPanel';
 import { BreakdownPanel, EventsPanel, PagesPanel, type BreakdownTab } from '../components/dashboard/Panels';
 import { RangePicker } from '../components/dashboard/RangePicker';
 import { RealtimeBadge } from '../components/dashboard/RealtimeBadge';
@@ -20,6 +21,7 @@ import { useCurrentSite } from '../site/context';
 
 const SOURCES: BreakdownTab[] = [
   { dimension: 'referrerDomain', label: 'Referrers' },
+  { dimension: 'channel', label: 'Channels' },
   { dimension: 'utmSource', label: 'UTM source' },
   { dimension: 'utmMedium', label: 'UTM medium' },
   { dimension: 'utmCampaign', label: 'UTM campaign' },
@@ -36,7 +38,7 @@ const PAGES: BreakdownTab[] = [
 ];
 
 /** Reports of the selected period (not the realtime badge, the notices or the first-run check). */
-const PERIOD_REPORTS = new Set(['summary', 'daily', 'events', 'pages', 'breakdown']);
+const PERIOD_REPORTS = new Set(['summary', 'daily', 'events', 'pages', 'breakdown', 'goals']);
 
 /**
  * Whether the site has never counted an event (a new site): then the first-run view shows instead
@@ -204,6 +206,7 @@ function Reports({
         <BreakdownPanel title="Pages" tabs={PAGES} query={query} onFilter={onFilter} totals={totals} />
         <BreakdownPanel title="Devices" tabs={DEVICES} query={query} onFilter={onFilter} totals={totals} />
         <BreakdownPanel title="Countries" tabs={COUNTRIES} query={query} onFilter={onFilter} totals={totals} />
+        <GoalsPanel query={query} onFilter={onFilter} />
       </SimpleGrid>
     </>
   );

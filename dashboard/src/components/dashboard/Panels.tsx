@@ -34,7 +34,7 @@ function shareOf(totals: Totals, counted: Counted): ShareBase | null {
   return { total, description: `all ${formatNumber(total)} ${COUNTED[counted].unit} in the period` };
 }
 
-function PanelCard({ title, children, testId }: { title: string; children: React.ReactNode; testId?: string }) {
+export function PanelCard({ title, children, testId }: { title: string; children: React.ReactNode; testId?: string }) {
   return (
     <Card withBorder padding="md" data-testid={testId} component="section" aria-label={title}>
       <Group justify="space-between" mb="xs">
@@ -50,16 +50,6 @@ function PanelCard({ title, children, testId }: { title: string; children: React
 const NONE_LABELS: Partial<Record<BreakdownDimension, string>> = {
   referrerDomain: 'Direct / none',
   referrer: 'Direct / none',
-};
-
-/**
- * The filter a click on a row applies. The API filters events, so entry and exit pages filter by
- * that page; full referrer URLs are not indexed (filter by referrer domain instead).
- */
-const FILTER_AS: Partial<Record<BreakdownDimension, string | null>> = {
-  entryPage: 'page',
-  exitPage: 'page',
-  referrer: null,
 };
 
 function Breakdown({
@@ -113,10 +103,9 @@ export function rowLabel(
   return { label: value === null || value === '' ? (NONE_LABELS[dimension] ?? '(none)') : value };
 }
 
-function filterFor(dimension: BreakdownDimension, onFilter: OnFilter): ((value: string) => void) | undefined {
-  const target = dimension in FILTER_AS ? FILTER_AS[dimension] : dimension;
-  if (target === null || target === undefined) return undefined;
-  return (value) => onFilter({ dimension: target, value });
+/** A click on a row filters by it: the API keeps whole sessions for session-level dimensions. */
+function filterFor(dimension: BreakdownDimension, onFilter: OnFilter): (value: string) => void {
+  return (value) => onFilter({ dimension, value });
 }
 
 export interface BreakdownTab {
