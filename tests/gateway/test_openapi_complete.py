@@ -86,6 +86,13 @@ def test_every_public_operation_describes_its_answer(document: dict[str, Any]) -
     assert not undescribed, f"public operations without a JSON response model: {undescribed}"
 
 
+def test_no_two_models_share_a_name(document: dict[str, Any]) -> None:
+    """FastAPI names colliding models by their module path; the generated types would be
+    named that way too."""
+    names = list(document["components"]["schemas"])
+    assert [n for n in names if "__" in n] == []
+
+
 def test_every_reference_resolves(document: dict[str, Any]) -> None:
     names = set(document["components"]["schemas"])
     dangling = {

@@ -17,7 +17,8 @@ def test_dashboard_deep_links_serve_the_app(system: System, path: str) -> None:
 
 def test_dashboard_assets_are_served_and_cached(system: System) -> None:
     index = httpx.get(system.gateway_url + "/").text
-    asset = index.split('src="', 1)[1].split('"', 1)[0]
+    asset = index.split('src="/assets/', 1)[1].split('"', 1)[0]
+    asset = "/assets/" + asset
     response = httpx.get(system.gateway_url + asset)
     assert response.status_code == 200
     assert "javascript" in response.headers["content-type"]

@@ -726,6 +726,18 @@ export interface components {
             /** Errors */
             errors?: null;
         };
+        /** Envelope[FunnelReport] */
+        Envelope_FunnelReport_: {
+            data: components["schemas"]["FunnelReport"];
+            /** Errors */
+            errors?: null;
+        };
+        /** Envelope[Funnel] */
+        Envelope_Funnel_: {
+            data: components["schemas"]["Funnel"];
+            /** Errors */
+            errors?: null;
+        };
         /** Envelope[Goal] */
         Envelope_Goal_: {
             data: components["schemas"]["Goal"];
@@ -825,7 +837,7 @@ export interface components {
         /** Envelope[list[Funnel]] */
         Envelope_list_Funnel__: {
             /** Data */
-            data: components["schemas"]["tracking_system__tracking__funnels__Funnel"][];
+            data: components["schemas"]["Funnel"][];
             /** Errors */
             errors?: null;
         };
@@ -888,6 +900,22 @@ export interface components {
             today: number;
         };
         /**
+         * Funnel
+         * @description A funnel as stored and answered.
+         */
+        Funnel: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Steps */
+            steps: components["schemas"]["FunnelStepIn"][];
+            /** Window */
+            window: string;
+        };
+        /**
          * FunnelIn
          * @description A new funnel.
          */
@@ -913,6 +941,11 @@ export interface components {
             steps?: components["schemas"]["FunnelStepIn"][] | null;
             /** Window */
             window?: string | null;
+        };
+        /** FunnelReport */
+        FunnelReport: {
+            /** Steps */
+            steps: components["schemas"]["FunnelStep"][];
         };
         /** FunnelStep */
         FunnelStep: {
@@ -1316,39 +1349,6 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
-        };
-        /** Envelope[Funnel] */
-        tracking_system__common__responses__Envelope_Funnel___1: {
-            data: components["schemas"]["tracking_system__tracking__schemas__Funnel"];
-            /** Errors */
-            errors?: null;
-        };
-        /** Envelope[Funnel] */
-        tracking_system__common__responses__Envelope_Funnel___2: {
-            data: components["schemas"]["tracking_system__tracking__funnels__Funnel"];
-            /** Errors */
-            errors?: null;
-        };
-        /**
-         * Funnel
-         * @description A funnel as stored and answered.
-         */
-        tracking_system__tracking__funnels__Funnel: {
-            /** Createdat */
-            createdAt: string;
-            /** Id */
-            id: string;
-            /** Name */
-            name: string;
-            /** Steps */
-            steps: components["schemas"]["FunnelStepIn"][];
-            /** Window */
-            window: string;
-        };
-        /** Funnel */
-        tracking_system__tracking__schemas__Funnel: {
-            /** Steps */
-            steps: components["schemas"]["FunnelStep"][];
         };
     };
     responses: never;
@@ -1904,7 +1904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["tracking_system__common__responses__Envelope_Funnel___2"];
+                    "application/json": components["schemas"]["Envelope_Funnel_"];
                 };
             };
             /** @description Validation Error */
@@ -1978,7 +1978,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["tracking_system__common__responses__Envelope_Funnel___2"];
+                    "application/json": components["schemas"]["Envelope_Funnel_"];
                 };
             };
             /** @description Validation Error */
@@ -2518,7 +2518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["tracking_system__common__responses__Envelope_Funnel___1"];
+                    "application/json": components["schemas"]["Envelope_FunnelReport_"];
                 };
             };
             /** @description Validation Error */

@@ -81,7 +81,7 @@ export type GoalStat = Schemas['GoalStat'];
 export type FunnelStepSpec = Schemas['FunnelStepIn'];
 
 /** A saved funnel. */
-export type SavedFunnel = Schemas['tracking_system__tracking__funnels__Funnel'];
+export type SavedFunnel = Schemas['Funnel'];
 
 export type NewFunnel = Schemas['FunnelIn'];
 
@@ -90,7 +90,7 @@ export type FunnelChange = Schemas['FunnelPatch'];
 /** One step's answer: visitors, conversion rate from the first step (percent), visitors lost since the previous. */
 export type FunnelStepResult = Schemas['FunnelStep'];
 
-export type FunnelResult = Schemas['tracking_system__tracking__schemas__Funnel'];
+export type FunnelResult = Schemas['FunnelReport'];
 
 export type RetentionUnit = 'day' | 'week' | 'month';
 

@@ -81,7 +81,7 @@ class FunnelStep(BaseModel):
     dropOff: int
 
 
-class Funnel(BaseModel):
+class FunnelReport(BaseModel):
     steps: list[FunnelStep]
 
 

@@ -182,7 +182,7 @@ async def goal_stats(s: ScopeDep, redis: RedisDep) -> dict[str, Any]:
 @router.get(
     "/funnel",
     summary="Visitors reaching each step of a funnel, in order, within a window",
-    response_model=Envelope[schemas.Funnel],
+    response_model=Envelope[schemas.FunnelReport],
 )
 async def funnel(
     s: ScopeDep,
