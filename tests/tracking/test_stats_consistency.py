@@ -22,7 +22,7 @@ from tests.support.dataset import Dataset, Sent
 from tests.support.events import send, stored_count
 from tracking_system.common.redis import create_client
 from tracking_system.tracking.goals import page_matches
-from tracking_system.tracking.stats import queries, raw
+from tracking_system.tracking.stats import queries, raw, sessions
 from tracking_system.tracking.stats.params import Period
 
 DISTINCT = ("users", "sessions", "visitors")
@@ -504,7 +504,7 @@ def test_the_raw_path_answers_the_same_narrowed_or_scanned(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if not narrow:  # every candidate set is "too many": the whole period is grouped
-        monkeypatch.setattr(raw, "NARROW_LIMIT", 0)
+        monkeypatch.setattr(sessions, "NARROW_LIMIT", 0)
     item = loaded[0]
     period = Period(item.tz, FILTERED_FROM, FILTERED_TO)
     site_id, pairs = item.account.user["id"], _pairs(filters)

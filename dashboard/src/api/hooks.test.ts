@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { siteLabel, withSiteParam } from '../site/context';
-import { eventSearchParams, formatStep, livePath, statsPath } from './hooks';
+import { eventSearchParams, livePath, statsPath } from './hooks';
+import { formatStep } from './reports';
 
 describe('site-scoped URLs', () => {
   it('stats reports carry site= beside the range, extra parameters and repeated filters', () => {

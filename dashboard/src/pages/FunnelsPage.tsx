@@ -15,16 +15,15 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useMemo, useState, type FormEvent } from 'react';
+import { useEventsTable, usePages } from '../api/hooks';
 import {
   useCreateFunnel,
   useDeleteFunnel,
-  useEventsTable,
   useFunnelStats,
   useFunnels,
-  usePages,
   useUpdateFunnel,
   type FunnelSpec,
-} from '../api/hooks';
+} from '../api/reports';
 import type { GoalKind, SavedFunnel } from '../api/types';
 import { PeriodHeader } from '../components/dashboard/PeriodHeader';
 import { FunnelBars } from '../components/funnels/FunnelBars';

@@ -1,6 +1,6 @@
 import { Alert, Card, NativeSelect, Stack } from '@mantine/core';
 import { useSearchParams } from 'react-router-dom';
-import { useRetention } from '../api/hooks';
+import { useRetention } from '../api/reports';
 import type { RetentionUnit } from '../api/types';
 import { PeriodHeader } from '../components/dashboard/PeriodHeader';
 import { EmptyState, QueryView } from '../components/QueryState';

@@ -18,6 +18,11 @@ def tag_clause(field: str, value: str) -> str:
     return f"@{field}:{{{escape_tag(value)}}}"
 
 
+def tag_union(field: str, values: list[str]) -> str:
+    """`@field:{a | b | ...}` matching any of the values."""
+    return f"@{field}:{{" + " | ".join(escape_tag(v) for v in values) + "}"
+
+
 def site_clause(site_id: str) -> str:
     """The clause every event query starts with."""
     return tag_clause("site", site_id)

@@ -57,9 +57,14 @@ def resolve(method: str, path: str, routes: tuple[Route, ...] = ROUTES) -> Route
     return None
 
 
+def public_ingest_route(method: str, path: str, routes: tuple[Route, ...] = ROUTES) -> Route | None:
+    """The route of a POST to an ingestion path that is routed without a sign-in, else None."""
+    if method != "POST" or path not in INGEST_PATHS:
+        return None
+    route = resolve(method, path, routes)
+    return route if route is not None and not route.auth else None
+
+
 def is_public_ingest(method: str, path: str, routes: tuple[Route, ...] = ROUTES) -> bool:
     """True for a POST to an ingestion path that is routed without a sign-in."""
-    if method != "POST" or path not in INGEST_PATHS:
-        return False
-    route = resolve(method, path, routes)
-    return route is not None and not route.auth
+    return public_ingest_route(method, path, routes) is not None

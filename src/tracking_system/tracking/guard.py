@@ -4,7 +4,7 @@ Redis runs a search aggregate on its one main thread, so the stats and explorer 
 account could otherwise take all of it. Per account and per process: at most `concurrency`
 queries at once (others wait a little, then 429), and at most `budget_seconds` of query time in
 any `window_seconds` (then 429 with the wait). Each raw query also has its own time limit in
-Redis (stats/raw.py), past which it is 503."""
+Redis (stats/aggregate.py), past which it is 503."""
 
 from __future__ import annotations
 

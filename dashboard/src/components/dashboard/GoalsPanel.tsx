@@ -1,6 +1,7 @@
 import { Anchor, Box, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { Link } from 'react-router-dom';
-import { useGoals, useGoalStats, type StatsQuery } from '../../api/hooks';
+import type { StatsQuery } from '../../api/hooks';
+import { useGoals, useGoalStats } from '../../api/reports';
 import type { Goal } from '../../api/types';
 import type { Filter } from '../../lib/filters';
 import { formatNumber, formatPercent } from '../../lib/format';

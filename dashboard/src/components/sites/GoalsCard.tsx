@@ -13,7 +13,7 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
-import { useCreateGoal, useDeleteGoal, useGoals, useUpdateGoal } from '../../api/hooks';
+import { useCreateGoal, useDeleteGoal, useGoals, useUpdateGoal } from '../../api/reports';
 import type { Goal, GoalKind, Site } from '../../api/types';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../lib/formErrors';
 import { describeError, ErrorState, SkeletonRows } from '../QueryState';

@@ -19,7 +19,7 @@ from tracking_system.common.internal import (
 )
 from tracking_system.gateway import proxy
 from tracking_system.gateway.auth import Authenticator
-from tracking_system.gateway.routing import USERS, Route, is_public_ingest, resolve
+from tracking_system.gateway.routing import USERS, Route, public_ingest_route, resolve
 from tracking_system.gateway.settings import GatewaySettings
 
 router = APIRouter()
@@ -105,9 +105,8 @@ class IngestFastPath:
 
 def _public_ingest_route(scope: Scope) -> Route | None:
     """The route of a public ingestion POST whose path is exactly as sent, else None."""
-    if scope["type"] != "http" or scope["method"] != "POST":
+    if scope["type"] != "http":
         return None
     path: str = scope["path"]
-    if not is_public_ingest("POST", path) or scope.get("raw_path", b"") != path.encode():
-        return None
-    return resolve("POST", path)
+    route = public_ingest_route(scope["method"], path)
+    return route if route is not None and scope.get("raw_path", b"") == path.encode() else None

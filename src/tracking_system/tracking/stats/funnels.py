@@ -11,10 +11,10 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from tracking_system.common.errors import InvalidInput
-from tracking_system.common.search import escape_tag, tag_clause
 from tracking_system.tracking.goals import page_matches
 from tracking_system.tracking.ingest.validation import has_control_chars
 from tracking_system.tracking.stats import raw
+from tracking_system.tracking.stats.aggregate import PAGE_VIEW, match_clause
 from tracking_system.tracking.stats.filters import Filters
 from tracking_system.tracking.stats.params import Period
 
@@ -35,7 +35,7 @@ class Step:
         """True when the event is this step."""
         if self.kind == "event":
             return event_name == self.match
-        return event_name == raw.PAGE_VIEW and page_matches(self.match, path)
+        return event_name == PAGE_VIEW and page_matches(self.match, path)
 
 
 def parse_steps(values: list[str] | None) -> list[Step]:
@@ -93,16 +93,6 @@ def reached(events: list[tuple[int, str, list[int]]], steps: int, window_ms: int
     return best
 
 
-def _clause(step: Step, paths: list[str]) -> str | None:
-    if step.kind == "event":
-        return tag_clause("eventName", step.match)
-    matched = [p for p in paths if page_matches(step.match, p)]
-    if not matched:
-        return None
-    union = " | ".join(escape_tag(p) for p in matched)
-    return f"{tag_clause('eventName', raw.PAGE_VIEW)} @path:{{{union}}}"
-
-
 async def get_funnel(*, redis: aioredis.Redis, site_id: str, period: Period, filters: Filters,
                      steps: list[Step], window_ms: int | None) -> dict[str, Any]:  # fmt: skip
     """`{steps: [{label, visitors, conversionRate, dropOff}]}` over the period's events that the
@@ -111,7 +101,7 @@ async def get_funnel(*, redis: aioredis.Redis, site_id: str, period: Period, fil
     start, end = period.start_ms(), period.end_ms()
     paths = await raw.page_paths(redis, site_id=site_id, start_ms=start, end_ms=end) if any(
         step.kind == "page" for step in steps) else []  # fmt: skip
-    clauses = [c for c in (_clause(step, paths) for step in steps) if c is not None]
+    clauses = [c for c in (match_clause(step.kind, step.match, paths) for step in steps) if c]
     rows = await raw.clause_events(redis, site_id=site_id, start_ms=start, end_ms=end,
                                    filters=filters, clause=" | ".join(f"({c})" for c in clauses)
                                    ) if clauses else []  # fmt: skip

@@ -12,10 +12,10 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from tracking_system.common import rollups
-from tracking_system.common.search import escape_tag, tag_clause
 from tracking_system.common.zones import DEFAULT_ZONE, day_start_ms, today_in
 from tracking_system.tracking.goals import Goal, page_matches
 from tracking_system.tracking.stats import raw, rollup
+from tracking_system.tracking.stats.aggregate import MAX_ROWS, match_clause
 from tracking_system.tracking.stats.params import Period
 
 Filters = list[tuple[str, str]]
@@ -284,7 +284,7 @@ async def _rollup_goals(redis: aioredis.Redis, site_id: str, period: Period,
     paths: list[tuple[str, int]] = []
     if any(goal.kind == "page" for goal in goals):  # every page viewed in the period, counted
         page_keys = [rollups.day_top(site_id, tz, d, "page") for d in days]
-        paths = await rollup.top(redis, site_id=site_id, limit=raw.MAX_ROWS, zset_keys=page_keys)
+        paths = await rollup.top(redis, site_id=site_id, limit=MAX_ROWS, zset_keys=page_keys)
     per_goal = []
     for goal in goals:
         if goal.kind == "event":
@@ -307,22 +307,8 @@ async def _rollup_goals(redis: aioredis.Redis, site_id: str, period: Period,
 async def _raw_goals(redis: aioredis.Redis, site_id: str, period: Period, filters: Filters,
                      goals: list[Goal]) -> tuple[int, list[tuple[int, int]]]:  # fmt: skip
     start, end = period.start_ms(), period.end_ms()
-    total = (await raw.totals(redis, site_id=site_id, start_ms=start, end_ms=end,
-                              filters=filters))["users"]  # fmt: skip
     paths = await raw.page_paths(redis, site_id=site_id, start_ms=start, end_ms=end) if any(
         goal.kind == "page" for goal in goals) else []  # fmt: skip
-    per_goal = []
-    for goal in goals:
-        if goal.kind == "event":
-            clause = tag_clause("eventName", goal.match)
-        else:
-            matched = [p for p in paths if page_matches(goal.match, p)]
-            if not matched:
-                per_goal.append((0, 0))
-                continue
-            clause = tag_clause("eventName", raw.PAGE_VIEW) + " @path:{" + " | ".join(
-                escape_tag(p) for p in matched) + "}"  # fmt: skip
-        counted = await raw.clause_totals(redis, site_id=site_id, start_ms=start, end_ms=end,
-                                          filters=filters, clause=clause)  # fmt: skip
-        per_goal.append(counted)
-    return total, per_goal
+    clauses = [match_clause(goal.kind, goal.match, paths) for goal in goals]
+    return await raw.clause_totals(redis, site_id=site_id, start_ms=start, end_ms=end,
+                                   filters=filters, clauses=clauses)  # fmt: skip

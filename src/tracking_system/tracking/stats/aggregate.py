@@ -1,0 +1,89 @@
+"""Raw-event queries: one builder of `Event:index` queries (always scoped to one site, bots out,
+every value escaped) and one decoder of FT.AGGREGATE replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from tracking_system.common import keys
+from tracking_system.common.errors import ServiceUnavailable
+from tracking_system.common.search import site_clause, tag_clause, tag_union
+from tracking_system.tracking.goals import page_matches
+from tracking_system.tracking.stats.filters import Filters, Split, equals
+
+# The time limit of one raw query in Redis, past which it is abandoned with 503. RediSearch's own
+# default (500 ms, "return") would silently hand back partial results.
+QUERY_TIMEOUT_MS = 10_000
+TOO_LONG = "The query took too long; narrow the period or the filters"
+MAX_ROWS = 100_000
+PAGE_VIEW = "PAGE_VIEW"
+
+
+def event_query(site_id: str, start_ms: int, end_ms: int, indexed: Filters | None = None) -> str:
+    """The site's non-bot events in [start, end) whose indexed fields equal the values given."""
+    parts = [site_clause(site_id), f"@eventTime:[{start_ms} ({end_ms}]", "-@bot:{1}"]
+    parts += [tag_clause(field, value) for field, value in indexed or ()]
+    return " ".join(parts)
+
+
+def loaded_filter_steps(split: Split) -> list[str]:
+    """Event filters on fields the index lacks (context keys), applied after loading them."""
+    steps: list[str] = []
+    for field, value in split.loaded:
+        steps += ["LOAD", "1", f"@{field}", "FILTER", equals(field, value)]
+    return steps
+
+
+def event_level(site_id: str, start_ms: int, end_ms: int,
+                 split: Split) -> tuple[str, list[str]]:  # fmt: skip
+    """(query, steps) selecting the events that every event filter holds for."""
+    return event_query(site_id, start_ms, end_ms, split.indexed), loaded_filter_steps(split)
+
+
+Row = dict[str, Any]
+
+
+def _value(value: Any) -> Any:
+    """A reply value as str, or a list of str (TOLIST)."""
+    if isinstance(value, list):
+        return [_value(v) for v in value]
+    return "" if value is None else str(value)
+
+
+async def aggregate(redis: aioredis.Redis, query: str, *steps: str) -> list[Row]:
+    """Rows of FT.AGGREGATE as dicts of strings (lists for TOLIST); 503 when it runs past its
+    time limit (its partial result would be wrong, not just incomplete)."""
+    try:
+        result: Any = await redis.execute_command(  # type: ignore[no-untyped-call]
+            "FT.AGGREGATE", keys.EVENT_INDEX, query, "TIMEOUT", str(QUERY_TIMEOUT_MS), *steps,
+            "DIALECT", "2",
+        )  # fmt: skip
+    except ResponseError as exc:
+        if "timeout" in str(exc).lower():
+            raise ServiceUnavailable(TOO_LONG, retry_after=10) from exc
+        raise
+    if isinstance(result, dict):
+        if any("timeout" in str(w).lower() for w in result.get("warning") or ()):
+            raise ServiceUnavailable(TOO_LONG, retry_after=10)
+        rows = [row.get("extra_attributes", {}) for row in result.get("results", [])]
+        return [{str(k): _value(v) for k, v in row.items()} for row in rows]
+    return [{str(row[i]): _value(row[i + 1]) for i in range(0, len(row), 2)} for row in result[1:]]
+
+
+def as_int(row: Row, key: str) -> int:
+    value = row.get(key)
+    return int(float(value)) if isinstance(value, str) and value not in ("", "nan") else 0
+
+
+def match_clause(kind: str, match: str, paths: list[str]) -> str | None:
+    """The events a goal or funnel step names: an event name, or the page views of the `paths`
+    a page pattern (`*`: any run of characters) matches; None when it matches none of them."""
+    if kind == "event":
+        return tag_clause("eventName", match)
+    matched = [path for path in paths if page_matches(match, path)]
+    if not matched:
+        return None
+    return f"{tag_clause('eventName', PAGE_VIEW)} {tag_union('path', matched)}"
