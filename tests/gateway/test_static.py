@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
+from tests.support.processes import REPO_ROOT
 from tests.support.system import System
 
 
@@ -13,6 +16,18 @@ def test_dashboard_deep_links_serve_the_app(system: System, path: str) -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert '<div id="root">' in response.text
     assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_every_page_of_the_dashboard_is_a_deep_link(system: System) -> None:
+    """Each route the app declares answers 200 with the app, so no page needs to be added twice
+    by hand without the other."""
+    app = (REPO_ROOT / "dashboard" / "src" / "App.tsx").read_text()
+    paths = [p for p in re.findall(r'path="([^"]+)"', app) if p != "*"]
+    assert "/funnels" in paths
+    for path in paths:
+        response = httpx.get(system.gateway_url + path)
+        assert response.status_code == 200, path
+        assert '<div id="root">' in response.text
 
 
 def test_dashboard_assets_are_served_and_cached(system: System) -> None:

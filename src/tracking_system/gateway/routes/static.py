@@ -17,7 +17,9 @@ router = APIRouter()
 GET_HEAD = ["GET", "HEAD"]
 
 # The dashboard's client-side routes: each serves index.html so a reload or a shared link works.
-DASHBOARD_ROUTES = ("/", "/login", "/register", "/setup", "/profile", "/events", "/sites")
+DASHBOARD_ROUTES = (
+    "/", "/login", "/register", "/setup", "/profile", "/events", "/sites", "/funnels", "/retention",
+)  # fmt: skip
 NOT_BUILT = (
     "<!doctype html><title>Tracking System</title><h1>Dashboard not built</h1>"
     "<p>Run <code>make run</code> (or <code>npm run build</code> in dashboard/).</p>"
