@@ -304,13 +304,14 @@ def test_the_chart_is_named_and_has_a_table(
     base = system.gateway_url
     sign_in(page, base, data_account)
     page.goto(base + "/?period=7d")
-    chart = page.get_by_test_id("daily-chart")
+    chart = page.get_by_test_id("chart")
     expect(chart.get_by_role("heading", name="Visitors per day", level=2)).to_be_visible()
-    plot = chart.get_by_role("img", name=re.compile(r"^Visitors per day, .*: 4 in total"))
+    plot = chart.get_by_role("img", name=re.compile(r"^Visitors per day, .*: at most \d"))
     expect(plot).to_be_visible(timeout=SETTLED)
+    expect(plot).to_have_attribute("aria-label", re.compile(r"this day is not over yet\.$"))
     table = chart.get_by_role("table", name="Visitors per day")
     expect(table.get_by_role("row")).to_have_count(8)  # header + 7 days
-    expect(table).to_contain_text("(today, so far)")
+    expect(table).to_contain_text("(so far)")
     # No nameless focus stop inside the chart.
     assert chart.locator("svg[tabindex], [role=application]").count() == 0
     # Headings in order: h1, then h2 for every card.

@@ -1,6 +1,7 @@
 """Periods on the dashboard: presets, previous / next arrows, Plausible's keyboard shortcuts (not
-while typing), one message and no report for a range over 366 days; the chart charts the card
-clicked and compares with the previous period; tables show shares; the offline banner."""
+while typing), one message and no report for a range over ten years; All time; the chart charts
+the card clicked, per hour, day, week or month, and compares with the previous period; tables
+show shares; the offline banner."""
 
 from __future__ import annotations
 
@@ -113,22 +114,24 @@ def test_arrows_and_shortcuts_move_the_period(
     assert page.url == before
 
 
-def test_a_range_over_366_days_says_so_once_and_asks_for_nothing(
+def test_a_range_over_ten_years_says_so_once_and_asks_for_nothing(
     system: System, page: Page, api: httpx.Client, redis_sync: redis.Redis
 ) -> None:
     account = account_with_history(api, redis_sync)
     stats: list[str] = []
     page.on("request", lambda r: stats.append(r.url) if "/api/v1/stats/" in r.url else None)
-    open_signed_in(page, system.gateway_url, account, "/?from=2023-01-01&to=2024-06-30")
+    open_signed_in(page, system.gateway_url, account, "/?from=2010-01-01&to=2024-06-30")
     problem = page.get_by_test_id("range-problem")
-    expect(problem).to_have_text("Pick a range of at most 366 days (this one has 547).")
+    expect(problem).to_have_text(
+        "Pick a range of at most ten years (3,660 days; this one has 5,295)."
+    )
     expect(problem).to_have_count(1)
     expect(page.get_by_role("button", name="Apply custom range")).to_be_disabled()
     expect(page.get_by_test_id("error-state")).to_have_count(0)
     expect(page.get_by_test_id("summary-cards")).to_have_count(0)
     page.wait_for_timeout(1000)
     asked = {u.split("/api/v1/stats/")[1].split("?")[0] for u in stats}
-    assert asked.isdisjoint({"summary", "daily", "events", "pages", "breakdown"}), asked
+    assert asked.isdisjoint({"summary", "timeseries", "events", "pages", "breakdown"}), asked
     screenshot(page, "dashboard-range-too-long")
 
     # Shortening the range in the picker clears the message and loads the reports.
@@ -139,12 +142,48 @@ def test_a_range_over_366_days_says_so_once_and_asks_for_nothing(
     expect(page.get_by_test_id("error-state")).to_have_count(0)
 
 
+def test_all_time_starts_on_the_first_day_and_the_interval_follows_the_period(
+    system: System, page: Page, api: httpx.Client, redis_sync: redis.Redis
+) -> None:
+    account = account_with_history(api, redis_sync)  # the first event 20 days ago
+    open_signed_in(page, system.gateway_url, account, "/?period=all")
+    expect(page.get_by_test_id("range-label")).to_contain_text("All time")
+    pageviews(page, "6")
+    expect(page.get_by_role("button", name="Previous period")).to_be_disabled()
+    chart = page.get_by_test_id("chart")
+    days = chart.get_by_role("table", name="Visitors per day")
+    expect(days.get_by_role("row")).to_have_count(22, timeout=SETTLED)  # header + 21 days
+
+    chart.locator("label", has_text="Week").click()
+    expect(chart.get_by_role("heading", name="Visitors per week")).to_be_visible()
+    assert query_of(page)["interval"] == ["week"]
+    weeks = chart.get_by_role("table", name="Visitors per week")
+    expect(weeks.get_by_role("row").nth(1)).to_contain_text("Week of")
+    screenshot(page, "dashboard-all-time-weeks")
+
+    # Today, by the hour: the running hour so far, the later ones not drawn.
+    page.get_by_role("heading", name="Dashboard", level=1).click()
+    page.keyboard.press("d")
+    expect(chart.get_by_role("heading", name="Visitors per hour")).to_be_visible()
+    assert "interval" not in query_of(page)
+    hours = chart.get_by_role("table", name="Visitors per hour")
+    expect(hours.get_by_role("row")).to_have_count(25, timeout=SETTLED)  # header + 24 UTC hours
+    now_hour = datetime.now(UTC).hour
+    expect(hours.get_by_role("row").nth(1 + now_hour)).to_contain_text("(so far)")
+    if now_hour < 23:
+        expect(hours.get_by_role("row").nth(2 + now_hour)).to_contain_text(
+            "\u2013"
+        )  # not begun: a dash
+
+
 def test_cards_choose_the_chart_comparison_and_shares(
     system: System, page: Page, api: httpx.Client, redis_sync: redis.Redis
 ) -> None:
     account = account_with_history(api, redis_sync)
-    daily: list[str] = []
-    page.on("request", lambda r: daily.append(r.url) if "/api/v1/stats/daily" in r.url else None)
+    series: list[str] = []
+    page.on(
+        "request", lambda r: series.append(r.url) if "/api/v1/stats/timeseries" in r.url else None
+    )
     open_signed_in(page, system.gateway_url, account, "/?period=today")
     pageviews(page, "3")
     # Yesterday had nothing: not "new" in red, a neutral dash.
@@ -154,7 +193,7 @@ def test_cards_choose_the_chart_comparison_and_shares(
 
     page.get_by_role("heading", name="Dashboard", level=1).click()
     page.keyboard.press("w")
-    chart = page.get_by_test_id("daily-chart")
+    chart = page.get_by_test_id("chart")
     expect(chart.get_by_role("heading", name="Visitors per day")).to_be_visible()
     expect(badge).to_have_text("+50%")  # 3 against the 2 of the 7 days before
 
@@ -167,8 +206,12 @@ def test_cards_choose_the_chart_comparison_and_shares(
     expect(
         chart.get_by_role("img", name=re.compile(r"^Page views per day, .*: 3 in total"))
     ).to_be_visible()
-    # Ratios have no daily series: their cards are not buttons.
-    expect(page.get_by_test_id("summary-bounceRate").get_by_role("button")).to_have_count(0)
+    # Ratios chart too, in their own unit (today's 3 single-page visits all bounced).
+    page.get_by_test_id("summary-bounceRate").get_by_role("button").click()
+    expect(chart.get_by_role("heading", name="Bounce rate per day")).to_be_visible()
+    expect(chart.get_by_role("img", name=re.compile(r"at most 100%"))).to_be_visible()
+    card.click()
+    expect(chart.get_by_role("heading", name="Page views per day")).to_be_visible()
 
     toggle = chart.get_by_role("switch", name="Compare")
     toggle.click()  # the URL holds the state; the switch follows it
@@ -179,7 +222,7 @@ def test_cards_choose_the_chart_comparison_and_shares(
     expect(chart.get_by_role("img", name=re.compile(r"; previous period: 2"))).to_be_visible(
         timeout=SETTLED
     )
-    assert any(previous in url for url in daily), daily
+    assert any(previous in url for url in series), series
     expect(chart.get_by_role("table", name="Page views per day")).to_contain_text("Previous period")
     screenshot(page, "dashboard-compare")
     chart.locator("label", has_text="Same period last year").click()

@@ -631,6 +631,85 @@ def test_retention_matches_brute_force(
     assert data["cohorts"] == expected
 
 
+def _groups(first: date, last: date, interval: str) -> list[tuple[date, date]]:
+    """[first, last] cut into days, Monday weeks or months, written out independently."""
+    out: dict[date, list[date]] = {}
+    day = first
+    while day <= last:
+        key = {"day": day, "week": day - timedelta(days=day.weekday()),
+               "month": day.replace(day=1)}[interval]  # fmt: skip
+        out.setdefault(key, []).append(day)
+        day += timedelta(days=1)
+    return [(days[0], days[-1]) for days in out.values()]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("interval", ["day", "week", "month"])
+def test_timeseries_matches_brute_force(
+    api: httpx.Client, loaded: list[Loaded], interval: str, source: str
+) -> None:
+    for item in loaded:
+        first, last = START.date(), _today(item.tz)
+        rows = _get(api, item.account, "timeseries", interval=interval, source=source,
+                    **_range(item, first, last))  # fmt: skip
+        groups = _groups(first, last, interval)
+        assert [r["start"] for r in rows] == [a.isoformat() for a, _ in groups]
+        for row, (a, b) in zip(rows, groups, strict=True):
+            expected = dataset.summary(item.events, *dataset.day_bounds(a, b, item.tz))
+            _assert_summary(row, expected, (item.tz, interval, source, row["start"]))
+        assert sum(r["events"] for r in rows) == len(item.events)
+
+
+@pytest.mark.parametrize(
+    "filters", [["referrerDomain:google.com"], ["page:/pricing"], ["country:US", "page:/docs"]]
+)
+def test_filtered_timeseries_matches_brute_force(
+    api: httpx.Client, loaded: list[Loaded], filters: list[str]
+) -> None:
+    item = loaded[2]
+    rows = _get(api, item.account, "timeseries", interval="week", filter=filters, **_range(item))
+    for row, (a, b) in zip(rows, _groups(FILTERED_FROM, FILTERED_TO, "week"), strict=True):
+        lo, hi = dataset.day_bounds(a, b, item.tz)
+        _assert_summary(row, dataset.summary(item.events, lo, hi, _pairs(filters)), row["start"])
+
+
+def test_hours_of_the_day_clocks_go_back_match_brute_force(
+    api: httpx.Client, loaded: list[Loaded]
+) -> None:
+    item = loaded[2]  # New York: 01:30 EDT and 01:30 EST were both sent
+    day = date(2026, 11, 1)
+    rows = _get(api, item.account, "timeseries", interval="hour", **_range(item, day, day))
+    assert len(rows) == 25
+    assert [r["start"] for r in rows[1:3]] == ["2026-11-01T01:00-04:00", "2026-11-01T01:00-05:00"]
+    assert rows[1]["events"] >= 1
+    assert rows[2]["events"] >= 1
+    lo, _ = dataset.day_bounds(day, day, item.tz)
+    for i, row in enumerate(rows):
+        start = lo + i * 3_600_000
+        _assert_summary(row, dataset.summary(item.events, start, start + 3_600_000), row["start"])
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_period_of_two_years_counts_every_event(
+    api: httpx.Client, loaded: list[Loaded], source: str
+) -> None:
+    for item in loaded:
+        last = _today(item.tz)
+        data = _get(api, item.account, "summary", source=source,
+                    **_range(item, last - timedelta(days=730), last))  # fmt: skip
+        assert data["events"] == len(item.events), (item.tz, source)
+
+
+def test_overview_names_the_first_day_in_the_zone(api: httpx.Client, loaded: list[Loaded]) -> None:
+    for item in loaded:
+        earliest = min(e.time for e in item.events)
+        expected = dataset.local_day(earliest, item.tz).isoformat()
+        assert _get(api, item.account, "overview")["firstDay"] == expected
+        other = "Asia/Kolkata" if item.tz != "Asia/Kolkata" else "UTC"
+        shown = _get(api, item.account, "overview", tz=other)["firstDay"]
+        assert shown == dataset.local_day(earliest, other).isoformat()
+
+
 def test_hostile_filter_matches_nothing_and_never_errors(
     api: httpx.Client, loaded: list[Loaded]
 ) -> None:
@@ -654,7 +733,12 @@ def test_hostile_filter_matches_nothing_and_never_errors(
         ("daily", {"days": "x"}, "days"),
         ("summary", {"from": "2026-13-01"}, "from"),
         ("summary", {"from": "2026-11-10", "to": "2026-11-01"}, "from"),
-        ("summary", {"from": "2024-01-01", "to": "2026-01-01"}, "from"),
+        ("summary", {"from": "2010-01-01", "to": "2026-01-01"}, "from"),
+        ("daily", {"from": "2024-01-01", "to": "2026-01-01"}, "from"),
+        ("timeseries", {"interval": "hour", "from": "2026-11-01", "to": "2026-11-10"}, "interval"),
+        ("timeseries", {"interval": "day", "from": "2025-01-01", "to": "2026-11-10"}, "interval"),
+        ("timeseries", {"interval": "minute"}, "interval"),
+        ("retention", {"unit": "day", "from": "2024-01-01", "to": "2026-01-01"}, "unit"),
         ("summary", {"tz": "Mars/Base"}, "tz"),
         ("events", {"limit": 0}, "limit"),
         ("events", {"limit": 100000}, "limit"),

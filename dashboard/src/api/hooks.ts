@@ -10,7 +10,6 @@ import { ApiError } from './client';
 import type {
   BreakdownDimension,
   BreakdownRow,
-  DailyPoint,
   EventRow,
   EventsPage,
   IngestResult,
@@ -20,8 +19,10 @@ import type {
   Refusals,
   Site,
   Summary,
+  TimePoint,
   User,
 } from './types';
+import type { Interval } from '../lib/intervals';
 
 export { useHealth, healthKey } from './health';
 export type { Health, ComponentState, HealthComponentName } from './health';
@@ -99,8 +100,9 @@ export function useOverview(filters: Filter[]) {
   return useStats<Overview>('overview', { filters });
 }
 
-export function useDaily(query: StatsQuery, options: StatsOptions = {}) {
-  return useStats<DailyPoint[]>('daily', query, {}, undefined, options);
+/** The summary's numbers per hour, day, week or month of the period (the chart). */
+export function useTimeseries(query: StatsQuery, interval: Interval, options: StatsOptions = {}) {
+  return useStats<TimePoint[]>('timeseries', query, { interval }, undefined, options);
 }
 
 export function useEventsTable(query: StatsQuery) {

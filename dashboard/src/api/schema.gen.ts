@@ -609,6 +609,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The summary's numbers per hour, day, week or month
+         * @description Over the period (last 30 days by default) with the filters; at most 366 points.
+         */
+        get: operations["timeseries_api_v1_stats_timeseries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -869,6 +889,13 @@ export interface components {
             /** Errors */
             errors?: null;
         };
+        /** Envelope[list[TimePoint]] */
+        Envelope_list_TimePoint__: {
+            /** Data */
+            data: components["schemas"]["TimePoint"][];
+            /** Errors */
+            errors?: null;
+        };
         /** EventRow */
         EventRow: {
             /** Count */
@@ -1102,6 +1129,11 @@ export interface components {
         Overview: {
             activeUsers: components["schemas"]["ActiveUsers"];
             eventsRecorded: components["schemas"]["EventsRecorded"];
+            /**
+             * Firstday
+             * @description Local day of the site's earliest counted event (null before any)
+             */
+            firstDay: string | null;
         };
         /** PageRow */
         PageRow: {
@@ -1287,6 +1319,28 @@ export interface components {
             pageviews: number;
             /** Sessions */
             sessions: number;
+            /** Viewspersession */
+            viewsPerSession: number;
+            /** Visitors */
+            visitors: number;
+        };
+        /** TimePoint */
+        TimePoint: {
+            /** Avgsessionduration */
+            avgSessionDuration: number;
+            /** Bouncerate */
+            bounceRate: number;
+            /** Events */
+            events: number;
+            /** Pageviews */
+            pageviews: number;
+            /** Sessions */
+            sessions: number;
+            /**
+             * Start
+             * @description YYYY-MM-DD, or the local hour with its offset for hours
+             */
+            start: string;
             /** Viewspersession */
             viewsPerSession: number;
             /** Visitors */
@@ -2821,6 +2875,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_Summary_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    timeseries_api_v1_stats_timeseries_get: {
+        parameters: {
+            query?: {
+                /** @description hour, day, week or month; default by the period */
+                interval?: string | null;
+                /** @description IANA zone; default the site's */
+                tz?: string | null;
+                /** @description YYYY-MM-DD */
+                from?: string | null;
+                /** @description YYYY-MM-DD */
+                to?: string | null;
+                /** @description dimension:value, repeatable */
+                filter?: string[] | null;
+                /** @description Diagnostics: `raw` answers from the raw events instead of the rollups */
+                source?: "auto" | "raw";
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_TimePoint__"];
                 };
             };
             /** @description Validation Error */

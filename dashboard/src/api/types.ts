@@ -18,6 +18,8 @@ export type Overview = Schemas['Overview'];
 
 export type DailyPoint = Schemas['DailyPoint'];
 
+export type TimePoint = Schemas['TimePoint'];
+
 export type EventRow = Schemas['EventRow'];
 
 export type PageRow = Schemas['PageRow'];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
+  canonicalRange,
   daysBetween,
   includesToday,
   isIsoDay,
@@ -152,7 +153,18 @@ describe('more presets', () => {
     expect(resolveRange(preset('ytd'), today)).toEqual({ from: '2024-01-01', to: '2024-03-01' });
   });
 
-  it('every preset fits in the API limit of 366 days, whatever today is', () => {
+  it('all time starts on the first day, never later than today nor over ten years back', () => {
+    const today = '2024-03-01';
+    expect(resolveRange(preset('all'), today, '2023-11-20')).toEqual({ from: '2023-11-20', to: today });
+    expect(resolveRange(preset('all'), today, null)).toEqual({ from: today, to: today });
+    expect(resolveRange(preset('all'), today, '2024-03-05')).toEqual({ from: today, to: today });
+    expect(resolveRange(preset('all'), today, '1990-01-01')).toEqual({ from: '2014-02-23', to: today });
+    expect(rangeProblem(resolveRange(preset('all'), today, '1990-01-01'))).toBeNull();
+    expect(shiftRange(preset('all'), today, -1)).toBeNull();
+    expect(canonicalRange({ from: today, to: today }, today)).toEqual(preset('today'));
+  });
+
+  it('every preset fits in the API limit of ten years, whatever today is', () => {
     for (const today of ['2024-01-01', '2024-02-29', '2024-12-31', '2023-07-31']) {
       for (const p of PRESETS) {
         const r = resolveRange(preset(p.id), today);
@@ -171,10 +183,10 @@ describe('more presets', () => {
     expect(parseRange(params('period=month'))).toEqual(preset('month'));
   });
 
-  it('refuse ranges over 366 days', () => {
-    expect(rangeProblem({ from: '2023-01-01', to: '2024-01-01' })).toBeNull(); // 366 days
-    expect(rangeProblem({ from: '2023-01-01', to: '2024-01-02' })).toBe(
-      'Pick a range of at most 366 days (this one has 367).',
+  it('refuse ranges over ten years', () => {
+    expect(rangeProblem({ from: '2014-01-01', to: '2024-01-08' })).toBeNull(); // 3,660 days
+    expect(rangeProblem({ from: '2014-01-01', to: '2024-01-09' })).toBe(
+      'Pick a range of at most ten years (3,660 days; this one has 3,661).',
     );
   });
 

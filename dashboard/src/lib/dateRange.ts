@@ -1,12 +1,13 @@
 /**
  * Date ranges of the dashboard, kept in the URL:
- *   ?period=today|yesterday|7d|30d|month|lastMonth|90d|12mo|ytd   a preset, resolved against "today"
- *                                                                 in the site's zone
+ *   ?period=today|yesterday|7d|30d|month|lastMonth|90d|12mo|ytd|all   a preset, resolved against
+ *                                                           "today" in the site's zone ("all" from
+ *                                                           the day of the site's first event)
  *   ?from=YYYY-MM-DD&to=YYYY-MM-DD                                 a custom range (inclusive)
  * Days are plain calendar strings; arithmetic runs in UTC so no local DST shift can move them.
  */
 
-export type PresetId = 'today' | 'yesterday' | '7d' | '30d' | 'month' | 'lastMonth' | '90d' | '12mo' | 'ytd';
+export type PresetId = 'today' | 'yesterday' | '7d' | '30d' | 'month' | 'lastMonth' | '90d' | '12mo' | 'ytd' | 'all';
 
 export type DateRange = { kind: 'preset'; preset: PresetId } | { kind: 'custom'; from: string; to: string };
 
@@ -26,12 +27,13 @@ export const PRESETS: ReadonlyArray<{ id: PresetId; label: string; key?: string 
   { id: '90d', label: 'Last 90 days' },
   { id: '12mo', label: 'Last 12 months', key: 'y' },
   { id: 'ytd', label: 'Year to date' },
+  { id: 'all', label: 'All time', key: 'a' },
 ];
 
 export const DEFAULT_RANGE: DateRange = { kind: 'preset', preset: '30d' };
 
-/** The API answers at most this many days per call. */
-export const MAX_RANGE_DAYS = 366;
+/** The API answers periods of at most this many days (ten years). */
+export const MAX_RANGE_DAYS = 3660;
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MS_PER_DAY = 86_400_000;
@@ -97,7 +99,11 @@ export function todayIn(timeZone: string | null | undefined, now: Date = new Dat
   }
 }
 
-export function resolveRange(range: DateRange, today: string): ResolvedRange {
+/**
+ * The days a range covers. "All time" starts on `firstDay`, the site's first counted event's day
+ * (today while there is none).
+ */
+export function resolveRange(range: DateRange, today: string, firstDay?: string | null): ResolvedRange {
   switch (range.kind) {
     case 'custom':
       return range.from <= range.to ? { from: range.from, to: range.to } : { from: range.to, to: range.from };
@@ -126,6 +132,12 @@ export function resolveRange(range: DateRange, today: string): ResolvedRange {
           return { from: addMonths(today, -11), to: today };
         case 'ytd':
           return { from: `${today.slice(0, 4)}-01-01`, to: today };
+        case 'all': {
+          // From the first counted day (today before any), at most ten years back: the API's limit.
+          const earliest = addDays(today, 1 - MAX_RANGE_DAYS);
+          const first = firstDay && isIsoDay(firstDay) && firstDay < today ? firstDay : today;
+          return { from: [first, earliest].sort().at(-1) ?? today, to: today };
+        }
       }
   }
 }
@@ -149,7 +161,7 @@ export function previousYear({ from, to }: ResolvedRange): ResolvedRange {
 export function rangeProblem({ from, to }: ResolvedRange): string | null {
   const days = daysBetween(from, to);
   if (days > MAX_RANGE_DAYS) {
-    return `Pick a range of at most ${MAX_RANGE_DAYS} days (this one has ${days.toLocaleString('en-US')}).`;
+    return `Pick a range of at most ten years (${MAX_RANGE_DAYS.toLocaleString('en-US')} days; this one has ${days.toLocaleString('en-US')}).`;
   }
   return null;
 }
@@ -164,7 +176,7 @@ function wholeMonths({ from, to }: ResolvedRange): number {
 
 /** The range that was shown, as the simplest range that describes it (a preset when one does). */
 export function canonicalRange(resolved: ResolvedRange, today: string): DateRange {
-  const match = PRESETS.find((p) => {
+  const match = PRESETS.filter((p) => p.id !== 'all').find((p) => {
     const r = resolveRange({ kind: 'preset', preset: p.id }, today);
     return r.from === resolved.from && r.to === resolved.to;
   });
@@ -178,6 +190,7 @@ export function canonicalRange(resolved: ResolvedRange, today: string): DateRang
  * Returns null for a step past today.
  */
 export function shiftRange(range: DateRange, today: string, step: -1 | 1): DateRange | null {
+  if (range.kind === 'preset' && range.preset === 'all') return null;
   const current = resolveRange(range, today);
   let next: ResolvedRange;
   if (range.kind === 'preset' && range.preset === 'month') {
@@ -205,6 +218,11 @@ export function shiftRange(range: DateRange, today: string, step: -1 | 1): DateR
   // Moving forward onto the running period: it ends today.
   if (next.to > today) next = { from: next.from, to: today };
   return canonicalRange(next, today);
+}
+
+/** Whether there is a period before this one to move to (not before all time). */
+export function hasPrevious(range: DateRange): boolean {
+  return !(range.kind === 'preset' && range.preset === 'all');
 }
 
 /** Whether the period includes today (then there is nothing after it to move to). */

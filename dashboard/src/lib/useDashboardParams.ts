@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import type { StatsQuery } from '../api/hooks';
+import { type StatsQuery, useOverview } from '../api/hooks';
+import type { SummaryValues } from '../api/types';
 import { useAuth } from '../auth/context';
 import { useCurrentSite } from '../site/context';
 import {
+  hasPrevious,
   includesToday,
   parseRange,
   previousPeriod,
@@ -16,11 +18,20 @@ import {
   type DateRange,
 } from './dateRange';
 import { addFilter, clearFilters, parseFilters, removeFilter, type Filter } from './filters';
+import { allowedIntervals, chooseInterval, type Interval, parseInterval, writeInterval } from './intervals';
 
-/** What the chart plots: the daily endpoint's series. */
-export type ChartMetric = 'users' | 'sessions' | 'pageviews' | 'events';
-export const CHART_METRICS: readonly ChartMetric[] = ['users', 'sessions', 'pageviews', 'events'];
-export const DEFAULT_METRIC: ChartMetric = 'users';
+/** What the chart plots: any of the top stats, per point of the timeseries. */
+export type ChartMetric = keyof SummaryValues;
+export const CHART_METRICS: readonly ChartMetric[] = [
+  'visitors',
+  'sessions',
+  'pageviews',
+  'viewsPerSession',
+  'bounceRate',
+  'avgSessionDuration',
+  'events',
+];
+export const DEFAULT_METRIC: ChartMetric = 'visitors';
 
 /** What the chart's second line is: the period just before, or the same days a year earlier. */
 export type CompareMode = 'previous' | 'year';
@@ -28,7 +39,8 @@ export const COMPARE_MODES: readonly CompareMode[] = ['previous', 'year'];
 
 /** `?metric=` (absent: visitors) and `?compare=previous|year` (absent: off). */
 export function parseChart(params: URLSearchParams): { metric: ChartMetric; compare: CompareMode | null } {
-  const raw = params.get('metric');
+  // `users` is what links from before the timeseries say for visitors.
+  const raw = params.get('metric') === 'users' ? 'visitors' : params.get('metric');
   const metric = CHART_METRICS.find((m) => m === raw) ?? DEFAULT_METRIC;
   const compare = COMPARE_MODES.find((m) => m === params.get('compare')) ?? null;
   return { metric, compare };
@@ -57,15 +69,18 @@ export function useDashboardParams() {
   const { site } = useCurrentSite();
   const timezone = site?.timezone ?? session?.user.timezone ?? 'UTC';
   const search = params.toString();
+  // "All time" starts on the site's first counted event (the overview says which day).
+  const firstDay = useOverview([]).data?.firstDay ?? null;
 
   const state = useMemo(() => {
     const current = new URLSearchParams(search);
     const range = parseRange(current);
     const filters = parseFilters(current);
     const today = todayIn(timezone);
-    const resolved = resolveRange(range, today);
+    const resolved = resolveRange(range, today, firstDay);
     const query: StatsQuery = { from: resolved.from, to: resolved.to, filters };
     const { metric, compare } = parseChart(current);
+    const interval: Interval = chooseInterval(parseInterval(current), resolved);
     // The chart's comparison line: one more daily call, as long as the period.
     const previous = compare === 'year' ? previousYear(resolved) : previousPeriod(resolved);
     const previousQuery: StatsQuery = { from: previous.from, to: previous.to, filters };
@@ -75,13 +90,17 @@ export function useDashboardParams() {
       today,
       query,
       previousQuery,
-      /** Why the API would refuse the range (over 366 days): then no report is asked for. */
+      /** Why the API would refuse the range (over ten years): then no report is asked for. */
       problem: rangeProblem(resolved),
       canNext: !includesToday(range, today),
+      canPrevious: hasPrevious(range),
       metric,
       compare,
+      /** The chart's interval, and those the range allows. */
+      interval,
+      intervals: allowedIntervals(resolved),
     };
-  }, [search, timezone]);
+  }, [search, timezone, firstDay]);
 
   // Two changes in quick succession (a chip removed, then another, before the URL has moved)
   // must build on each other: the second starts from the first's result, not from the old URL.
@@ -104,7 +123,8 @@ export function useDashboardParams() {
   return {
     ...state,
     timezone,
-    setRange: useCallback((next: DateRange) => update((p) => writeRange(p, next)), [update]),
+    // A chosen interval belongs to its period: another period starts at its own default.
+    setRange: useCallback((next: DateRange) => update((p) => writeInterval(writeRange(p, next), null)), [update]),
     shift: useCallback(
       (step: -1 | 1) => {
         const next = shiftRange(range, today, step);
@@ -114,6 +134,7 @@ export function useDashboardParams() {
     ),
     setMetric: useCallback((metric: ChartMetric) => update((p) => writeChart(p, { metric })), [update]),
     setCompare: useCallback((compare: CompareMode | null) => update((p) => writeChart(p, { compare })), [update]),
+    setInterval: useCallback((interval: Interval | null) => update((p) => writeInterval(p, interval)), [update]),
     addFilter: (filter: Filter) => update((p) => addFilter(p, filter)),
     removeFilter: (filter: Filter) => update((p) => removeFilter(p, filter)),
     clearFilters: () => update((p) => clearFilters(p)),

@@ -178,11 +178,20 @@ describe('DashboardPage', () => {
   });
 });
 
-const daily = (from: string, n: number, value: (i: number) => number) =>
+const series = (from: string, n: number, value: (i: number) => number) =>
   Array.from({ length: n }, (_, i) => {
-    const day = new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
+    const start = new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
     const v = value(i);
-    return { day, events: v * 3, pageviews: v * 2, users: v, sessions: v };
+    return {
+      start,
+      visitors: v,
+      sessions: v,
+      pageviews: v * 2,
+      events: v * 3,
+      bounceRate: 10 * v,
+      avgSessionDuration: 60,
+      viewsPerSession: 2,
+    };
   });
 
 describe('DashboardPage, second pass', () => {
@@ -241,18 +250,18 @@ describe('DashboardPage, second pass', () => {
     expect(currentLocation.path).toBe('/?period=lastMonth');
   });
 
-  it('says once, at the picker, that a range is over 366 days and asks for no report', async () => {
+  it('says once, at the picker, that a range is over ten years and asks for no report', async () => {
     const seen: URL[] = [];
     mockApi(statsApi(seen, { summary }));
-    renderApp('/?from=2023-01-01&to=2024-06-30');
+    renderApp('/?from=2010-01-01&to=2024-06-30');
     expect((await screen.findByTestId('range-problem')).textContent).toBe(
-      'Pick a range of at most 366 days (this one has 547).',
+      'Pick a range of at most ten years (3,660 days; this one has 5,295).',
     );
     expect(screen.getAllByRole('alert')).toHaveLength(1);
     expect(screen.queryAllByTestId('error-state')).toHaveLength(0);
     expect((screen.getByRole('button', { name: 'Apply custom range' }) as HTMLButtonElement).disabled).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
-    const reports = ['summary', 'daily', 'events', 'pages', 'breakdown'];
+    const reports = ['summary', 'timeseries', 'events', 'pages', 'breakdown'];
     expect(seen.filter((u) => reports.some((r) => u.pathname.endsWith(`/stats/${r}`)))).toHaveLength(0);
 
     fireEvent.change(screen.getByLabelText('From'), { target: { value: '2024-01-01' } });
@@ -265,31 +274,37 @@ describe('DashboardPage, second pass', () => {
   it('charts the clicked card and compares with the previous period', async () => {
     const seen: URL[] = [];
     mockApi((url) => {
-      if (url.pathname === '/api/v1/stats/daily') {
+      if (url.pathname === '/api/v1/stats/timeseries') {
         seen.push(url);
         const from = url.searchParams.get('from')!;
         const previous = from < '2024-03-01';
-        return ok(daily(from, 7, (i) => (previous ? 1 : i + 1)));
+        return ok(series(from, 7, (i) => (previous ? 1 : i + 1)));
       }
       return statsApi([], { summary })(url);
     });
     renderApp('/?from=2024-03-01&to=2024-03-07');
-    const chart = await screen.findByTestId('daily-chart');
+    const chart = await screen.findByTestId('chart');
     expect(within(chart).getByRole('heading', { name: 'Visitors per day', level: 2 })).toBeTruthy();
     const plot = await within(chart).findByRole('img');
-    expect(plot.getAttribute('aria-label')).toBe(
-      'Visitors per day, Mar 1 – Mar 7, 2024: 28 in total, at most 7 (Mar 7, 2024).',
-    );
+    expect(plot.getAttribute('aria-label')).toBe('Visitors per day, Mar 1 – Mar 7, 2024: at most 7 (Mar 7, 2024).');
     const table = within(chart).getByRole('table', { name: 'Visitors per day' });
     expect(within(table).getAllByRole('row')).toHaveLength(8);
+    expect(seen[0]!.searchParams.get('interval')).toBe('day');
 
     const card = within(screen.getByTestId('summary-pageviews')).getByRole('button');
     expect(card.getAttribute('aria-pressed')).toBe('false');
     fireEvent.click(card);
     await waitFor(() => expect(currentLocation.path).toContain('metric=pageviews'));
     expect(within(chart).getByRole('heading', { name: 'Page views per day' })).toBeTruthy();
-    expect(within(screen.getByTestId('summary-bounceRate')).queryByRole('button')).toBeNull();
     await waitFor(() => expect(within(chart).getByRole('img').getAttribute('aria-label')).toContain('56 in total'));
+
+    // Ratios chart too, in their own units.
+    fireEvent.click(within(screen.getByTestId('summary-bounceRate')).getByRole('button'));
+    await waitFor(() => expect(currentLocation.path).toContain('metric=bounceRate'));
+    expect(within(chart).getByRole('heading', { name: 'Bounce rate per day' })).toBeTruthy();
+    expect(within(chart).getByRole('img').getAttribute('aria-label')).toContain('at most 70% (Mar 7, 2024)');
+    fireEvent.click(within(screen.getByTestId('summary-pageviews')).getByRole('button'));
+    await waitFor(() => expect(currentLocation.path).toContain('metric=pageviews'));
 
     // Without Compare the previous period is not asked for.
     expect(seen.every((u) => u.searchParams.get('from') === '2024-03-01')).toBe(true);
@@ -304,7 +319,7 @@ describe('DashboardPage, second pass', () => {
       expect(within(chart).getByRole('img').getAttribute('aria-label')).toContain('previous period: 14'),
     );
 
-    // The same days a year earlier: one more daily call, shifted by a year.
+    // The same days a year earlier: one more call, shifted by a year.
     fireEvent.click(within(chart).getByRole('radio', { name: 'Same period last year' }));
     await waitFor(() => expect(currentLocation.path).toContain('compare=year'));
     await waitFor(() =>
@@ -317,6 +332,51 @@ describe('DashboardPage, second pass', () => {
     );
     fireEvent.click(within(chart).getByRole('switch', { name: 'Compare' }));
     await waitFor(() => expect(currentLocation.path).not.toContain('compare='));
+  });
+
+  it('follows the period with the interval, and keeps a chosen one the period allows', async () => {
+    const seen: URL[] = [];
+    mockApi((url) => {
+      if (url.pathname === '/api/v1/stats/timeseries') seen.push(url);
+      return statsApi([], { summary, timeseries: series('2024-03-01', 2, () => 1) })(url);
+    });
+    renderApp('/?period=12mo');
+    const chart = await screen.findByTestId('chart');
+    await waitFor(() => expect(seen.at(-1)?.searchParams.get('interval')).toBe('month'));
+    const hour = within(chart).getByRole('radio', { name: 'Hour' }) as HTMLInputElement;
+    expect(hour.disabled).toBe(true);
+    fireEvent.click(within(chart).getByRole('radio', { name: 'Week' }));
+    await waitFor(() => expect(currentLocation.path).toContain('interval=week'));
+    await waitFor(() => expect(seen.at(-1)?.searchParams.get('interval')).toBe('week'));
+    expect(within(chart).getByRole('heading', { name: 'Visitors per week' })).toBeTruthy();
+
+    // Another period starts on its own default: hours for today.
+    fireEvent.keyDown(document.body, { key: 'd' });
+    await waitFor(() => expect(currentLocation.path).toBe('/?period=today'));
+    await waitFor(() => expect(seen.at(-1)?.searchParams.get('interval')).toBe('hour'));
+    expect(within(chart).getByRole('heading', { name: 'Visitors per hour' })).toBeTruthy();
+  });
+
+  it('starts All time on the first counted day and has nothing before it', async () => {
+    const seen: URL[] = [];
+    mockApi((url) => {
+      if (url.pathname === '/api/v1/stats/overview') {
+        return ok({
+          eventsRecorded: { today: 1, thisMonth: 1, lifetime: 9 },
+          activeUsers: { today: 1, thisMonth: 1 },
+          firstDay: '2024-01-15',
+        });
+      }
+      return statsApi(seen, { summary })(url);
+    });
+    renderApp('/?period=all');
+    await waitFor(() =>
+      expect(seen.some((u) => u.pathname.endsWith('/summary') && u.searchParams.get('from') === '2024-01-15')).toBe(
+        true,
+      ),
+    );
+    expect(screen.getByTestId('range-label').textContent).toContain('All time');
+    expect((screen.getByRole('button', { name: 'Previous period' }) as HTMLButtonElement).disabled).toBe(true);
   });
 
   it('shows each row’s share of the period total, saying of what', async () => {

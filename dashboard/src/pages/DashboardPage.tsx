@@ -2,7 +2,7 @@ import { Group, Loader, SimpleGrid, Skeleton, Stack, Text, Title } from '@mantin
 import { useIsFetching, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef } from 'react';
 import { useOverview, useSummary } from '../api/hooks';
-import { DailyChart } from '../components/dashboard/DailyChart';
+import { Chart } from '../components/dashboard/Chart';
 import { chipButton, FilterChips } from '../components/dashboard/FilterChips';
 import { FIRST_EVENT_POLL_MS, FirstRun } from '../components/dashboard/FirstRun';
 import { GoalsPanel } from '../components/dashboard/GoalsPanel';
@@ -13,6 +13,7 @@ import { TopStats } from '../components/dashboard/StatCards';
 import { RefusedEventsNotice } from '../components/RefusedEventsNotice';
 import { rangeLabel } from '../lib/dateRange';
 import type { Filter } from '../lib/filters';
+import type { Interval } from '../lib/intervals';
 import { keepFocus } from '../lib/focus';
 import { useShortcuts } from '../lib/shortcuts';
 import { useDocumentTitle } from '../lib/title';
@@ -38,7 +39,7 @@ const PAGES: BreakdownTab[] = [
 ];
 
 /** Reports of the selected period (not the realtime badge, the notices or the first-run check). */
-const PERIOD_REPORTS = new Set(['summary', 'daily', 'events', 'pages', 'breakdown', 'goals']);
+const PERIOD_REPORTS = new Set(['summary', 'timeseries', 'events', 'pages', 'breakdown', 'goals']);
 
 /**
  * Whether the site has never counted an event (a new site): then the first-run view shows instead
@@ -79,12 +80,16 @@ export function DashboardPage() {
     timezone,
     problem,
     canNext,
+    canPrevious,
     metric,
     compare,
+    interval,
+    intervals,
     setRange,
     shift,
     setMetric,
     setCompare,
+    setInterval,
   } = params;
   const heading = useRef<HTMLHeadingElement>(null);
   const firstRun = useFirstRun();
@@ -126,7 +131,14 @@ export function DashboardPage() {
         {!firstRun.waiting && (
           <Group gap="sm" align="flex-end" wrap="wrap">
             <RealtimeBadge filters={filters} />
-            <RangePicker range={range} today={today} onChange={setRange} onShift={shift} canNext={canNext} />
+            <RangePicker
+              range={range}
+              today={today}
+              onChange={setRange}
+              onShift={shift}
+              canNext={canNext}
+              canPrevious={canPrevious}
+            />
           </Group>
         )}
       </Group>
@@ -156,6 +168,9 @@ export function DashboardPage() {
               compare={compare}
               onMetric={setMetric}
               onCompare={setCompare}
+              interval={interval}
+              intervals={intervals}
+              onInterval={setInterval}
               today={today}
               onFilter={onFilter}
             />
@@ -173,6 +188,9 @@ function Reports({
   compare,
   onMetric,
   onCompare,
+  interval,
+  intervals,
+  onInterval,
   today,
   onFilter,
 }: {
@@ -182,6 +200,9 @@ function Reports({
   compare: CompareMode | null;
   onMetric: ReturnType<typeof useDashboardParams>['setMetric'];
   onCompare: (mode: CompareMode | null) => void;
+  interval: Interval;
+  intervals: Interval[];
+  onInterval: (interval: Interval) => void;
   today: string;
   onFilter: (filter: Filter) => void;
 }) {
@@ -191,12 +212,15 @@ function Reports({
   return (
     <>
       <TopStats query={query} metric={metric} onMetric={onMetric} />
-      <DailyChart
+      <Chart
         query={query}
         previousQuery={previousQuery}
         metric={metric}
         compare={compare}
         onCompare={onCompare}
+        interval={interval}
+        intervals={intervals}
+        onInterval={onInterval}
         today={today}
       />
       <SimpleGrid cols={{ base: 1, md: 2 }}>

@@ -20,7 +20,8 @@ Lifetime, independent of any zone: `R:{a}:L:tot`, `R:{a}:L:z:{dim}`, `R:{a}:L:h:
 for eventName and page, and `R:{a}:L:f:{dim}:{token}` (e) for the filter rollups. Realtime, by
 UTC epoch minute: `R:{a}:rt:{minute}:e` (counter) and `:u` (HLL), expiring after an hour.
 `R:{a}:meta` counts the events rolled up per zone (`{tz}`), and those rolled up into the filter
-rollups (`f:{tz}`), so a query in a zone can tell whether the rollups there cover every event.
+rollups (`f:{tz}`), so a query in a zone can tell whether the rollups there cover every event;
+its `t:first` holds the earliest counted event's time (ms), where "All time" starts.
 
 The worker's Lua script (worker/store.lua) composes the same names from the prefixes below;
 the two must change together.
@@ -91,6 +92,9 @@ def realtime_prefix(site_id: str) -> str:
 def meta(site_id: str) -> str:
     """Events rolled up per zone."""
     return f"{site_prefix(site_id)}meta"
+
+
+FIRST_EVENT_FIELD = "t:first"
 
 
 def filter_meta_field(tz: str) -> str:

@@ -22,6 +22,20 @@ class ActiveUsers(BaseModel):
 class Overview(BaseModel):
     eventsRecorded: EventsRecorded
     activeUsers: ActiveUsers
+    firstDay: str | None = Field(
+        description="Local day of the site's earliest counted event (null before any)"
+    )
+
+
+class TimePoint(BaseModel):
+    start: str = Field(description="YYYY-MM-DD, or the local hour with its offset for hours")
+    visitors: int
+    sessions: int
+    pageviews: int
+    events: int
+    bounceRate: float
+    avgSessionDuration: float
+    viewsPerSession: float
 
 
 class DailyPoint(BaseModel):

@@ -5,11 +5,13 @@
 -- idempotent, so a crash in between only causes a harmless redelivery).
 -- Every key the script touches carries the site's hash tag; the prefixes come from
 -- tracking_system/common/keys.py and rollups.py (store.py), the script only appends to them.
--- KEYS[1] the site's deletion marker, KEYS[2] its rollup meta hash.
--- ARGV[1] JSON {zones = [...], events = [...]} (store.py).
+-- KEYS[1] the site's deletion marker, KEYS[2] its rollup meta hash, KEYS[3] its lifetime totals.
+-- ARGV[1] JSON {zones = [...], events = [...]} (store.py); ARGV[2] the meta field of the
+-- site's earliest counted event time (ms).
 -- Returns one number per event: 1 stored, 0 duplicate, 2 dropped (the site was deleted).
 
 local hincr, zincr, pfadd, expire = {}, {}, {}, {}
+local first_ms  -- the batch's earliest counted event: the meta hash keeps the site's earliest
 
 local function H(key, field, delta)
   local t = hincr[key]
@@ -148,6 +150,7 @@ local function session(m, A)
 end
 
 local function rollup(m, A)
+  if not first_ms or m.t < first_ms then first_ms = m.t end
   local day = A.p .. 'd:' .. m.d
   H(day, 'e', 1)
   P(day .. ':u', m.u)
@@ -217,6 +220,14 @@ for i, m in ipairs(input.events) do
   end
 end
 
+if first_ms then
+  -- Set with the site's very first counted events (its lifetime total not yet written); for
+  -- events stored before the field existed, the stats service finds it once.
+  local known = tonumber(redis.call('HGET', KEYS[2], ARGV[2]))
+  if (known and first_ms < known) or (not known and redis.call('HEXISTS', KEYS[3], 'e') == 0) then
+    redis.call('HSET', KEYS[2], ARGV[2], first_ms)
+  end
+end
 for key, fields in pairs(hincr) do
   for field, delta in pairs(fields) do
     if delta ~= 0 then redis.call('HINCRBY', key, field, delta) end

@@ -173,8 +173,12 @@ class Store:
                 zones = [site_constants(site_id, tz, lifetime) for tz, lifetime in index]
                 payload = orjson.dumps({"zones": zones, "events": events})
                 await self._script(
-                    keys=[keys.site_gone(site_id), rollups.meta(site_id)],
-                    args=[payload],
+                    keys=[
+                        keys.site_gone(site_id),
+                        rollups.meta(site_id),
+                        rollups.lifetime_totals(site_id),
+                    ],
+                    args=[payload, rollups.FIRST_EVENT_FIELD],
                     client=pipe,
                 )
             replies = await pipe.execute(raise_on_error=False)

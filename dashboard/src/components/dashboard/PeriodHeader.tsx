@@ -39,7 +39,14 @@ export function PeriodHeader({
         </Stack>
         <Group gap="sm" align="flex-end" wrap="wrap">
           {children}
-          <RangePicker range={range} today={today} onChange={setRange} onShift={shift} canNext={canNext} />
+          <RangePicker
+            range={range}
+            today={today}
+            onChange={setRange}
+            onShift={shift}
+            canNext={canNext}
+            canPrevious={params.canPrevious}
+          />
         </Group>
       </Group>
       <FilterChips

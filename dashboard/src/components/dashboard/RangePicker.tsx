@@ -10,6 +10,8 @@ interface Props {
   onShift: (step: -1 | 1) => void;
   /** False when the period includes today: there is nothing after it yet. */
   canNext: boolean;
+  /** False for All time: there is nothing before it. */
+  canPrevious?: boolean;
 }
 
 const OPTIONS = [...PRESETS.map((p) => ({ value: p.id, label: p.label })), { value: 'custom', label: 'Custom range' }];
@@ -35,7 +37,7 @@ function Arrow({ direction }: { direction: 'left' | 'right' }) {
   );
 }
 
-export function RangePicker({ range, today, onChange, onShift, canNext }: Props) {
+export function RangePicker({ range, today, onChange, onShift, canNext, canPrevious = true }: Props) {
   const resolved = resolveRange(range, today);
   const [custom, setCustom] = useState(range.kind === 'custom');
   const [from, setFrom] = useState(resolved.from);
@@ -67,9 +69,10 @@ export function RangePicker({ range, today, onChange, onShift, canNext }: Props)
             variant="default"
             size="input-sm"
             onClick={() => onShift(-1)}
+            disabled={!canPrevious}
             aria-label="Previous period"
             aria-keyshortcuts="ArrowLeft"
-            title="Previous period (←)"
+            title={canPrevious ? 'Previous period (←)' : 'Previous period (←): this period is all time'}
           >
             <Arrow direction="left" />
           </ActionIcon>

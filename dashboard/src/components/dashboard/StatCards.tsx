@@ -6,20 +6,18 @@ import { formatDuration, formatNumber, formatPercent, percentChange, type Change
 import type { ChartMetric } from '../../lib/useDashboardParams';
 import { QueryView } from '../QueryState';
 
-/** The top stats of the period, in Plausible's order; the four with a daily series chart on click. */
+/** The top stats of the period, in Plausible's order; clicking one charts it. */
 export const TOP_STATS: ReadonlyArray<{
-  key: keyof SummaryValues;
+  key: ChartMetric;
   label: string;
   format: (n: number) => string;
   /** True when lower is better (bounce rate). */
   invert?: boolean;
-  /** The daily series a click charts; none for ratios the API has no daily figure of. */
-  metric?: ChartMetric;
   help: string;
 }> = [
-  { key: 'visitors', label: 'Visitors', format: formatNumber, metric: 'users', help: 'Distinct visitors' },
-  { key: 'sessions', label: 'Visits', format: formatNumber, metric: 'sessions', help: 'Sessions' },
-  { key: 'pageviews', label: 'Page views', format: formatNumber, metric: 'pageviews', help: 'PAGE_VIEW events' },
+  { key: 'visitors', label: 'Visitors', format: formatNumber, help: 'Distinct visitors' },
+  { key: 'sessions', label: 'Visits', format: formatNumber, help: 'Sessions' },
+  { key: 'pageviews', label: 'Page views', format: formatNumber, help: 'PAGE_VIEW events' },
   {
     key: 'viewsPerSession',
     label: 'Views per visit',
@@ -39,15 +37,19 @@ export const TOP_STATS: ReadonlyArray<{
     format: formatDuration,
     help: 'Average time from the first to the last event of a visit',
   },
-  { key: 'events', label: 'Events', format: formatNumber, metric: 'events', help: 'All events, page views included' },
+  { key: 'events', label: 'Events', format: formatNumber, help: 'All events, page views included' },
 ];
 
-export const METRIC_LABELS: Record<ChartMetric, string> = {
-  users: 'Visitors',
-  sessions: 'Visits',
-  pageviews: 'Page views',
-  events: 'Events',
-};
+export const METRIC_LABELS = Object.fromEntries(TOP_STATS.map((s) => [s.key, s.label])) as Record<ChartMetric, string>;
+
+/** How a metric's value reads ("1,234", "42%", "3m 5s"). */
+export const METRIC_FORMAT = Object.fromEntries(TOP_STATS.map((s) => [s.key, s.format])) as Record<
+  ChartMetric,
+  (n: number) => string
+>;
+
+/** Metrics that add up over the points of a period (the others are averages or distinct counts). */
+export const ADDITIVE: ReadonlySet<ChartMetric> = new Set(['pageviews', 'events']);
 
 function ChangeBadge({ change, invert }: { change: Change; invert?: boolean }) {
   const flat = change.direction === 'flat';
@@ -72,9 +74,9 @@ interface StatProps {
   invert?: boolean;
   testId: string;
   help: string;
-  /** Set for a card that charts its metric on click. */
-  selected?: boolean;
-  onSelect?: () => void;
+  /** The card whose metric the chart shows. */
+  selected: boolean;
+  onSelect: () => void;
 }
 
 // The value's title (the exact number) is the first [title] of a card: tests read it.
@@ -104,13 +106,6 @@ function StatBody({ label, value, raw, change, invert }: StatProps) {
 
 function Stat(props: StatProps) {
   const { testId, selected, onSelect } = props;
-  if (!onSelect) {
-    return (
-      <Card withBorder padding="sm" data-testid={testId}>
-        <StatBody {...props} />
-      </Card>
-    );
-  }
   return (
     <Card
       withBorder
@@ -162,7 +157,7 @@ export function TopStats({
       <QueryView query={summary} loading={<CardsSkeleton count={TOP_STATS.length} />} errorTitle="Summary">
         {(data) => (
           <SimpleGrid cols={{ base: 2, sm: 4, lg: TOP_STATS.length }} spacing="sm" data-testid="summary-cards">
-            {TOP_STATS.map(({ key, label, format, invert, metric: series, help }) => (
+            {TOP_STATS.map(({ key, label, format, invert, help }) => (
               <Stat
                 key={key}
                 label={label}
@@ -176,8 +171,8 @@ export function TopStats({
                 invert={invert}
                 help={help}
                 testId={`summary-${key}`}
-                selected={series !== undefined && series === metric}
-                onSelect={series ? () => onMetric(series) : undefined}
+                selected={key === metric}
+                onSelect={() => onMetric(key)}
               />
             ))}
           </SimpleGrid>

@@ -12,8 +12,10 @@ from tracking_system.common.responses import Envelope
 from tracking_system.tracking import funnels as saved_funnels
 from tracking_system.tracking import goals, schemas
 from tracking_system.tracking.deps import CurrentSite, QuerySlot, RedisDep
-from tracking_system.tracking.stats import funnels, queries, retention
+from tracking_system.tracking.stats import funnels, intervals, queries, retention
 from tracking_system.tracking.stats.params import (
+    MAX_DAYS,
+    MAX_PERIOD_DAYS,
     Period,
     parse_days,
     parse_dimension,
@@ -47,9 +49,10 @@ class Scope:
     end: str | None
     source: str
 
-    def period(self, default_days: int = 30) -> Period:
+    def period(self, default_days: int = 30, max_days: int = MAX_PERIOD_DAYS) -> Period:
         """from/to in the zone, else the last `default_days` days."""
-        return parse_period(tz=self.tz, start=self.start, end=self.end, default_days=default_days)
+        return parse_period(tz=self.tz, start=self.start, end=self.end,
+                            default_days=default_days, max_days=max_days)  # fmt: skip
 
     @property
     def has_range(self) -> bool:
@@ -97,9 +100,31 @@ async def daily(
 ) -> dict[str, Any]:
     """`days` days ending today (or from/to), oldest first, zero-filled."""
     # Without from/to, `days` days ending today; with them, exactly that range.
-    period = s.period(default_days=parse_days(days))
+    period = s.period(default_days=parse_days(days), max_days=MAX_DAYS)
     rows = await queries.get_daily(redis=redis, site_id=s.site_id, period=period,
                                    filters=s.filters, source=s.source)  # fmt: skip
+    return envelope(rows)
+
+
+@router.get(
+    "/timeseries",
+    summary="The summary's numbers per hour, day, week or month",
+    response_model=Envelope[list[schemas.TimePoint]],
+)
+async def timeseries(
+    s: ScopeDep,
+    redis: RedisDep,
+    interval: Annotated[
+        str | None,
+        Query(max_length=8, description="hour, day, week or month; default by the period"),
+    ] = None,
+) -> dict[str, Any]:
+    """Over the period (last 30 days by default) with the filters; at most 366 points."""
+    period = s.period()
+    rows = await queries.get_timeseries(
+        redis=redis, site_id=s.site_id, period=period, filters=s.filters, source=s.source,
+        interval=intervals.parse_interval(interval, period),
+    )  # fmt: skip
     return envelope(rows)
 
 

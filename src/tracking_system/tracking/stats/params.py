@@ -13,7 +13,10 @@ from tracking_system.common.zones import day_start_ms, today_in
 from tracking_system.tracking.ingest.validation import has_control_chars
 from tracking_system.tracking.stats import filters
 
+# Points of a per-day series (`days`, /daily); a period itself may span ten years (rollup reads
+# grow with its days, raw queries with its events).
 MAX_DAYS = 366
+MAX_PERIOD_DAYS = 3660
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_LIMIT = 1000
 # Dates outside these bounds are refused: their previous period or local midnight in some zone
@@ -86,7 +89,8 @@ def parse_day(value: str, field: str) -> date:
     return day
 
 
-def parse_period(*, tz: str, start: str | None, end: str | None, default_days: int) -> Period:
+def parse_period(*, tz: str, start: str | None, end: str | None, default_days: int,
+                 max_days: int = MAX_PERIOD_DAYS) -> Period:  # fmt: skip
     """`from`/`to` in the zone (inclusive), else the last `default_days` days ending today."""
     today = today_in(tz)
     if start is None and end is None:
@@ -97,8 +101,8 @@ def parse_period(*, tz: str, start: str | None, end: str | None, default_days: i
         first = last - timedelta(days=default_days - 1)
     if first > last:
         raise InvalidInput(errors={"from": "Must not be after `to`"})
-    if (last - first).days + 1 > MAX_DAYS:
-        raise InvalidInput(errors={"from": f"At most {MAX_DAYS} days"})
+    if (last - first).days + 1 > max_days:
+        raise InvalidInput(errors={"from": f"At most {max_days} days"})
     return Period(tz, first, last)
 
 

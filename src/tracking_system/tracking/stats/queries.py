@@ -11,11 +11,12 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from tracking_system.common import rollups
+from tracking_system.common import rollups, zones
 from tracking_system.common.zones import DEFAULT_ZONE, day_start_ms, today_in
 from tracking_system.tracking.goals import Goal, page_matches
-from tracking_system.tracking.stats import raw, rollup
+from tracking_system.tracking.stats import intervals, raw, rollup
 from tracking_system.tracking.stats.aggregate import MAX_ROWS, match_clause
+from tracking_system.tracking.stats.intervals import Interval
 from tracking_system.tracking.stats.params import Period
 
 Filters = list[tuple[str, str]]
@@ -71,7 +72,22 @@ async def get_overview(
         "eventsRecorded": {"today": day_totals["events"], "thisMonth": month_totals["events"],
                            "lifetime": lifetime},
         "activeUsers": {"today": day_totals["users"], "thisMonth": month_totals["users"]},
+        "firstDay": await get_first_day(redis=redis, site_id=site_id, tz=tz),
     }  # fmt: skip
+
+
+async def get_first_day(*, redis: aioredis.Redis, site_id: str, tz: str) -> str | None:
+    """The local day of the site's earliest counted event (where "All time" starts), or None."""
+    meta = rollups.meta(site_id)
+    known = await redis.hget(meta, rollups.FIRST_EVENT_FIELD)
+    if known is None:
+        # Events stored before the worker kept it: find it once, unless the worker got there.
+        found = await raw.first_event_ms(redis, site_id=site_id)
+        if found is None:
+            return None
+        await redis.hsetnx(meta, rollups.FIRST_EVENT_FIELD, found)
+        known = await redis.hget(meta, rollups.FIRST_EVENT_FIELD)
+    return zones.local_day(int(known or 0), tz)
 
 
 async def _raw_totals(redis: aioredis.Redis, site_id: str, period: Period,
@@ -158,25 +174,51 @@ async def get_page_table(*, redis: aioredis.Redis, site_id: str, period: Period 
                         dimension="page", limit=limit, key="page", source=source)  # fmt: skip
 
 
-async def _summary_numbers(redis: aioredis.Redis, site_id: str, period: Period,
-                           filters: Filters, source: str) -> dict[str, float]:  # fmt: skip
-    view = await _rollup_view(redis, site_id, period.tz, filters, source)
-    if view is not None:
-        t = await rollup.totals(redis, view=view, days=period.days)
-        s = {"started": t["started"], "bounces": t["bounces"], "dur": t["dur"]}
-    else:
-        t = s = await raw.summary_totals(redis, site_id=site_id, start_ms=period.start_ms(),
-                                         end_ms=period.end_ms(), filters=filters)  # fmt: skip
-    started = s["started"]
+def _visit_metrics(t: dict[str, int]) -> dict[str, float]:
+    """The summary's numbers from summed counters (started, bounces, dur of the sessions that
+    began in the period; events, pageviews, users, sessions of those active in it)."""
+    started = t["started"]
     return {
         "visitors": t["users"],
         "sessions": t["sessions"],
         "pageviews": t["pageviews"],
         "events": t["events"],
-        "bounceRate": round(100 * s["bounces"] / started, 2) if started else 0.0,
-        "avgSessionDuration": round(s["dur"] / started / 1000, 2) if started else 0.0,
+        "bounceRate": round(100 * t["bounces"] / started, 2) if started else 0.0,
+        "avgSessionDuration": round(t["dur"] / started / 1000, 2) if started else 0.0,
         "viewsPerSession": round(t["pageviews"] / t["sessions"], 2) if t["sessions"] else 0.0,
     }
+
+
+async def _summary_numbers(redis: aioredis.Redis, site_id: str, period: Period,
+                           filters: Filters, source: str) -> dict[str, float]:  # fmt: skip
+    view = await _rollup_view(redis, site_id, period.tz, filters, source)
+    if view is not None:
+        return _visit_metrics(await rollup.totals(redis, view=view, days=period.days))
+    return _visit_metrics(await raw.summary_totals(
+        redis, site_id=site_id, start_ms=period.start_ms(), end_ms=period.end_ms(),
+        filters=filters))  # fmt: skip
+
+
+async def get_timeseries(*, redis: aioredis.Redis, site_id: str, period: Period,
+                         interval: Interval, filters: Filters,
+                         source: str = "auto") -> list[dict[str, Any]]:  # fmt: skip
+    """The summary's numbers per hour, day, week or month of the period, oldest first."""
+    points = intervals.buckets(period, interval)
+    view = None if interval == "hour" else await _rollup_view(redis, site_id, period.tz,
+                                                              filters, source)  # fmt: skip
+    if view is not None:
+        sums = await rollup.totals_of_groups(redis, view=view,
+                                             groups=[list(p.days) for p in points])  # fmt: skip
+    else:
+        slots = asyncio.Semaphore(RAW_CONCURRENCY)
+
+        async def point_totals(point: intervals.Bucket) -> dict[str, int]:
+            async with slots:
+                return await raw.summary_totals(redis, site_id=site_id, start_ms=point.start_ms,
+                                                end_ms=point.end_ms, filters=filters)  # fmt: skip
+
+        sums = await asyncio.gather(*(point_totals(p) for p in points))
+    return [{"start": p.start, **_visit_metrics(t)} for p, t in zip(points, sums, strict=True)]
 
 
 async def get_summary(*, redis: aioredis.Redis, site_id: str, period: Period,

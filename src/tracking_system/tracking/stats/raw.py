@@ -290,3 +290,13 @@ async def active_users(redis: aioredis.Redis, *, site_id: str, start_ms: int, en
         query, filter_steps = event_level(site_id, start_ms, end_ms, kinds)
         groups = [await aggregate(redis, query, *filter_steps, *USERS_STEPS)]
     return {user for rows in groups for row in rows for user in users_of(row.get("u"))}
+
+
+async def first_event_ms(redis: aioredis.Redis, *, site_id: str) -> int | None:
+    """The time of the site's earliest counted event, or None before any."""
+    rows = await aggregate(
+        redis, event_query(site_id, 0, 2**48),
+        "GROUPBY", "0", "REDUCE", "COUNT", "0", "AS", "n",
+        "REDUCE", "MIN", "1", "@eventTime", "AS", "first",
+    )  # fmt: skip
+    return as_int(rows[0], "first") if rows and as_int(rows[0], "n") else None

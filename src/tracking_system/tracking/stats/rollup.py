@@ -71,20 +71,33 @@ async def daily(redis: aioredis.Redis, *, view: View, days: list[date]) -> list[
 
 async def totals(redis: aioredis.Redis, *, view: View, days: list[date]) -> dict[str, int]:
     """Sums of the day counters, and distinct users and sessions over all the days."""
-    names = [view.counters(d) for d in days]
+    return (await totals_of_groups(redis, view=view, groups=[days]))[0]
+
+
+async def totals_of_groups(redis: aioredis.Redis, *, view: View,
+                           groups: list[list[date]]) -> list[dict[str, int]]:  # fmt: skip
+    """totals() of each group of days, in one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
-        for key in names:
-            pipe.hgetall(key)
-        pipe.pfcount(*(key + ":u" for key in names))
-        pipe.pfcount(*(key + ":s" for key in names))
+        for days in groups:
+            names = [view.counters(d) for d in days]
+            for key in names:
+                pipe.hgetall(key)
+            pipe.pfcount(*(key + ":u" for key in names))
+            pipe.pfcount(*(key + ":s" for key in names))
         raw = await pipe.execute()
-    sums = {"events": 0, "pageviews": 0, "started": 0, "bounces": 0, "dur": 0}
     fields = {"e": "events", "pv": "pageviews", "started": "started", "bounces": "bounces",
               "dur": "dur"}  # fmt: skip
-    for counters in raw[:-2]:
-        for field, name in fields.items():
-            sums[name] += int(counters.get(field, 0))
-    return {**sums, "users": int(raw[-2]), "sessions": int(raw[-1])}
+    out = []
+    at = 0
+    for days in groups:
+        sums = dict.fromkeys(fields.values(), 0)
+        for counters in raw[at : at + len(days)]:
+            for field, name in fields.items():
+                sums[name] += int(counters.get(field, 0))
+        users, sessions = raw[at + len(days)], raw[at + len(days) + 1]
+        out.append({**sums, "users": int(users), "sessions": int(sessions)})
+        at += len(days) + 2
+    return out
 
 
 async def top(

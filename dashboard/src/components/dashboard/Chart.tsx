@@ -1,11 +1,11 @@
 import { Card, Skeleton } from '@mantine/core';
 import { lazy, Suspense } from 'react';
-import type { DailyChartProps } from './DailyChartView';
+import type { ChartProps } from './ChartView';
 
 // recharts is the largest dependency: load it with the chart, not with the sign-in page.
-const DailyChartView = lazy(() => import('./DailyChartView'));
+const ChartView = lazy(() => import('./ChartView'));
 
-export function DailyChart(props: DailyChartProps) {
+export function Chart(props: ChartProps) {
   return (
     <Suspense
       fallback={
@@ -14,7 +14,7 @@ export function DailyChart(props: DailyChartProps) {
         </Card>
       }
     >
-      <DailyChartView {...props} />
+      <ChartView {...props} />
     </Suspense>
   );
 }
