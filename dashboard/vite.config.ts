@@ -18,6 +18,8 @@ export default defineConfig({
         // Split stable vendor code from app code so app releases keep vendor chunks cached.
         manualChunks(id) {
           if (!id.includes('/node_modules/')) return undefined;
+          // The world map's shapes and projection load with the Countries panel's map.
+          if (/\/node_modules\/(world-atlas|topojson-client|d3-geo)\//.test(id)) return 'map';
           // The chart library and its dependencies load with the dashboard's chart, not up front.
           if (CHART_DEPS.test(id)) return 'charts';
           if (/\/node_modules\/(react|react-dom|scheduler|react-router|react-router-dom)\//.test(id)) return 'react';

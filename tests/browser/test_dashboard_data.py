@@ -68,3 +68,41 @@ def test_dashboard_shows_the_counts_that_were_sent(
     page.get_by_role("option", name="Today").click()
     assert "period=today" in page.url
     expect(page.get_by_test_id("range-label")).to_contain_text("Today")
+
+
+def test_the_world_map_shades_the_countries_visitors_came_from_and_filters_on_click(
+    system: System, page: Page, api: httpx.Client, redis_sync: redis.Redis
+) -> None:
+    account = register(api)
+    key = account.user["apiKey"]
+    start = now_ms() - 10 * 60_000
+    # Germany 3 visitors, the United States 1, India 1 (by the address each was sent from).
+    senders = [("81.169.145.1", 3), ("8.8.8.8", 1), ("49.44.0.1", 1)]
+    sent = 0
+    for ip, visitors in senders:
+        events = [
+            make_event(sessionId=f"{ip}-{v}", userId=f"{ip}-{v}", eventTime=start + sent + v)
+            for v in range(visitors)
+        ]
+        sent += visitors
+        headers = {"X-Forwarded-For": ip}
+        assert send(api, key, events, user_agent=CHROME, headers=headers).status_code == 202
+    assert wait_for_stored(redis_sync, account.user["id"], sent) == sent
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_signed_in(page, system.gateway_url, account, "/?period=today")
+    world = page.get_by_role("img", name="Visitors by country", exact=False)
+    expect(world).to_have_attribute(
+        "aria-label", "Visitors by country: Germany 3, India 1, United States 1", timeout=SETTLED
+    )
+    germany, india, france = (world.locator(f'path[data-code="{c}"]') for c in ("DE", "IN", "FR"))
+    expect(germany).to_have_attribute("data-visitors", "3")
+    fill = "el => getComputedStyle(el).fill"
+    shades = {germany.evaluate(fill), india.evaluate(fill), france.evaluate(fill)}
+    assert len(shades) == 3, shades  # more visitors, a deeper shade; none, the neutral one
+    screenshot(page, "dashboard-world-map")
+
+    germany.click()
+    expect(page.get_by_test_id("filter-chips")).to_contain_text("Germany")
+    assert "filter=country%3ADE" in page.url
+    expect(page.get_by_test_id("summary-visitors")).to_contain_text("3")

@@ -1,5 +1,5 @@
-import { Card, Group, Tabs, Title } from '@mantine/core';
-import { useState } from 'react';
+import { Box, Card, Group, Tabs, Title } from '@mantine/core';
+import { lazy, Suspense, useState } from 'react';
 import { useBreakdown, useEventsTable, usePages, type StatsQuery } from '../../api/hooks';
 import type { BreakdownDimension, SummaryValues } from '../../api/types';
 import { countryCode, countryFlag, countryName } from '../../lib/countries';
@@ -9,6 +9,9 @@ import { QueryView } from '../QueryState';
 import { TopTable, type ShareBase } from './TopTable';
 
 type OnFilter = (filter: Filter) => void;
+
+/** The Countries panel's map (and its geometry) loads after the dashboard's first paint. */
+const WorldMap = lazy(() => import('./WorldMap'));
 
 /** The period's totals (the summary), which the share columns divide by; undefined while unknown. */
 export type Totals = SummaryValues | undefined;
@@ -68,21 +71,29 @@ function Breakdown({
   return (
     <QueryView query={rows} isEmpty={(d) => d.length === 0}>
       {(data) => (
-        <TopTable
-          testId={`breakdown-${dimension}`}
-          name={dimensionLabel(dimension)}
-          countLabel={COUNTED[counted].label}
-          unit={COUNTED[counted].unit}
-          shareOf={shareOf(totals, counted)}
-          secondaryLabel="Visitors"
-          rows={data.map((r) => ({
-            ...rowLabel(dimension, r.value),
-            value: r.value,
-            count: r.count,
-            secondary: r.visitors,
-          }))}
-          onSelect={filterFor(dimension, onFilter)}
-        />
+        <>
+          {dimension === 'country' && (
+            // The fallback keeps the map's 2:1 space so the table does not jump when it arrives.
+            <Suspense fallback={<Box mb="sm" style={{ aspectRatio: '2 / 1' }} data-testid="world-map-loading" />}>
+              <WorldMap rows={data} onSelect={filterFor(dimension, onFilter)} />
+            </Suspense>
+          )}
+          <TopTable
+            testId={`breakdown-${dimension}`}
+            name={dimensionLabel(dimension)}
+            countLabel={COUNTED[counted].label}
+            unit={COUNTED[counted].unit}
+            shareOf={shareOf(totals, counted)}
+            secondaryLabel="Visitors"
+            rows={data.map((r) => ({
+              ...rowLabel(dimension, r.value),
+              value: r.value,
+              count: r.count,
+              secondary: r.visitors,
+            }))}
+            onSelect={filterFor(dimension, onFilter)}
+          />
+        </>
       )}
     </QueryView>
   );
