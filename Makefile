@@ -75,8 +75,12 @@ lint: python-deps
 typecheck: python-deps
 	$(BIN)/mypy
 
+# Then the suites marked `on_cluster` (ingestion, stats consistency, the kill tests) once more,
+# against a local 3-shard Redis Cluster with every process on the cluster client.
 pytest: install build browser-deps
 	$(BIN)/pytest
+	@echo "==> the on_cluster suites again, on a local 3-shard Redis Cluster"
+	TEST_REDIS_SHARDS=3 $(BIN)/pytest -q
 
 # Biome: lint + format check of the dashboard and the SDK (writes nothing; `npm run format` fixes).
 js-lint: node-deps

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import ingest, stats
+from benchmarks import cluster, ingest, stats
 from benchmarks.report import RESULTS, Bar, bar_chart_svg, percentile
 
 SDK = Path(__file__).resolve().parents[1] / "sdk" / "dist" / "sdk.js"
@@ -27,6 +27,7 @@ def main(argv: list[str]) -> int:
     figures = ingest.run(short)
     sizes = [200_000] if short else [1_000_000, 10_000_000]
     dashboards = [stats.run_size(n) for n in sizes]
+    shards = cluster.run(short)
     raw, gz = sdk_size()
     RESULTS.mkdir(exist_ok=True)
     f = figures
@@ -60,6 +61,8 @@ def main(argv: list[str]) -> int:
         "![dashboard](dashboard.svg)",
         "",
         stats.table(dashboards).markdown(),
+        "",
+        cluster.table(shards).markdown(),
         "",
         "### SDK",
         "",

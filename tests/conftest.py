@@ -12,8 +12,9 @@ import redis
 import redis.asyncio as aioredis
 from hypothesis import settings
 
-from tests.support.redis_server import RedisServer, start_redis
+from tests.support.redis_server import TEST_SHARDS, RedisServer, start_redis, start_test_redis
 from tests.support.system import System, start_system
+from tracking_system.common.redis import create_client
 
 # CI runs a fixed sequence of examples so a submission passes or fails for its own code; local
 # runs keep exploring new ones.
@@ -28,10 +29,19 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """TEST_REDIS_SHARDS=3 runs the suites marked `on_cluster` (and only those) once more against
+    a local 3-shard Redis Cluster, every process using the cluster client."""
+    if TEST_SHARDS > 1:
+        kept = [item for item in items if item.get_closest_marker("on_cluster")]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """The embedded Redis Stack on a free port, for the whole session."""
-    server = start_redis(tmp_path_factory.mktemp("redis-stack"))
+    """The embedded Redis Stack on a free port (or the local cluster), for the whole session."""
+    server = start_test_redis(tmp_path_factory.mktemp("redis-stack"))
     yield server
     server.stop()
 
@@ -55,7 +65,7 @@ def redis_sync(redis_server: RedisServer) -> Iterator[redis.Redis]:
 @pytest.fixture
 async def redis_async(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
     """An asyncio client to the session's Redis Stack."""
-    client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    client = create_client(redis_server.url, cluster=redis_server.is_cluster)
     yield client
     await client.aclose()
 
@@ -64,7 +74,9 @@ async def redis_async(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis
 def system(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """Users, tracking, worker and gateway as real processes on free ports."""
     running = start_system(
-        redis_url=redis_server.url, log_dir=tmp_path_factory.mktemp("system-logs")
+        redis_url=redis_server.url,
+        log_dir=tmp_path_factory.mktemp("system-logs"),
+        extra_env={"REDIS_CLUSTER": "1"} if redis_server.is_cluster else None,
     )
     yield running
     running.stop_all()

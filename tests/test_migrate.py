@@ -16,7 +16,7 @@ import redis
 
 from tests.support.accounts import Account, register
 from tests.support.events import CHROME, make_event, send, wait_for_stored
-from tests.support.legacy import downgrade
+from tests.support.legacy import downgrade, to_layout_2
 from tests.support.processes import REPO_ROOT
 from tests.support.redis_server import RedisServer, start_redis
 from tests.support.system import System, start_system
@@ -85,8 +85,13 @@ def _cli(command: str, url: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+def _indexes(client: redis.Redis) -> set[str]:
+    return {str(n) for n in client.execute_command("FT._LIST")}  # type: ignore[no-untyped-call]
+
+
+@pytest.mark.parametrize("layout", [1, 2])
 def test_a_migrated_installation_shows_the_same_numbers(
-    server: RedisServer, tmp_path: Path
+    server: RedisServer, tmp_path: Path, layout: int
 ) -> None:
     client: redis.Redis = server.client()
     base = 1796083200000  # 2026-11-30T00:00Z
@@ -108,16 +113,23 @@ def test_a_migrated_installation_shows_the_same_numbers(
     finally:
         system.stop_all()
 
-    downgrade(client)
-    assert not list(client.scan_iter(match="Event:{*", count=1000))
+    if layout == 1:
+        downgrade(client)
+        assert not list(client.scan_iter(match="Event:{*", count=1000))
+    else:
+        to_layout_2(client)
+    assert _indexes(client) - {"User:index"} == {"Event:index"}
     refused = _cli("tracking", server.url)
     assert refused.returncode == 1
     assert "tracking-system migrate" in refused.stderr
 
     migrated = _cli("migrate", server.url)
     assert migrated.returncode == 0, migrated.stderr
-    assert "events (keys scanned)" in migrated.stderr
-    assert "420 events" in migrated.stderr
+    if layout == 1:
+        assert "events (keys scanned)" in migrated.stderr
+        assert "420 events" in migrated.stderr
+    assert "2 site indexes" in migrated.stderr
+    assert _indexes(client) - {"User:index"} == {keys.event_index(a.user["id"]) for a in accounts}
     again = _cli("migrate", server.url)
     assert again.returncode == 0
     assert "nothing to migrate" in again.stderr

@@ -18,7 +18,10 @@ import httpx
 import pytest
 import redis
 
+from tests.support.accounts import register
+from tests.support.events import make_event, send
 from tests.support.processes import REPO_ROOT, alive, descendants, free_port, wait_until
+from tests.support.redis_server import free_base_port
 from tracking_system.common import keys
 
 WORKER = "tracking_system worker"
@@ -252,3 +255,43 @@ def test_killing_up_itself_leaves_no_orphans(up: Up) -> None:
     while time.monotonic() < deadline and any(alive(p) for p in children):
         time.sleep(0.1)
     assert [p for p in children if alive(p)] == []
+
+
+@pytest.mark.cluster
+def test_up_runs_copies_on_a_local_cluster_and_ctrl_c_stops_them_all(tmp_path: Path) -> None:
+    shards = {"EMBEDDED_REDIS_SHARDS": "3", "REDIS_PORT": str(free_base_port(3))}
+    copies = {"WORKERS": "2", "GATEWAY_PROCESSES": "2", "TRACKING_PROCESSES": "2"}
+    running = _start_up(tmp_path, {**shards, **copies})
+    proc = running.process
+    try:
+        wait_until(lambda: "is running" in running.text() or proc.poll() is not None,
+                   within=90, what="up")  # fmt: skip
+        assert proc.poll() is None, running.text()
+        assert "embedded Redis Cluster of 3 shards" in running.text()
+        names = " ".join(_names_of(descendants(proc.pid)))
+        assert names.count("redis-server") == 3, names
+        assert names.count(WORKER) == 2, names
+        base = f"http://127.0.0.1:{running.gateway_port}"
+        with httpx.Client(base_url=base, timeout=30) as api:
+            health = api.get("/api/v1/health").json()["data"]
+            assert health["status"] == "ok", health
+            assert health["components"]["worker"]["consumers"] == 2
+            account = register(api)
+            assert send(api, account.user["apiKey"], [make_event() for _ in range(3)]).is_success
+
+            def counted() -> int:
+                answer = api.get("/api/v1/stats/summary", headers=account.auth())
+                return int(answer.json()["data"]["events"])
+
+            wait_until(lambda: counted() == 3, within=30, what="3 events counted")
+        children = descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(alive(p) for p in children):
+            time.sleep(0.05)
+        assert [p for p in children if alive(p)] == []
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -41,10 +41,10 @@ class OutdatedLayoutError(RuntimeError):
     """The server holds data in a layout this release does not read."""
 
 
-async def _preflight(url: str, *, layout: bool = True) -> None:
+async def _preflight(url: str, *, cluster: bool, layout: bool = True) -> None:
     from tracking_system.migrate import needs_migration
 
-    client = create_client(url)
+    client = create_client(url, cluster=cluster)
     try:
         await check_capabilities(client)
         if layout and await needs_migration(client):
@@ -56,9 +56,9 @@ async def _preflight(url: str, *, layout: bool = True) -> None:
         await client.aclose()
 
 
-def _check_redis(url: str, *, layout: bool = True) -> int | None:
+def _check_redis(url: str, *, cluster: bool, layout: bool = True) -> int | None:
     try:
-        asyncio.run(_preflight(url, layout=layout))
+        asyncio.run(_preflight(url, cluster=cluster, layout=layout))
     except (MissingModulesError, OutdatedLayoutError) as exc:
         return _fail(str(exc))
     except Exception as exc:
@@ -75,7 +75,7 @@ def run_service(name: str) -> int:
     except ValidationError as exc:
         return _fail(f"invalid settings: {_settings_error(exc)}", 2)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    if (failed := _check_redis(settings.redis_url)) is not None:
+    if (failed := _check_redis(settings.redis_url, cluster=settings.redis_cluster)) is not None:
         return failed
     options: dict[str, Any] = {}
     if name == "gateway":
@@ -93,6 +93,7 @@ def run_service(name: str) -> int:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        workers=settings.processes if settings.processes > 1 else None,
         **options,
     )
     return 0
@@ -108,7 +109,7 @@ def run_worker() -> int:
     except ValidationError as exc:
         return _fail(f"invalid settings: {_settings_error(exc)}", 2)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    if (failed := _check_redis(settings.redis_url)) is not None:
+    if (failed := _check_redis(settings.redis_url, cluster=settings.redis_cluster)) is not None:
         return failed
     asyncio.run(run(settings))
     return 0
@@ -123,9 +124,10 @@ def run_migrate() -> int:
     except ValidationError as exc:
         return _fail(f"invalid settings: {_settings_error(exc)}", 2)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    if (failed := _check_redis(settings.redis_url, layout=False)) is not None:
+    cluster = settings.redis_cluster
+    if (failed := _check_redis(settings.redis_url, cluster=cluster, layout=False)) is not None:
         return failed
-    return migrate.main(settings.redis_url)
+    return migrate.main(settings.redis_url, cluster=cluster)
 
 
 def run_redis() -> int:
@@ -143,8 +145,14 @@ def run_redis() -> int:
     os.execv(argv[0], argv)  # noqa: S606
 
 
-def run_up() -> int:
-    """Start everything and supervise it."""
+def run_up(
+    *,
+    shards: int | None = None,
+    workers: int | None = None,
+    gateways: int | None = None,
+    trackers: int | None = None,
+) -> int:
+    """Start everything and supervise it (the flags override their environment variables)."""
     from tracking_system.supervisor import UpConfig
     from tracking_system.supervisor import run_up as supervise
 
@@ -153,6 +161,10 @@ def run_up() -> int:
     except ValidationError as exc:
         return _fail(f"invalid settings: {_settings_error(exc)}", 2)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
+    flags = {"EMBEDDED_REDIS_SHARDS": shards, "WORKERS": workers,
+             "GATEWAY_PROCESSES": gateways, "TRACKING_PROCESSES": trackers}  # fmt: skip
+    # The children inherit the environment: the flags reach them as the variables they mean.
+    os.environ.update({name: str(value) for name, value in flags.items() if value is not None})
     return asyncio.run(supervise(UpConfig.from_env(os.environ)))
 
 
@@ -174,7 +186,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("up", help="start Redis (unless REDIS_URL is set), every service and the worker")
+    up = sub.add_parser(
+        "up", help="start Redis (unless REDIS_URL is set), every service and the worker"
+    )
+    up.add_argument(
+        "--redis-shards",
+        type=_positive,
+        help="start a local Redis Cluster of N shards instead of one server "
+        "(as EMBEDDED_REDIS_SHARDS; default 1)",
+    )
+    up.add_argument("--workers", type=_positive, help="worker processes (as WORKERS; default 1)")
+    up.add_argument(
+        "--gateways", type=_positive, help="gateway processes (as GATEWAY_PROCESSES; default 1)"
+    )
+    up.add_argument(
+        "--trackers",
+        type=_positive,
+        help="tracking service processes (as TRACKING_PROCESSES; default 1)",
+    )
     for name in SERVICES:
         sub.add_parser(name, help=f"run the {name} service alone")
     sub.add_parser("worker", help="run one worker process")
@@ -206,7 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `tracking-system`."""
     args = build_parser().parse_args(argv)
     if args.command == "up":
-        return run_up()
+        return run_up(
+            shards=args.redis_shards,
+            workers=args.workers,
+            gateways=args.gateways,
+            trackers=args.trackers,
+        )
     if args.command in SERVICES:
         return run_service(args.command)
     if args.command == "worker":

@@ -24,7 +24,11 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from tracking_system.common import keys, rollups
-from tracking_system.common.indexes import ensure_event_index, wait_indexed
+from tracking_system.common.indexes import (
+    drop_legacy_event_index,
+    ensure_site_event_index,
+    wait_indexed,
+)
 from tracking_system.common.progress import Progress
 from tracking_system.common.zones import DEFAULT_ZONE
 from tracking_system.users.sites import new_site_doc
@@ -104,7 +108,7 @@ class Migration:
     def __init__(self, redis: aioredis.Redis, *, stream: TextIO | None = None) -> None:
         self.redis = redis
         self.stream = stream if stream is not None else sys.stderr
-        self.counts = {"accounts": 0, "events": 0, "rollups": 0}
+        self.counts = {"accounts": 0, "events": 0, "rollups": 0, "site indexes": 0}
 
     def say(self, message: str) -> None:
         """One line of output."""
@@ -115,14 +119,13 @@ class Migration:
         if not await needs_migration(self.redis):
             self.say(f"data layout is current (version {keys.CURRENT_SCHEMA}); nothing to migrate")
             return self.counts
-        await ensure_event_index(self.redis)
-        total = int(await self.redis.dbsize())
-        await self._accounts()
-        await self._scan("events", total, legacy_event, self._move_events)
-        await self._scan("rollups", total, lambda k: legacy_rollup_site(k) is not None,
-                         self._move_rollups)  # fmt: skip
-        self.say("waiting for the event index to catch up")
-        await wait_indexed(self.redis, keys.EVENT_INDEX)
+        if await self.redis.get(keys.SCHEMA_VERSION) is None:  # layout 1: before sites
+            total = int(await self.redis.dbsize())
+            await self._accounts()
+            await self._scan("events", total, legacy_event, self._move_events)
+            await self._scan("rollups", total, lambda k: legacy_rollup_site(k) is not None,
+                             self._move_rollups)  # fmt: skip
+        await self._site_indexes()
         await self.redis.set(keys.SCHEMA_VERSION, keys.CURRENT_SCHEMA)
         moved = ", ".join(f"{n:,} {what}" for what, n in self.counts.items())
         self.say(f"migrated to layout {keys.CURRENT_SCHEMA}: {moved}")
@@ -152,6 +155,19 @@ class Migration:
                         args=[account_id, orjson.dumps(site), _score(doc.get("createdAt"))],
                     )
                     self.counts["accounts"] += 1
+                bar.update()
+
+    async def _site_indexes(self) -> None:
+        """One index per site in place of the one over every site's events (which goes first,
+        so the two never hold the same events at once); waits until each has caught up."""
+        await drop_legacy_event_index(self.redis)
+        docs = self.redis.scan_iter(match=f"{keys.SITE_PREFIX}*", count=1000, _type="ReJSON-RL")
+        sites = [str(k).removeprefix(keys.SITE_PREFIX).strip("{}") async for k in docs]
+        with Progress(len(sites), label="site indexes", stream=self.stream) as bar:
+            for site_id in sites:
+                await ensure_site_event_index(self.redis, site_id)
+                await wait_indexed(self.redis, keys.event_index(site_id))
+                self.counts["site indexes"] += 1
                 bar.update()
 
     async def _scan(
@@ -221,11 +237,13 @@ async def needs_migration(redis: aioredis.Redis) -> bool:
     return False
 
 
-async def migrate(url: str, *, stream: TextIO | None = None) -> dict[str, int]:
-    """Run the migration against the server at `url`."""
+async def migrate(
+    url: str, *, cluster: bool = False, stream: TextIO | None = None
+) -> dict[str, int]:
+    """Run the migration against the server (or cluster) at `url`."""
     from tracking_system.common.redis import create_client, wait_for_redis
 
-    client = create_client(url)
+    client = create_client(url, cluster=cluster)
     try:
         await wait_for_redis(client)
         return await Migration(client, stream=stream).run()
@@ -233,7 +251,7 @@ async def migrate(url: str, *, stream: TextIO | None = None) -> dict[str, int]:
         await client.aclose()
 
 
-def main(url: str) -> int:
+def main(url: str, *, cluster: bool = False) -> int:
     """Entry point of `tracking-system migrate`."""
-    asyncio.run(migrate(url))
+    asyncio.run(migrate(url, cluster=cluster))
     return 0

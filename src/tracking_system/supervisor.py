@@ -19,6 +19,7 @@ import aiohttp
 import redis.asyncio as aioredis
 
 from tracking_system.common import embedded_redis, keys
+from tracking_system.common.embedded_cluster import ClusterError, EmbeddedCluster, start_cluster
 from tracking_system.common.redis import (
     MissingModulesError,
     check_capabilities,
@@ -56,6 +57,10 @@ class UpConfig:
     gateway_port: int
     users_port: int
     tracking_port: int
+    # An external Redis Cluster (REDIS_CLUSTER=1), or the embedded one's shards (1: one server).
+    redis_cluster: bool = False
+    redis_shards: int = 1
+    workers: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> UpConfig:
@@ -68,11 +73,24 @@ class UpConfig:
             gateway_port=int(env.get("GATEWAY_PORT", "8000")),
             users_port=int(env.get("USERS_PORT", "8001")),
             tracking_port=int(env.get("TRACKING_PORT", "8002")),
+            redis_cluster=env.get("REDIS_CLUSTER", "0").lower() in ("1", "true", "yes"),
+            redis_shards=max(1, int(env.get("EMBEDDED_REDIS_SHARDS", "1"))),
+            workers=max(1, int(env.get("WORKERS", "1"))),
         )
 
     @property
+    def embedded_cluster(self) -> bool:
+        """Whether `up` starts a local multi-shard cluster."""
+        return self.redis_url is None and self.redis_shards > 1
+
+    @property
+    def cluster(self) -> bool:
+        """Whether every process uses the cluster client."""
+        return self.redis_cluster or self.embedded_cluster
+
+    @property
     def effective_redis_url(self) -> str:
-        """The server every process connects to."""
+        """The server (or, on a cluster, the node) every process connects to."""
         return self.redis_url or embedded_redis.redis_url(self.redis_port)
 
     @property
@@ -147,6 +165,12 @@ class Supervisor:
         self._halted = asyncio.Event()
         self._watchers: list[asyncio.Task[str | None]] = []
         self._width = 8
+        self._cluster: EmbeddedCluster | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether anything was started (a child or the embedded cluster)."""
+        return bool(self.children) or self._cluster is not None
 
     def say(self, message: str) -> None:
         """A line from the supervisor itself."""
@@ -157,6 +181,7 @@ class Supervisor:
         env = dict(os.environ)
         env.update(
             REDIS_URL=c.effective_redis_url,
+            REDIS_CLUSTER="1" if c.cluster else "0",
             USERS_URL=f"http://127.0.0.1:{c.users_port}",
             TRACKING_URL=f"http://127.0.0.1:{c.tracking_port}",
             PYTHONUNBUFFERED="1",
@@ -197,24 +222,39 @@ class Supervisor:
     async def start(self) -> None:
         """Start every part in dependency order and wait until each is ready."""
         c = self.config
-        if c.redis_url is None:
+        if c.embedded_cluster:
+            try:
+                self._cluster = await asyncio.to_thread(
+                    start_cluster, shards=c.redis_shards, base_port=c.redis_port,
+                    data_dir=c.data_dir / "redis-cluster", say=self.say,
+                )  # fmt: skip
+            except ClusterError as exc:
+                raise StartupError(str(exc)) from exc
+            self.say(
+                f"embedded Redis Cluster of {c.redis_shards} shards on 127.0.0.1:{c.redis_port}"
+                f"..{c.redis_port + c.redis_shards - 1}, data in {c.data_dir}/redis-cluster"
+            )
+        elif c.redis_url is None:
             argv = embedded_redis.server_command(port=c.redis_port, data_dir=c.data_dir / "redis")
             await self._spawn("redis", argv)
             self.say(
                 f"embedded Redis Stack on 127.0.0.1:{c.redis_port}, data in {c.data_dir}/redis"
             )
         else:
-            self.say(f"using Redis at {redact_url(c.redis_url)}")
+            kind = "Redis Cluster" if c.redis_cluster else "Redis"
+            self.say(f"using {kind} at {redact_url(c.redis_url)}")
         await self._check_redis()
         await self._migrate()
         await self._spawn("users", self._python("users"))
         await self._spawn("tracking", self._python("tracking"))
-        await self._spawn("worker", self._python("worker"))
+        for i in range(c.workers):
+            name = "worker" if c.workers == 1 else f"worker{i + 1}"
+            await self._spawn(name, self._python("worker"))
         await self._spawn("gateway", self._python("gateway"))
         await self._wait_ready()
 
     async def _check_redis(self) -> None:
-        client = create_client(self.config.effective_redis_url)
+        client = create_client(self.config.effective_redis_url, cluster=self.config.cluster)
         try:
             ready = asyncio.create_task(wait_for_redis(client, within=READY_TIMEOUT_SECONDS))
             while not ready.done():
@@ -255,7 +295,7 @@ class Supervisor:
         }
         pending = set(urls) | {"worker"}
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        client = create_client(c.effective_redis_url)
+        client = create_client(c.effective_redis_url, cluster=c.cluster)
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as http:
                 while pending:
@@ -351,6 +391,8 @@ class Supervisor:
         self._halted.set()
         for child in reversed(self.children):
             await self._stop(child)
+        if self._cluster is not None:
+            await asyncio.to_thread(self._cluster.stop)
         if self._watchers:
             await asyncio.wait(self._watchers, timeout=STOP_GRACE_SECONDS + 1)
         for child in self.children:
@@ -408,6 +450,6 @@ async def run_up(config: UpConfig) -> int:
         print(f"tracking-system: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
-        if supervisor.children:
+        if supervisor.running:
             await supervisor.stop_all()
             supervisor.say("all processes stopped")

@@ -10,10 +10,9 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
-from tests.support.processes import free_port
+from tests.support.redis_server import bindable, free_base_port
 from tracking_system.common import embedded_redis
 from tracking_system.common.embedded_cluster import (
-    BUS_PORT_OFFSET,
     SLOTS,
     EmbeddedCluster,
     PortInUseError,
@@ -24,27 +23,6 @@ from tracking_system.common.embedded_redis import EmbeddedRedisUnavailable
 pytestmark = [pytest.mark.cluster, pytest.mark.anyio]
 
 SHARDS = 3
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def free_base_port(count: int) -> int:
-    """A first port such that it, the next count - 1 and their cluster bus ports are free."""
-    for _ in range(100):
-        base = free_port()
-        ports = range(base, base + count)
-        if base + count - 1 + BUS_PORT_OFFSET <= 65535 and all(
-            _bindable(p) and _bindable(p + BUS_PORT_OFFSET) for p in ports
-        ):
-            return base
-    raise RuntimeError(f"no {count} consecutive free ports found")
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +188,7 @@ def test_a_taken_port_is_refused_in_one_line(tmp_path: Path) -> None:
     message = str(caught.value)
     assert str(base_port + 1) in message
     assert "\n" not in message
-    assert _bindable(base_port)  # nothing was started
+    assert bindable(base_port)  # nothing was started
 
 
 def test_missing_binaries_are_refused_in_one_line(

@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 
 from tests.support.redis_server import RedisServer
 from tracking_system.common import keys
-from tracking_system.common.indexes import ensure_event_index
+from tracking_system.common.indexes import ensure_site_event_index
 from tracking_system.common.redis import create_client
 from tracking_system.common.search import escape_tag, site_clause, tag_clause
 from tracking_system.tracking.ingest.validation import has_control_chars
 
 _ids = itertools.count()
+# One index holds every document below; their `site` TAG values are what the clauses tell apart.
+INDEXED_SITE = "search-test"
 tag_values = st.text(min_size=1, max_size=60).filter(
     lambda s: not has_control_chars(s) and s.strip() == s and s.strip()
 )
@@ -30,7 +32,7 @@ tag_values = st.text(min_size=1, max_size=60).filter(
 def indexed(redis_server: RedisServer) -> Iterator[redis.Redis]:
     async def create() -> None:
         client = create_client(redis_server.url)
-        await ensure_event_index(client)
+        await ensure_site_event_index(client, INDEXED_SITE)
         await client.aclose()
 
     asyncio.run(create())
@@ -41,7 +43,15 @@ def indexed(redis_server: RedisServer) -> Iterator[redis.Redis]:
 
 def _search(client: redis.Redis, query: str) -> set[str]:
     result = client.execute_command(  # type: ignore[no-untyped-call]
-        "FT.SEARCH", keys.EVENT_INDEX, query, "NOCONTENT", "LIMIT", "0", "100", "DIALECT", "2"
+        "FT.SEARCH",
+        keys.event_index(INDEXED_SITE),
+        query,
+        "NOCONTENT",
+        "LIMIT",
+        "0",
+        "100",
+        "DIALECT",
+        "2",
     )
     if isinstance(result, dict):
         return {str(r["id"]) for r in result["results"]}
@@ -59,19 +69,19 @@ def test_a_value_matches_exactly_itself_within_its_account(
     mine, theirs = f"acct-a-{n}", f"acct-b-{n}"
     for suffix, account, name in (("1", mine, value), ("2", theirs, value), ("3", mine, other)):
         indexed.hset(
-            f"{keys.EVENT_PREFIX}p{n}-{suffix}",
+            keys.event(INDEXED_SITE, f"p{n}-{suffix}"),
             mapping={"site": account, "eventName": name, "eventTime": 1},
         )
     found = _search(indexed, f"{site_clause(mine)} {tag_clause('eventName', value)}")
-    expected = {f"{keys.EVENT_PREFIX}p{n}-1"}
+    expected = {keys.event(INDEXED_SITE, f"p{n}-1")}
     if other == value:
-        expected.add(f"{keys.EVENT_PREFIX}p{n}-3")
+        expected.add(keys.event(INDEXED_SITE, f"p{n}-3"))
     assert found == expected
 
 
 def test_hostile_value_matches_nothing_and_never_errors(indexed: redis.Redis) -> None:
     victim: Any = {"site": "victim", "eventName": "PAGE_VIEW", "eventTime": 1}
-    indexed.hset(f"{keys.EVENT_PREFIX}victim", mapping=victim)
+    indexed.hset(keys.event(INDEXED_SITE, "victim"), mapping=victim)
     for hostile in ("x} | @site:{victim", "*", "victim}", "-@bot:{1}", "\\", "{}|()"):
         query = f"{site_clause('attacker')} {tag_clause('eventName', hostile)}"
         assert _search(indexed, query) == set()

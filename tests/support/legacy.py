@@ -1,9 +1,10 @@
-"""The key layout of the release before sites, rebuilt from current data for migration tests.
+"""Earlier releases' key layouts, rebuilt from current data for migration tests.
 
-Written from the previous code's key names: `User:<id>` documents holding `apiKey`, `timezone`
-and `allowedOrigins`; `Event:<ulid>` hashes scoped by `internalUserId`, indexed by an
+Layout 1 (before sites), from the code of that release: `User:<id>` documents holding `apiKey`,
+`timezone` and `allowedOrigins`; `Event:<ulid>` hashes scoped by `internalUserId`, indexed by an
 `Event:index` with that TAG field; rollups under `R:<accountId>:`; no `Site:`, `UserSites:` or
-`schema:version` keys."""
+`schema:version` keys. Layout 2 (sites, one index): today's keys, but one `Event:index` over
+every site's events instead of an index per site."""
 
 from __future__ import annotations
 
@@ -18,8 +19,35 @@ OLD_TAG_FIELDS = ("internalUserId", "eventName", "sessionId", "userId", "path", 
                   "bot")  # fmt: skip
 
 
+CURRENT_TAG_FIELDS = ("site", *OLD_TAG_FIELDS[1:])
+
+
+def _drop_site_indexes(client: redis.Redis) -> None:
+    for name in client.execute_command("FT._LIST"):  # type: ignore[no-untyped-call]
+        if str(name).startswith("Event:{"):
+            client.ft(str(name)).dropindex(delete_documents=False)
+
+
+def _one_event_index(client: redis.Redis, tag_fields: tuple[str, ...]) -> None:
+    fields = [TagField(n, case_sensitive=True, separator="\x1f") for n in tag_fields]
+    client.ft("Event:index").create_index(
+        [*fields, NumericField("eventTime", sortable=True)],
+        definition=IndexDefinition(  # type: ignore[no-untyped-call]
+            prefix=["Event:"], index_type=IndexType.HASH
+        ),
+    )
+
+
+def to_layout_2(client: redis.Redis) -> None:
+    """Replace the per-site event indexes by one `Event:index` over every site's events."""
+    _drop_site_indexes(client)
+    _one_event_index(client, CURRENT_TAG_FIELDS)
+    client.set("schema:version", 2)
+
+
 def downgrade(client: redis.Redis) -> None:
-    """Rewrite the server's data into the previous release's layout."""
+    """Rewrite the server's data into the layout before sites."""
+    _drop_site_indexes(client)
     for user_key in list(client.scan_iter(match="User:*", _type="ReJSON-RL")):
         account_id = str(user_key).removeprefix("User:")
         site: Any = client.json().get(f"Site:{{{account_id}}}")
@@ -36,12 +64,5 @@ def downgrade(client: redis.Redis) -> None:
     for key in list(client.scan_iter(match="R:{*", count=1000)):
         owner, _, rest = str(key)[len("R:{") :].partition("}")
         client.rename(key, f"R:{owner}{rest}")
-    client.ft("Event:index").dropindex(delete_documents=False)
-    fields = [TagField(n, case_sensitive=True, separator="\x1f") for n in OLD_TAG_FIELDS]
-    client.ft("Event:index").create_index(
-        [*fields, NumericField("eventTime", sortable=True)],
-        definition=IndexDefinition(  # type: ignore[no-untyped-call]
-            prefix=["Event:"], index_type=IndexType.HASH
-        ),
-    )
+    _one_event_index(client, OLD_TAG_FIELDS)
     client.delete("schema:version")

@@ -7,8 +7,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import redis
+from redis.cluster import RedisCluster
 
 from tests.support.processes import (
     REPO_ROOT,
@@ -18,7 +20,7 @@ from tests.support.processes import (
     stop_process,
     wait_until,
 )
-from tests.support.redis_server import RedisServer, start_redis
+from tests.support.redis_server import RedisServer, start_test_redis
 from tracking_system.common import keys
 
 TEST_INTERNAL_SECRET = "test-internal-secret-" + "x" * 24
@@ -40,6 +42,17 @@ class System:
     def service_url(self, name: str) -> str:
         """Direct URL of a service (bypassing the gateway)."""
         return f"http://127.0.0.1:{self.ports[name]}"
+
+    @property
+    def on_cluster(self) -> bool:
+        """Whether the processes use a Redis Cluster."""
+        return self.env.get("REDIS_CLUSTER") == "1"
+
+    def redis_client(self) -> redis.Redis:
+        """A synchronous client to the system's Redis (a cluster client on a cluster)."""
+        if self.on_cluster:
+            return cast(redis.Redis, RedisCluster.from_url(self.redis_url, decode_responses=True))
+        return redis.Redis.from_url(self.redis_url, decode_responses=True)
 
     def log_path(self, name: str) -> Path:
         """Where the process's output goes."""
@@ -65,7 +78,7 @@ class System:
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} exited:\n{self.log_path(name).read_text()}")
             if name == "worker":
-                client = redis.Redis.from_url(self.redis_url)
+                client = self.redis_client()
                 found = list(client.scan_iter(match=keys.WORKER_HEARTBEAT_PREFIX + "*"))
                 client.close()
                 return bool(found)
@@ -130,10 +143,12 @@ def start_system(
 def own_system(
     tmp_path: Path, extra_env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[System, RedisServer]]:
-    """A Redis and a full system of their own, for tests that kill, stop or flood them."""
-    server = start_redis(tmp_path / "redis")
+    """A Redis (a cluster on a cluster run) and a full system of their own, for tests that kill,
+    stop or flood them."""
+    server = start_test_redis(tmp_path / "redis")
+    env = {**({"REDIS_CLUSTER": "1"} if server.is_cluster else {}), **(extra_env or {})}
     try:
-        system = start_system(redis_url=server.url, log_dir=tmp_path / "logs", extra_env=extra_env)
+        system = start_system(redis_url=server.url, log_dir=tmp_path / "logs", extra_env=env)
         try:
             yield system, server
         finally:

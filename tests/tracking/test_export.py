@@ -18,7 +18,15 @@ import redis.asyncio as aioredis
 from ulid import ULID
 
 from tests.support.accounts import Account, register
-from tests.support.events import CHROME, make_event, now_ms, send, stored_count, wait_for_stored
+from tests.support.events import (
+    CHROME,
+    index_site,
+    make_event,
+    now_ms,
+    send,
+    stored_count,
+    wait_for_stored,
+)
 from tests.support.system import System
 from tracking_system.common import keys
 from tracking_system.common.search import site_clause
@@ -187,6 +195,7 @@ def bulk_account(api: httpx.Client, redis_sync: redis.Redis) -> Iterator[Account
     account_id = account.user["id"]
     base = now_ms() - 86_400_000
     written: list[str] = []
+    index_site(redis_sync, account_id)
     pipe = redis_sync.pipeline(transaction=False)
     for i in range(BULK):
         key = keys.event(account_id, str(ULID()))
@@ -256,7 +265,8 @@ def test_export_of_many_events_streams_in_flat_memory(
         next(lines)
 
     def open_cursors() -> int:
-        info: Any = redis_sync.execute_command("FT.INFO", keys.EVENT_INDEX)  # type: ignore[no-untyped-call]
+        index = keys.event_index(bulk_account.user["id"])
+        info: Any = redis_sync.execute_command("FT.INFO", index)  # type: ignore[no-untyped-call]
         stats = info["cursor_stats"] if isinstance(info, dict) else None
         if stats is None:
             flat = list(info)

@@ -25,6 +25,9 @@ from tests.support.events import (
 from tests.support.system import System
 from tracking_system.common import keys
 
+# Runs once more on a 3-shard Redis Cluster (TEST_REDIS_SHARDS=3).
+pytestmark = pytest.mark.on_cluster
+
 
 @pytest.fixture
 def account(api: httpx.Client) -> Account:

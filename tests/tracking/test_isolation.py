@@ -14,7 +14,7 @@ import redis
 from ulid import ULID
 
 from tests.support.accounts import Account, register
-from tests.support.events import make_event, now_ms, send, stored_count
+from tests.support.events import index_site, make_event, now_ms, send, stored_count
 from tests.support.system import System
 from tracking_system.common import keys
 
@@ -36,6 +36,7 @@ def attacker(api: httpx.Client, redis_sync: redis.Redis) -> Iterator[Account]:
     site = account.user["id"]
     base = now_ms() - 5 * 86_400_000
     written = [keys.event(site, str(ULID())) for _ in range(BULK)]
+    index_site(redis_sync, site)
     pipe = redis_sync.pipeline(transaction=False)
     for i, key in enumerate(written):
         pipe.hset(key, mapping={

@@ -25,6 +25,9 @@ from tracking_system.tracking.goals import page_matches
 from tracking_system.tracking.stats import queries, raw, sessions
 from tracking_system.tracking.stats.params import Period
 
+# Runs once more on a 3-shard Redis Cluster (TEST_REDIS_SHARDS=3).
+pytestmark = pytest.mark.on_cluster
+
 DISTINCT = ("users", "sessions", "visitors")
 START = datetime(2026, 9, 1, tzinfo=UTC)
 
@@ -467,7 +470,7 @@ def test_one_session_filter_is_answered_by_the_filter_rollups(
     site_id, filters = item.account.user["id"], _pairs([one])
 
     async def ask() -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        client = create_client(redis_server.url)
+        client = create_client(redis_server.url, cluster=redis_server.is_cluster)
         try:
             return (
                 await queries.get_summary(redis=client, site_id=site_id, period=period,
@@ -510,7 +513,7 @@ def test_the_raw_path_answers_the_same_narrowed_or_scanned(
     site_id, pairs = item.account.user["id"], _pairs(filters)
 
     async def ask() -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        client = create_client(redis_server.url)
+        client = create_client(redis_server.url, cluster=redis_server.is_cluster)
         try:
             return (
                 await queries.get_summary(redis=client, site_id=site_id, period=period,

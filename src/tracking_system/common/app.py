@@ -38,7 +38,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis: aioredis.Redis = create_client(settings.redis_url)
+        redis: aioredis.Redis = create_client(settings.redis_url, cluster=settings.redis_cluster)
         await wait_for_redis(redis)
         await check_capabilities(redis)
         app.state.redis = redis

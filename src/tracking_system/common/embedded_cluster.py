@@ -186,6 +186,29 @@ class EmbeddedCluster:
                 return ids.index(node_id)
         raise ClusterError(f"no shard serves slot {slot}")
 
+    def move_slot(self, slot: int, to_index: int, *, batch: int = 100) -> int:
+        """Move one slot and its keys to another shard, as a resharding does (CLUSTER SETSLOT
+        IMPORTING / MIGRATING, MIGRATE in batches, SETSLOT NODE on every node); keys moved."""
+        ids = self.node_ids()
+        source, target = self.nodes[self.owner_of(slot)], self.nodes[to_index]
+        if source is target:
+            return 0
+        moved = 0
+        with contextlib.closing(source.client()) as src:
+            self._ask(target, "CLUSTER", "SETSLOT", slot, "IMPORTING", ids[source.index])
+            self._ask(source, "CLUSTER", "SETSLOT", slot, "MIGRATING", ids[to_index])
+            while names := src.execute_command(  # type: ignore[no-untyped-call]
+                "CLUSTER", "GETKEYSINSLOT", slot, batch
+            ):
+                src.execute_command(  # type: ignore[no-untyped-call]
+                    "MIGRATE", "127.0.0.1", target.port, "", 0, 10_000, "KEYS", *names
+                )
+                moved += len(names)
+        for node in self.nodes:
+            self._ask(node, "CLUSTER", "SETSLOT", slot, "NODE", ids[to_index])
+        self.say(f"slot {slot}: {moved} keys moved to {target.label}")
+        return moved
+
     def kill_node(self, index: int) -> None:
         """SIGKILL one shard (no shutdown, no final fsync) and wait for it to be gone."""
         node = self.nodes[index]

@@ -6,9 +6,31 @@ the shards of a cluster."""
 
 from __future__ import annotations
 
-# Ingestion stream: tracking XADDs one entry per accepted event; workers read it as one group.
+import zlib
+
+# Ingestion streams (INGEST_STREAMS shards): tracking XADDs one entry per accepted event to its
+# site's shard; workers read every shard, each as one group of the same name. Shard 0 keeps the
+# name of the single stream of earlier releases, so entries pending at an upgrade are still read;
+# every other shard carries a hash tag of its own, so the shards spread over a cluster's slots.
 EVENTS_STREAM = "events:stream"
 EVENTS_GROUP = "workers"
+
+
+def events_stream(shard: int) -> str:
+    """The stream of one shard (0 is `events:stream`, i > 0 is `events:stream:{s<i>}`)."""
+    return EVENTS_STREAM if shard == 0 else f"{EVENTS_STREAM}:{{s{shard}}}"
+
+
+def events_streams(count: int) -> list[str]:
+    """Every shard's stream, in shard order."""
+    return [events_stream(shard) for shard in range(count)]
+
+
+def site_stream(site_id: str, count: int) -> str:
+    """The stream a site's events always go to: a stable hash (CRC-32) of its id, modulo count."""
+    return events_stream(zlib.crc32(site_id.encode()) % count)
+
+
 # Entries delivered too many times land here with their error, so they never stall the group.
 DEAD_LETTER_STREAM = "events:dead"
 
@@ -26,8 +48,9 @@ def worker_heartbeat(consumer: str) -> str:
 # `User:<ulid>` is a RedisJSON document; `User:index` searches it by email.
 USER_PREFIX = "User:"
 USER_INDEX = "User:index"
-# Uniqueness is enforced by these reservation keys, claimed atomically in one script, because an
-# index lookup followed by a write can race with a concurrent registration.
+# Uniqueness is enforced by these reservation keys, each claimed with SET NX (one key, one slot)
+# before anything is written and released again if a later step fails, because an index lookup
+# followed by a write can race with a concurrent registration.
 USER_EMAIL_PREFIX = "UserEmail:"
 API_KEY_PREFIX = "ApiKey:"
 # A key rotated out or of a deleted site -> the site id, kept a while so refusals of events still
@@ -35,6 +58,8 @@ API_KEY_PREFIX = "ApiKey:"
 API_KEY_RETIRED_PREFIX = "ApiKeyRetired:"
 API_KEY_RETIRED_TTL_SECONDS = 7 * 24 * 3600
 # Tokens are stored only as the SHA-256 of the token (hex); the token itself is never stored.
+# A token reads `<family>.<secret>`: its records carry the family as a hash tag, so one sign-in's
+# keys share a slot and its scripts stay in it.
 ACCESS_TOKEN_PREFIX = "AccessToken:"  # noqa: S105 (a key prefix)
 REFRESH_TOKEN_PREFIX = "RefreshToken:"  # noqa: S105 (a key prefix)
 # A family is one sign-in: every refresh token rotated from it and their access tokens. Deleting
@@ -64,29 +89,29 @@ def api_key_retired(key: str) -> str:
     return f"{API_KEY_RETIRED_PREFIX}{key}"
 
 
-def access_token(token_hash: str) -> str:
-    """An access token's record, by the token's hash."""
-    return f"{ACCESS_TOKEN_PREFIX}{token_hash}"
+def access_token(family_id: str, token_hash: str) -> str:
+    """An access token's record, by its family and the token's hash."""
+    return f"{ACCESS_TOKEN_PREFIX}{{{family_id}}}:{token_hash}"
 
 
-def refresh_token(token_hash: str) -> str:
-    """A refresh token's record, by the token's hash."""
-    return f"{REFRESH_TOKEN_PREFIX}{token_hash}"
+def refresh_token(family_id: str, token_hash: str) -> str:
+    """A refresh token's record, by its family and the token's hash."""
+    return f"{REFRESH_TOKEN_PREFIX}{{{family_id}}}:{token_hash}"
 
 
 def token_family(family_id: str) -> str:
     """Alive while the sign-in it names is not revoked."""
-    return f"{TOKEN_FAMILY_PREFIX}{family_id}"
+    return f"{TOKEN_FAMILY_PREFIX}{{{family_id}}}"
 
 
 def user_sessions(account_id: str) -> str:
-    """Set of the account's token family ids."""
+    """Set of the account's token family ids (an index to revoke them; may list dead ones)."""
     return f"{USER_SESSIONS_PREFIX}{account_id}"
 
 
 def rate_limit(scope: str, subject: str) -> str:
-    """A fixed-window counter."""
-    return f"{RATE_LIMIT_PREFIX}{scope}:{subject}"
+    """A fixed-window counter, in the limited subject's slot."""
+    return f"{RATE_LIMIT_PREFIX}{scope}:{{{subject}}}"
 
 
 # --- Sites ----------------------------------------------------------------------------------
@@ -103,7 +128,7 @@ SITE_DELETIONS = "SiteDeletions"
 SITE_GONE_TTL_SECONDS = 30 * 24 * 3600
 # Layout version of the data; `tracking-system migrate` brings older installations to it.
 SCHEMA_VERSION = "schema:version"
-CURRENT_SCHEMA = 2
+CURRENT_SCHEMA = 3
 
 
 def site_tag(site_id: str) -> str:
@@ -162,11 +187,13 @@ def temp(site_id: str, purpose: str, unique: str) -> str:
 
 
 # --- Events ---------------------------------------------------------------------------------
-# `Event:{<site>}:<ulid>` hashes, searched through `Event:index`. The ULID is a hash of
-# (site, eventId), so a retried or redelivered event maps to the same key and EXISTS on it is the
-# deduplication check, scoped to the site.
+# `Event:{<site>}:<ulid>` hashes, searched through the site's own index `Event:{<site>}:index`
+# (named with the site's hash tag, so on a cluster it lives on the shard that holds the site's
+# events). The ULID is a hash of (site, eventId), so a retried or redelivered event maps to the
+# same key and EXISTS on it is the deduplication check, scoped to the site.
 EVENT_PREFIX = "Event:"
-EVENT_INDEX = "Event:index"
+# The one index over every site's events, before per-site indexes (layout 2); `migrate` drops it.
+LEGACY_EVENT_INDEX = "Event:index"
 # TAG separator for fields holding URLs and free text: a control character no value contains
 # (values are cleaned of control characters on ingestion).
 TAG_SEPARATOR = "\x1f"
@@ -180,6 +207,11 @@ def event_prefix(site_id: str) -> str:
 def event(site_id: str, event_ulid: str) -> str:
     """A stored event."""
     return f"{event_prefix(site_id)}{event_ulid}"
+
+
+def event_index(site_id: str) -> str:
+    """The RediSearch index over the site's events."""
+    return f"{EVENT_PREFIX}{site_tag(site_id)}:index"
 
 
 def live_channel(site_id: str) -> str:

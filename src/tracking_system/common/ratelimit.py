@@ -1,7 +1,11 @@
-"""Fixed-window rate limits and back-off delays kept in Redis, shared by every copy of a service."""
+"""Fixed-window rate limits and back-off delays kept in Redis, shared by every copy of a service.
+
+Each limit of a subject is one counter key (tagged by the subject), and every command or
+transaction touches one counter, so it stays in one Redis Cluster slot."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -9,12 +13,10 @@ import redis.asyncio as aioredis
 
 from tracking_system.common import keys
 
-# KEYS: counters. Takes one hit back from each counter that still exists; a counter whose
-# window ended in the meantime is left alone (DECR would create it without an expiry).
+# KEYS[1] a counter. Takes one hit back if it still exists; a counter whose window ended in the
+# meantime is left alone (DECR would create it without an expiry).
 _REFUND = """
-for _, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
-end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end
 return 0
 """
 
@@ -73,16 +75,11 @@ async def hit_all(redis: aioredis.Redis, checks: Sequence[Check]) -> Verdict:
     """Count one hit against every limit at once; over any limit, take it back and refuse."""
     # Counting before the work, rather than peeking, keeps a burst of concurrent requests from
     # slipping past a limit together.
-    async with redis.pipeline(transaction=True) as pipe:
-        for limit, subject in checks:
-            key = keys.rate_limit(limit.scope, subject)
-            pipe.incr(key)
-            pipe.expire(key, limit.window_seconds, nx=True)
-            pipe.ttl(key)
-        replies = await pipe.execute()
-    used = [int(n) for n in replies[0::3]]
-    ttls = [int(t) for t in replies[2::3]]
-    waits = [max(1, ttl) for (limit, _), n, ttl in zip(checks, used, ttls, strict=True)
+    counted = await asyncio.gather(
+        *(_count(redis, _key(limit, subject), limit.window_seconds) for limit, subject in checks)
+    )
+    used = [n for n, _ in counted]
+    waits = [max(1, ttl) for (limit, _), (n, ttl) in zip(checks, counted, strict=True)
              if n > limit.count]  # fmt: skip
     if waits:
         await refund(redis, checks)
@@ -92,22 +89,32 @@ async def hit_all(redis: aioredis.Redis, checks: Sequence[Check]) -> Verdict:
 
 async def back_off(redis: aioredis.Redis, backoff: Backoff, subject: str) -> float:
     """Count one attempt of the subject; the seconds it should wait before going ahead."""
-    key = keys.rate_limit(backoff.scope, subject)
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, backoff.window_seconds, nx=True)
-        used, _ = await pipe.execute()
-    return backoff.delay(int(used) - 1)
+    used, _ = await _count(redis, _key(backoff.limit, subject), backoff.window_seconds)
+    return backoff.delay(used - 1)
 
 
 async def refund(redis: aioredis.Redis, checks: Sequence[Check]) -> None:
     """Take back one hit from each limit, e.g. when the attempt it counted turned out fine."""
-    if checks:
-        names = [keys.rate_limit(limit.scope, subject) for limit, subject in checks]
-        await redis.eval(_REFUND, len(names), *names)
+    await asyncio.gather(
+        *(redis.eval(_REFUND, 1, _key(limit, subject)) for limit, subject in checks)
+    )
 
 
 async def clear(redis: aioredis.Redis, checks: Sequence[Check]) -> None:
     """Start the windows of these limits afresh."""
-    if checks:
-        await redis.delete(*(keys.rate_limit(limit.scope, subject) for limit, subject in checks))
+    await asyncio.gather(*(redis.delete(_key(limit, subject)) for limit, subject in checks))
+
+
+def _key(limit: Limit, subject: str) -> str:
+    """The counter of one limit of one subject."""
+    return keys.rate_limit(limit.scope, subject)
+
+
+async def _count(redis: aioredis.Redis, key: str, window_seconds: int) -> tuple[int, int]:
+    """One hit on a counter, its window started by the first: (hits so far, seconds left)."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, window_seconds, nx=True)
+        pipe.ttl(key)
+        used, _, ttl = await pipe.execute()
+    return int(used), int(ttl)

@@ -30,6 +30,8 @@ class CommonSettings(BaseSettings):
 
     app_env: Environment = Field(default=Environment.DEVELOPMENT)
     redis_url: str = Field(default=DEFAULT_REDIS_URL)
+    # REDIS_URL names any node of a Redis Cluster; every process then uses the cluster client.
+    redis_cluster: bool = Field(default=False)
     internal_secret: str = Field(default=DEV_INTERNAL_SECRET, repr=False)
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="console", pattern="^(console|json)$")

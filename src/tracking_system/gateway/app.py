@@ -45,7 +45,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             skip_auto_headers=("User-Agent",),
             cookie_jar=aiohttp.DummyCookieJar(),  # a proxy keeps no cookies of its own
         )
-        redis = create_client(settings.redis_url, max_connections=16)
+        redis = create_client(
+            settings.redis_url, cluster=settings.redis_cluster, max_connections=16
+        )
         app.state.settings = settings
         app.state.http = http
         app.state.redis = redis

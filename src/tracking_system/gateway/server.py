@@ -144,21 +144,29 @@ class HeadLimitedProtocol(HttpToolsProtocol):
         return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
-def protocol_class(limits: HeadLimits) -> type[HeadLimitedProtocol]:
-    """The protocol bound to `limits` (uvicorn makes one instance per connection)."""
+class GatewayHttpProtocol(HeadLimitedProtocol):
+    """The protocol with the limits of the gateway's settings; importable by name, so each of
+    uvicorn's worker processes (GATEWAY_PROCESSES) builds the same one."""
 
-    class GatewayHttpProtocol(HeadLimitedProtocol):
-        pass
-
-    GatewayHttpProtocol.limits = limits
-    return GatewayHttpProtocol
+    @classmethod
+    def configure(cls, settings: GatewaySettings) -> None:
+        """Take the limits from the settings."""
+        cls.limits = HeadLimits(
+            max_bytes=settings.max_header_bytes,
+            max_headers=settings.max_headers,
+            max_url_bytes=settings.max_url_bytes,
+        )
 
 
 def uvicorn_options(settings: GatewaySettings) -> dict[str, Any]:
     """The gateway's own `uvicorn.run` options, on top of those every service uses."""
-    limits = HeadLimits(
-        max_bytes=settings.max_header_bytes,
-        max_headers=settings.max_headers,
-        max_url_bytes=settings.max_url_bytes,
-    )
-    return {"http": protocol_class(limits)}
+    GatewayHttpProtocol.configure(settings)
+    return {"http": "tracking_system.gateway.server:GatewayHttpProtocol"}
+
+
+def _configure_from_environment() -> None:
+    # A worker process imports this module by name: it reads the same environment.
+    GatewayHttpProtocol.configure(GatewaySettings())
+
+
+_configure_from_environment()

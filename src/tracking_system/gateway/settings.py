@@ -23,6 +23,8 @@ class GatewaySettings(CommonSettings):
 
     host: str = Field(default="127.0.0.1", validation_alias="GATEWAY_HOST")
     port: int = Field(default=8000, ge=1, le=65535, validation_alias="GATEWAY_PORT")
+    # Copies of the service on its port (uvicorn worker processes; the kernel spreads connections).
+    processes: int = Field(default=1, ge=1, le=64, validation_alias="GATEWAY_PROCESSES")
     users_url: str = Field(default="http://127.0.0.1:8001", validation_alias="USERS_URL")
     tracking_url: str = Field(default="http://127.0.0.1:8002", validation_alias="TRACKING_URL")
     dashboard_dir: Path = Field(default=Path("dashboard/dist"), validation_alias="DASHBOARD_DIR")
@@ -58,6 +60,8 @@ class GatewaySettings(CommonSettings):
     )
     # How often an open live feed's token is verified again (logout, password change end it).
     live_recheck_seconds: float = Field(default=30.0, gt=0, validation_alias="LIVE_RECHECK_SECONDS")
+    # Shards of the ingestion stream, whose lag and length the health route sums.
+    ingest_streams: int = Field(default=1, ge=1, le=1024, validation_alias="INGEST_STREAMS")
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tracking_system.common.app import create_service_app
-from tracking_system.common.indexes import ensure_event_index
 from tracking_system.common.redis import create_client
 from tracking_system.tracking import live
 from tracking_system.tracking.guard import QueryGuard
@@ -31,12 +30,13 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     async def startup(app: FastAPI) -> None:
-        await ensure_event_index(app.state.redis)
         app.state.query_guard = QueryGuard(
             concurrency=settings.queries_per_account, budget_seconds=settings.query_budget_seconds
         )
         app.state.live_redis = create_client(
-            settings.redis_url, max_connections=settings.live_max_streams + 8
+            settings.redis_url,
+            cluster=settings.redis_cluster,
+            max_connections=settings.live_max_streams + 8,
         )
         app.state.live_slots = live.LiveSlots(
             total=settings.live_max_streams, per_account=settings.live_streams_per_account
@@ -51,6 +51,7 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
             limits=Limits(),
             rate_limit_per_second=settings.ingest_rate_limit,
             max_backlog=settings.ingest_max_backlog,
+            streams=settings.ingest_streams,
         )
         app.state.visitors = Visitors(app.state.redis)
         app.state.cache_tokens = CacheTokens(settings.internal_secret)

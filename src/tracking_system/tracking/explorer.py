@@ -26,7 +26,12 @@ from redis.exceptions import ResponseError
 
 from tracking_system.common import keys
 from tracking_system.common.errors import InvalidInput, ServiceUnavailable
-from tracking_system.common.indexes import EVENT_TAG_FIELDS
+from tracking_system.common.indexes import (
+    EVENT_TAG_FIELDS,
+    is_missing_index,
+    recover_site_event_index,
+)
+from tracking_system.common.redis import to_owner
 from tracking_system.common.search import site_clause, tag_clause
 from tracking_system.common.urls import page_path
 from tracking_system.common.zones import day_start_ms
@@ -272,13 +277,18 @@ def aggregate_rows(result: Any) -> tuple[list[dict[str, str]], int]:
     ], cursor_id
 
 
-async def _search(redis: aioredis.Redis, query: str, *args: str) -> Any:
+async def _search(redis: aioredis.Redis, site_id: str, query: str, *args: str) -> Any:
+    index = keys.event_index(site_id)
     try:
         return await redis.execute_command(  # type: ignore[no-untyped-call]
-            "FT.SEARCH", keys.EVENT_INDEX, query, *args,
-            "TIMEOUT", str(QUERY_TIMEOUT_MS), "DIALECT", "2",
+            "FT.SEARCH", index, query, *args,
+            "TIMEOUT", str(QUERY_TIMEOUT_MS), "DIALECT", "2", **to_owner(redis, index),
         )  # fmt: skip
     except ResponseError as exc:
+        if is_missing_index(exc):  # none yet, or left behind on another shard by a move
+            if await recover_site_event_index(redis, site_id):
+                return await _search(redis, site_id, query, *args)
+            return {"total_results": 0, "results": []}
         if "timeout" in str(exc).lower():
             raise ServiceUnavailable("The query took too long; narrow the filters") from exc
         raise
@@ -326,13 +336,14 @@ def to_item(key: str, stored: dict[str, str]) -> dict[str, Any]:
     return item
 
 
-async def _ids_at(redis: aioredis.Redis, query: str, event_time: int) -> list[str]:
+async def _ids_at(redis: aioredis.Redis, site_id: str, query: str, event_time: int) -> list[str]:
     """Every event id matching the query at exactly this millisecond, sorted descending."""
     exact = f"{query} @eventTime:[{event_time} {event_time}]"
     ids: list[str] = []
     offset = 0
     while True:
-        result = await _search(redis, exact, "NOCONTENT", "LIMIT", str(offset), str(TIE_CHUNK))
+        result = await _search(redis, site_id, exact, "NOCONTENT", "LIMIT", str(offset),
+                               str(TIE_CHUNK))  # fmt: skip
         _, rows = search_rows(result)
         ids += [event_id_of(key) for key, _ in rows]
         if len(rows) < TIE_CHUNK:
@@ -374,7 +385,7 @@ async def load_items(
 async def _older(redis: aioredis.Redis, query: str, site_id: str, need: int) -> _Page:
     """The first `need` events of the query in (eventTime, id) descending order."""
     result = await _search(
-        redis, query, "SORTBY", "eventTime", "DESC", "LIMIT", "0", str(need + 1),
+        redis, site_id, query, "SORTBY", "eventTime", "DESC", "LIMIT", "0", str(need + 1),
         "RETURN", "1", "eventTime",
     )  # fmt: skip
     _, rows = search_rows(result)
@@ -389,7 +400,7 @@ async def _older(redis: aioredis.Redis, query: str, site_id: str, need: int) -> 
         # whole, but that last one may hold more events than the window shows, so read its ids.
         boundary = by_time[need - 1][0]
         above = sorted((row for row in by_time if row[0] > boundary), reverse=True)
-        tied = await _ids_at(redis, query, boundary)
+        tied = await _ids_at(redis, site_id, query, boundary)
         ids = [event_id for _, event_id in above] + tied[: need - len(above)]
     return _Page(items=await load_items(redis, ids, site_id), more=more)
 
@@ -412,7 +423,7 @@ async def list_events(
     if cursor:
         last_time, last_id = decode_cursor(cursor)
         # The rest of the cursor's own millisecond first, then strictly older events.
-        tied = [i for i in await _ids_at(redis, query, last_time) if i < last_id]
+        tied = [i for i in await _ids_at(redis, site_id, query, last_time) if i < last_id]
         items = await load_items(redis, tied[:limit], site_id)
         more = len(tied) > limit
         older_query = f"{query} @eventTime:[-inf ({last_time}]"
@@ -421,7 +432,7 @@ async def list_events(
         items += page.items
         more = page.more
     elif not more:
-        total, _ = search_rows(await _search(redis, older_query, "LIMIT", "0", "0"))
+        total, _ = search_rows(await _search(redis, site_id, older_query, "LIMIT", "0", "0"))
         more = total > 0
     next_cursor = None
     if more and items:

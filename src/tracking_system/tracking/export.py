@@ -19,6 +19,8 @@ import structlog
 from redis.exceptions import ResponseError
 
 from tracking_system.common import keys
+from tracking_system.common.indexes import is_missing_index, recover_site_event_index
+from tracking_system.common.redis import to_owner
 from tracking_system.tracking.explorer import (
     COLUMNS,
     QUERY_TIMEOUT_MS,
@@ -60,13 +62,21 @@ return {reply[2], cjson.encode(out)}
 """
 
 
-async def _aggregate_chunks(redis: aioredis.Redis, query: str) -> AsyncGenerator[list[str], None]:
+async def _aggregate_chunks(
+    redis: aioredis.Redis, site_id: str, query: str
+) -> AsyncGenerator[list[str], None]:
     """The ids of every match of the query, in chunks read through an aggregate cursor."""
-    result = await redis.execute_command(  # type: ignore[no-untyped-call]
-        "FT.AGGREGATE", keys.EVENT_INDEX, query, "LOAD", "1", "@__key",
-        "WITHCURSOR", "COUNT", str(EXPORT_CHUNK), "MAXIDLE", "300000",
-        "TIMEOUT", str(QUERY_TIMEOUT_MS), "DIALECT", "2",
-    )  # fmt: skip
+    index = keys.event_index(site_id)
+    try:
+        result = await redis.execute_command(  # type: ignore[no-untyped-call]
+            "FT.AGGREGATE", index, query, "LOAD", "1", "@__key",
+            "WITHCURSOR", "COUNT", str(EXPORT_CHUNK), "MAXIDLE", "300000",
+            "TIMEOUT", str(QUERY_TIMEOUT_MS), "DIALECT", "2", **to_owner(redis, index),
+        )  # fmt: skip
+    except ResponseError as exc:
+        if is_missing_index(exc):  # before the site's first event
+            return
+        raise
     rows, cursor_id = aggregate_rows(result)
     try:
         while True:
@@ -76,19 +86,25 @@ async def _aggregate_chunks(redis: aioredis.Redis, query: str) -> AsyncGenerator
             if cursor_id == 0:
                 return
             result = await redis.execute_command(  # type: ignore[no-untyped-call]
-                "FT.CURSOR", "READ", keys.EVENT_INDEX, str(cursor_id), "COUNT", str(EXPORT_CHUNK)
+                "FT.CURSOR",
+                "READ",
+                index,
+                str(cursor_id),
+                "COUNT",
+                str(EXPORT_CHUNK),
+                **to_owner(redis, index),
             )
             rows, cursor_id = aggregate_rows(result)
     finally:
-        await _drop_cursor(redis, cursor_id)
+        await _drop_cursor(redis, index, cursor_id)
 
 
-async def _drop_cursor(redis: aioredis.Redis, cursor_id: int) -> None:
+async def _drop_cursor(redis: aioredis.Redis, index: str, cursor_id: int) -> None:
     """Free a server-side cursor the client abandoned (best effort: it expires anyway)."""
     if cursor_id:
         with anyio.move_on_after(2, shield=True), suppress(Exception):
             await redis.execute_command(  # type: ignore[no-untyped-call]
-                "FT.CURSOR", "DEL", keys.EVENT_INDEX, str(cursor_id)
+                "FT.CURSOR", "DEL", index, str(cursor_id), **to_owner(redis, index)
             )
 
 
@@ -113,16 +129,24 @@ async def export_chunks(
     Uses the export script; where the server refuses FT.* inside scripts, reads the cursor and
     loads the hashes from here instead (slower, same result)."""
     cursor_id = 0
+    index = keys.event_index(site_id)
+    # The script declares a key of the site only so that a cluster runs it on the site's shard.
+    route = [keys.site(site_id)]
     if use_script:
         script = redis.register_script(_EXPORT_SCRIPT)
-        args = [keys.EVENT_INDEX, query, str(EXPORT_CHUNK), str(QUERY_TIMEOUT_MS)]
+        args = [index, query, str(EXPORT_CHUNK), str(QUERY_TIMEOUT_MS)]
         try:
-            reply = await script(keys=[], args=["0", *args])
+            reply = await script(keys=route, args=["0", *args])
         except ResponseError as exc:
-            log.info("export_script_unavailable", error=str(exc))
-            use_script = False
+            if not is_missing_index(exc):
+                log.info("export_script_unavailable", error=str(exc))
+                use_script = False
+            elif not await recover_site_event_index(redis, site_id):
+                return  # before the site's first event
+            else:  # rebuilt where a move left the site's events
+                reply = await script(keys=route, args=["0", *args])
     if not use_script:
-        async with aclosing(_aggregate_chunks(redis, query)) as chunks:
+        async with aclosing(_aggregate_chunks(redis, site_id, query)) as chunks:
             async for ids in chunks:
                 yield await load_items(redis, ids, site_id)
         return
@@ -134,9 +158,9 @@ async def export_chunks(
                 yield items
             if cursor_id == 0:
                 return
-            reply = await script(keys=[], args=[str(cursor_id), *args])
+            reply = await script(keys=route, args=[str(cursor_id), *args])
     finally:
-        await _drop_cursor(redis, cursor_id)
+        await _drop_cursor(redis, index, cursor_id)
 
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection).

@@ -14,6 +14,8 @@ class TrackingSettings(CommonSettings):
 
     host: str = Field(default="127.0.0.1", validation_alias="TRACKING_HOST")
     port: int = Field(default=8002, ge=1, le=65535, validation_alias="TRACKING_PORT")
+    # Copies of the service on its port (uvicorn worker processes; the kernel spreads connections).
+    processes: int = Field(default=1, ge=1, le=64, validation_alias="TRACKING_PROCESSES")
     api_key_cache_seconds: float = Field(
         default=1.0, ge=0, le=1.0, validation_alias="API_KEY_CACHE_SECONDS"
     )
@@ -33,8 +35,10 @@ class TrackingSettings(CommonSettings):
     )
     live_recheck_seconds: float = Field(default=30.0, gt=0, validation_alias="LIVE_RECHECK_SECONDS")
     live_max_seconds: float = Field(default=3600.0, gt=0, validation_alias="LIVE_MAX_SECONDS")
-    # Unread events allowed in the stream before ingestion answers 503 instead of trimming them.
+    # Unread events allowed in each stream shard before ingestion answers 503 (never trimmed).
     ingest_max_backlog: int = Field(default=1_000_000, ge=1, validation_alias="INGEST_MAX_BACKLOG")
+    # Shards of the ingestion stream (keys.events_stream); the worker and the gateway read as many.
+    ingest_streams: int = Field(default=1, ge=1, le=1024, validation_alias="INGEST_STREAMS")
 
 
 @lru_cache

@@ -6,10 +6,8 @@ The account document holds what is personal (name, email, password hash); `user.
 from __future__ import annotations
 
 import hashlib
-import time
 from typing import Any
 
-import orjson
 import redis.asyncio as aioredis
 from ulid import ULID
 
@@ -17,6 +15,7 @@ from tracking_system.common import keys
 from tracking_system.common.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from tracking_system.common.zones import now_iso
 from tracking_system.users.passwords import PasswordHashing
+from tracking_system.users.reservations import claim, release
 from tracking_system.users.schemas import (
     RegisterRequest,
     UpdateMeRequest,
@@ -25,30 +24,16 @@ from tracking_system.users.schemas import (
     normalize_email,
 )
 from tracking_system.users.sites import (
+    discard_new_site,
     first_site,
-    new_api_key,
     new_site_doc,
     rotate_site_key,
+    store_new_site,
     update_site,
 )
 
 PERSONAL_FIELDS = ("id", "name", "email", "createdAt", "updatedAt")
 SITE_FIELDS = ("apiKey", "timezone", "allowedOrigins")
-
-# KEYS: email reservation, API-key reservation, user document, first site document, the
-# account's site set. ARGV: id, user document, site document, creation score.
-# Claims the email and the key and writes the account with its first site in one step, so of
-# many concurrent registrations of one email exactly one succeeds.
-_REGISTER = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('JSON.SET', KEYS[3], '$', ARGV[2])
-redis.call('JSON.SET', KEYS[4], '$', ARGV[3])
-redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
-return 1
-"""
 
 INVALID_LOGIN = "Invalid email or password"
 
@@ -64,9 +49,10 @@ async def account_id_for_email(redis: aioredis.Redis, email: str) -> str | None:
     # Accounts registered before normalisation are reserved under `strip().lower()`, which
     # differs from the normalised spelling only outside ASCII (an NFD `é`, a `ß`): both are
     # read, always, in one round trip, so a hit and a miss cost the same.
-    found = await redis.mget(
-        [keys.user_email(normalize_email(email)), keys.user_email(email.strip().lower())]
-    )
+    async with redis.pipeline(transaction=False) as pipe:  # one key, one slot, per spelling
+        pipe.get(keys.user_email(normalize_email(email)))
+        pipe.get(keys.user_email(email.strip().lower()))
+        found = await pipe.execute()
     return next((str(value) for value in found if value is not None), None)
 
 
@@ -106,26 +92,20 @@ async def register(
     # The first site takes the account's id: data stored before sites existed is its data.
     site = new_site_doc(site_id=account_id, account_id=account_id, name=body.name,
                         timezone=body.timezone, created_at=created)  # fmt: skip
-    for _ in range(3):
-        outcome = await redis.eval(
-            _REGISTER,
-            5,
-            keys.user_email(body.email),
-            keys.api_key(site["apiKey"]),
-            keys.user(account_id),
-            keys.site(account_id),
-            keys.account_sites(account_id),
-            account_id,
-            orjson.dumps(doc).decode(),
-            orjson.dumps(site).decode(),
-            time.time_ns() // 1000,
-        )
-        if outcome == 1:
-            return doc
-        if outcome == 0:
-            raise Conflict(errors={"email": "An account with this email already exists"})
-        site["apiKey"] = new_api_key()  # astronomically unlikely collision: draw again
-    raise Conflict("Could not allocate an API key; try again")
+    # The email first (a concurrent registration of it gets its Conflict), then the site with its
+    # key, then the account document; a failure undoes every step done.
+    email_key = keys.user_email(body.email)
+    if not await claim(redis, email_key, account_id):
+        raise Conflict(errors={"email": "An account with this email already exists"})
+    try:
+        await store_new_site(redis, site)
+        await redis.json().set(keys.user(account_id), "$", doc)
+    except BaseException:
+        await redis.delete(keys.user(account_id))
+        await discard_new_site(redis, site)
+        await release(redis, email_key, account_id)
+        raise
+    return doc
 
 
 async def authenticate(

@@ -14,6 +14,8 @@ class UsersSettings(CommonSettings):
 
     host: str = Field(default="127.0.0.1", validation_alias="USERS_HOST")
     port: int = Field(default=8001, ge=1, le=65535, validation_alias="USERS_PORT")
+    # Copies of the service on its port (uvicorn worker processes; the kernel spreads connections).
+    processes: int = Field(default=1, ge=1, le=64, validation_alias="USERS_PROCESSES")
     access_token_ttl_seconds: int = Field(
         default=3600, gt=0, validation_alias="ACCESS_TOKEN_TTL_SECONDS"
     )

@@ -2,11 +2,13 @@
 
 A sign-in creates a token family. Refresh tokens rotate on every use; presenting one that was
 already spent revokes the whole family (its access tokens included), since only a thief or a
-replay can present a spent token."""
+replay can present a spent token. A token reads `<family>.<secret>`: the family (not a secret)
+names the Redis Cluster slot of every record of the sign-in, so each script stays in one slot."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,35 +18,33 @@ from ulid import ULID
 
 from tracking_system.common import keys
 
-# KEYS[1] access-token key. Returns the account id while the token's family is alive.
+# A family id is a ULID (Crockford base32), which never holds a hash tag's braces.
+_FAMILY = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+
+# KEYS: access-token key, family key. Returns the account id while the token's family is alive.
 _VERIFY = """
-local record = redis.call('GET', KEYS[1])
-if not record then return false end
-local account, family = string.match(record, '^(%S+) (%S+)$')
-if redis.call('EXISTS', ARGV[1] .. family) == 0 then return false end
-return {account, family}
+local account = redis.call('GET', KEYS[1])
+if not account or redis.call('EXISTS', KEYS[2]) == 0 then return false end
+return account
 """
 
-# KEYS[1] presented refresh-token key, KEYS[2] new refresh key, KEYS[3] new access key.
-# ARGV: family prefix, sessions prefix, access TTL, refresh TTL.
+# KEYS: presented refresh-token key, new refresh key, new access key, family key (one family,
+# one slot). ARGV: access TTL, refresh TTL.
 # One script, so two concurrent refreshes with one token cannot both succeed: the second finds
 # the token spent and revokes the family.
 _ROTATE = """
 local account = redis.call('HGET', KEYS[1], 'account')
 if not account then return {'invalid'} end
-local family = redis.call('HGET', KEYS[1], 'family')
-local family_key = ARGV[1] .. family
 if redis.call('HGET', KEYS[1], 'spent') == '1' then
-  redis.call('DEL', family_key)
-  redis.call('SREM', ARGV[2] .. account, family)
-  return {'reused'}
+  redis.call('DEL', KEYS[4])
+  return {'reused', account}
 end
-if redis.call('EXISTS', family_key) == 0 then return {'invalid'} end
+if redis.call('EXISTS', KEYS[4]) == 0 then return {'invalid'} end
 redis.call('HSET', KEYS[1], 'spent', '1')
-redis.call('HSET', KEYS[2], 'account', account, 'family', family, 'spent', '0')
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('SET', KEYS[3], account .. ' ' .. family, 'EX', ARGV[3])
-redis.call('EXPIRE', family_key, ARGV[4])
+redis.call('HSET', KEYS[2], 'account', account, 'spent', '0')
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], account, 'EX', ARGV[1])
+redis.call('EXPIRE', KEYS[4], ARGV[2])
 return {'ok', account}
 """
 
@@ -81,9 +81,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token() -> str:
-    """256 bits from the OS's CSPRNG, URL-safe."""
-    return secrets.token_urlsafe(32)
+def new_token(family: str) -> str:
+    """The family, then 256 bits from the OS's CSPRNG, URL-safe."""
+    return f"{family}.{secrets.token_urlsafe(32)}"
+
+
+def family_of(token: str) -> str | None:
+    """The family a token names, or None for a token of any other shape."""
+    family, dot, secret = token.partition(".")
+    return family if dot and secret and _FAMILY.fullmatch(family) else None
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -96,16 +102,14 @@ def bearer_token(authorization: str | None) -> str | None:
 async def issue(redis: aioredis.Redis, *, account_id: str, ttl: TokenTtl) -> IssuedTokens:
     """Start a new sign-in: a new family with its first access and refresh tokens."""
     family = str(ULID())
-    access, refresh = new_token(), new_token()
+    access, refresh = new_token(family), new_token(family)
+    # Listed first: the index may name a family that never came to be, never miss a live one.
+    await _remember(redis, account_id=account_id, family=family, ttl=ttl)
+    refresh_key = keys.refresh_token(family, token_hash(refresh))
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(keys.token_family(family), account_id, ex=ttl.refresh_seconds)
-        pipe.sadd(keys.user_sessions(account_id), family)
-        pipe.expire(keys.user_sessions(account_id), ttl.refresh_seconds)
-        pipe.set(
-            keys.access_token(token_hash(access)), f"{account_id} {family}", ex=ttl.access_seconds
-        )
-        refresh_key = keys.refresh_token(token_hash(refresh))
-        pipe.hset(refresh_key, mapping={"account": account_id, "family": family, "spent": "0"})
+        pipe.set(keys.access_token(family, token_hash(access)), account_id, ex=ttl.access_seconds)
+        pipe.hset(refresh_key, mapping={"account": account_id, "spent": "0"})
         pipe.expire(refresh_key, ttl.refresh_seconds)
         await pipe.execute()
     return IssuedTokens(access, refresh, _expiry(ttl.access_seconds))
@@ -115,60 +119,81 @@ async def rotate(
     redis: aioredis.Redis, *, refresh_token: str, ttl: TokenTtl
 ) -> tuple[str, IssuedTokens]:
     """Spend a refresh token for a new pair in the same family; (account id, tokens)."""
-    access, refresh = new_token(), new_token()
+    family = family_of(refresh_token)
+    if family is None:
+        raise RefreshRejected(reused=False)
+    access, refresh = new_token(family), new_token(family)
     result = await redis.eval(
         _ROTATE,
-        3,
-        keys.refresh_token(token_hash(refresh_token)),
-        keys.refresh_token(token_hash(refresh)),
-        keys.access_token(token_hash(access)),
-        keys.TOKEN_FAMILY_PREFIX,
-        keys.USER_SESSIONS_PREFIX,
+        4,
+        keys.refresh_token(family, token_hash(refresh_token)),
+        keys.refresh_token(family, token_hash(refresh)),
+        keys.access_token(family, token_hash(access)),
+        keys.token_family(family),
         ttl.access_seconds,
         ttl.refresh_seconds,
     )
+    if result[0] == "reused":
+        await redis.srem(keys.user_sessions(str(result[1])), family)
     if result[0] != "ok":
         raise RefreshRejected(reused=result[0] == "reused")
-    return str(result[1]), IssuedTokens(access, refresh, _expiry(ttl.access_seconds))
+    account_id = str(result[1])
+    # Listed again: the index outlives every family it names, however long it keeps rotating.
+    await _remember(redis, account_id=account_id, family=family, ttl=ttl)
+    return account_id, IssuedTokens(access, refresh, _expiry(ttl.access_seconds))
 
 
 async def verify_access(redis: aioredis.Redis, token: str) -> AccessGrant | None:
     """The grant of a live access token, or None."""
-    result = await redis.eval(
-        _VERIFY, 1, keys.access_token(token_hash(token)), keys.TOKEN_FAMILY_PREFIX
-    )
-    if not result:
+    family = family_of(token)
+    if family is None:
         return None
-    return AccessGrant(account_id=str(result[0]), family_id=str(result[1]))
+    account = await redis.eval(
+        _VERIFY, 2, keys.access_token(family, token_hash(token)), keys.token_family(family)
+    )
+    if account is None:
+        return None
+    return AccessGrant(account_id=str(account), family_id=family)
 
 
 async def family_of_refresh(redis: aioredis.Redis, refresh_token: str) -> tuple[str, str] | None:
     """(account, family) of a refresh token, spent or not."""
-    record = await redis.hmget(keys.refresh_token(token_hash(refresh_token)), ["account", "family"])
-    if record[0] is None or record[1] is None:
+    family = family_of(refresh_token)
+    if family is None:
         return None
-    return str(record[0]), str(record[1])
+    account = await redis.hget(keys.refresh_token(family, token_hash(refresh_token)), "account")
+    if account is None:
+        return None
+    return str(account), family
 
 
 async def revoke_family(redis: aioredis.Redis, *, account_id: str, family_id: str) -> None:
     """End one sign-in: every access and refresh token of the family stops working."""
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.delete(keys.token_family(family_id))
-        pipe.srem(keys.user_sessions(account_id), family_id)
-        await pipe.execute()
+    await redis.delete(keys.token_family(family_id))
+    await redis.srem(keys.user_sessions(account_id), family_id)
 
 
 async def revoke_other_families(redis: aioredis.Redis, *, account_id: str, keep: str | None) -> int:
-    """End every sign-in of the account except `keep`; how many were ended."""
-    families = {str(f) for f in await redis.smembers(keys.user_sessions(account_id))}
-    doomed = [f for f in families if f != keep]
+    """End every sign-in of the account except `keep`; how many were still alive."""
+    doomed = sorted({str(f) for f in await redis.smembers(keys.user_sessions(account_id))} - {keep})
     if not doomed:
         return 0
+    # One family per command: each lives in its own slot. A listed family that already ended
+    # deletes nothing.
+    async with redis.pipeline(transaction=False) as pipe:
+        for family in doomed:
+            pipe.delete(keys.token_family(family))
+        ended = await pipe.execute()
+    await redis.srem(keys.user_sessions(account_id), *doomed)
+    return sum(int(n) for n in ended)
+
+
+async def _remember(redis: aioredis.Redis, *, account_id: str, family: str, ttl: TokenTtl) -> None:
+    """List the family in the account's index of sign-ins (the account's slot)."""
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.delete(*(keys.token_family(f) for f in doomed))
-        pipe.srem(keys.user_sessions(account_id), *doomed)
+        pipe.sadd(keys.user_sessions(account_id), family)
+        pipe.expire(keys.user_sessions(account_id), ttl.refresh_seconds)
         await pipe.execute()
-    return len(doomed)
 
 
 def _expiry(seconds: int) -> datetime:

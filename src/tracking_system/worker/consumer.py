@@ -1,6 +1,7 @@
-"""The worker's pipeline: read from the consumer group -> enrich -> store + roll up + ack
-(one atomic script) -> and, on a timer, reclaim stalled entries, dead-letter poison ones and
-trim what every consumer has acknowledged."""
+"""The worker's pipeline: read from the consumer group of every stream shard (one reader each)
+-> enrich -> store + roll up (one atomic script per site) -> ack on the entry's shard -> and, on
+a timer, per shard: reclaim stalled entries, dead-letter poison ones and trim what every
+consumer has acknowledged."""
 
 from __future__ import annotations
 
@@ -37,34 +38,43 @@ Entry = tuple[str, dict[str, str]]
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 
-async def ensure_group(redis: aioredis.Redis, consumer: str) -> None:
-    """Create the stream and consumer group if needed, and register this consumer in it."""
+async def ensure_group(
+    redis: aioredis.Redis, consumer: str, stream: str = keys.EVENTS_STREAM
+) -> None:
+    """Create the stream and its consumer group if needed, and register this consumer in it."""
     try:
         # Id 0: a group created after events were added still reads them all.
-        await redis.xgroup_create(keys.EVENTS_STREAM, keys.EVENTS_GROUP, id="0", mkstream=True)
+        await redis.xgroup_create(stream, keys.EVENTS_GROUP, id="0", mkstream=True)
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
-    await redis.xgroup_createconsumer(keys.EVENTS_STREAM, keys.EVENTS_GROUP, consumer)
+    await redis.xgroup_createconsumer(stream, keys.EVENTS_GROUP, consumer)
 
 
 class Consumer:
-    """One consumer of the events group."""
+    """One consumer of the events group of every stream shard."""
 
     def __init__(self, redis: aioredis.Redis, settings: WorkerSettings) -> None:
         self.redis = redis
         self.settings = settings
         self.name = settings.consumer_name
+        self.streams = keys.events_streams(settings.ingest_streams)
         self.store = Store(redis)
         self.zones = SiteZones(redis, cache_seconds=settings.zone_cache_seconds)
 
-    async def read_new(self) -> list[Entry]:
-        """The next batch never delivered to anyone (blocks up to block_ms)."""
+    async def ensure_groups(self) -> None:
+        """Create every shard's stream and group if needed, with this consumer in each."""
+        for stream in self.streams:
+            await ensure_group(self.redis, self.name, stream)
+
+    async def read_new(self, stream: str) -> list[Entry]:
+        """The shard's next batch never delivered to anyone (blocks up to block_ms). One stream
+        per call: in a cluster, the shards live in different slots."""
         try:
             response: Any = await self.redis.xreadgroup(
                 keys.EVENTS_GROUP,
                 self.name,
-                {keys.EVENTS_STREAM: ">"},
+                {stream: ">"},
                 count=self.settings.batch_size,
                 block=self.settings.block_ms,
             )
@@ -72,19 +82,20 @@ class Consumer:
             if "NOGROUP" not in str(exc):
                 raise
             # The stream or group vanished (a Redis restarted without data): create them again.
-            await ensure_group(self.redis, self.name)
+            await ensure_group(self.redis, self.name, stream)
             return []
         out: list[Entry] = []
         for _stream, entries in response or []:
             out.extend((str(entry_id), fields) for entry_id, fields in entries)
         return out
 
-    async def process(self, entries: list[Entry]) -> None:
-        """Enrich and store a batch; an entry that fails stays pending for a later retry."""
+    async def process(self, stream: str, entries: list[Entry]) -> None:
+        """Enrich and store a batch of one shard; an entry that fails stays pending for a later
+        retry."""
         started = time.perf_counter()
         batch = await self.prepare(entries)
         if batch:
-            await self.store_batch(batch)
+            await self.store_batch(stream, batch)
         metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
 
     async def prepare(self, entries: list[Entry]) -> list[Prepared]:
@@ -108,9 +119,9 @@ class Consumer:
                 self._failed(entry_id, exc)
         return batch
 
-    async def store_batch(self, batch: list[Prepared]) -> None:
-        """Store, roll up and acknowledge a prepared batch."""
-        outcome = await self.store.store(batch)
+    async def store_batch(self, stream: str, batch: list[Prepared]) -> None:
+        """Store, roll up and acknowledge (on its shard's stream) a prepared batch."""
+        outcome = await self.store.store(batch, stream=stream)
         failed = [p for p in batch if isinstance(outcome[p.entry_id], Exception)]
         results = [r for r in outcome.values() if not isinstance(r, Exception)]
         metrics.EVENTS_STORED.inc(results.count(STORED))
@@ -121,30 +132,54 @@ class Consumer:
         elif failed:
             # Find the entry a site's script chokes on: store that site's entries one by one.
             for prepared in failed:
-                await self.store_batch([prepared])
+                await self.store_batch(stream, [prepared])
 
     def _failed(self, entry_id: str, exc: Exception) -> None:
         metrics.EVENTS_FAILED.inc()
         log.warning("event_failed", entry_id=entry_id, error=f"{type(exc).__name__}: {exc}")
 
-    async def reclaim(self) -> None:
-        """Take over entries idle too long in any consumer; dead-letter the undeliverable."""
+    async def maintain(self) -> None:
+        """Reclaim, dead-letter, trim and forget dead consumers on every shard; the stream
+        gauges report the sums over the shards."""
+        length = lag = pending = 0
+        for stream in self.streams:
+            try:
+                await self.reclaim(stream)
+                group = await self.trim(stream)
+                await self.forget_idle_consumers(stream)
+                length += await self.redis.xlen(stream)
+            except ResponseError as exc:
+                if "NOGROUP" in str(exc):
+                    await ensure_group(self.redis, self.name, stream)
+                else:
+                    log.exception("maintenance_failed", stream=stream)
+                continue
+            if group is not None:
+                lag += int(group.get("lag") or 0)
+                pending += int(group.get("pending") or 0)
+        metrics.STREAM_LENGTH.set(length)
+        metrics.STREAM_LAG.set(lag)
+        metrics.STREAM_PENDING.set(pending)
+
+    async def reclaim(self, stream: str) -> None:
+        """Take over the shard's entries idle too long in any consumer; dead-letter the
+        undeliverable."""
         cursor = "0-0"
         for _ in range(100):  # bounded per round
-            cursor, claimed, deleted = await self._autoclaim(cursor)
+            cursor, claimed, deleted = await self._autoclaim(stream, cursor)
             if deleted:
-                log.error("pending_entries_were_trimmed", ids=deleted)
-                await self.redis.xack(keys.EVENTS_STREAM, keys.EVENTS_GROUP, *deleted)
+                log.error("pending_entries_were_trimmed", stream=stream, ids=deleted)
+                await self.redis.xack(stream, keys.EVENTS_GROUP, *deleted)
             if claimed:
                 metrics.EVENTS_RECLAIMED.inc(len(claimed))
-                retry = await self._dead_letter_exhausted(claimed)
-                await self.process(retry)
+                retry = await self._dead_letter_exhausted(stream, claimed)
+                await self.process(stream, retry)
             if cursor == "0-0":
                 return
 
-    async def _autoclaim(self, cursor: str) -> tuple[str, list[Entry], list[str]]:
+    async def _autoclaim(self, stream: str, cursor: str) -> tuple[str, list[Entry], list[str]]:
         response = await self.redis.xautoclaim(
-            keys.EVENTS_STREAM,
+            stream,
             keys.EVENTS_GROUP,
             self.name,
             min_idle_time=self.settings.claim_idle_ms,
@@ -156,10 +191,10 @@ class Consumer:
         entries = [(str(eid), fields) for eid, fields in claimed if fields is not None]
         return next_cursor, entries, deleted
 
-    async def _dead_letter_exhausted(self, claimed: list[Entry]) -> list[Entry]:
+    async def _dead_letter_exhausted(self, stream: str, claimed: list[Entry]) -> list[Entry]:
         """Dead-letter entries delivered max_deliveries times; return the others."""
         pending = await self.redis.xpending_range(
-            keys.EVENTS_STREAM,
+            stream,
             keys.EVENTS_GROUP,
             min=claimed[0][0],
             max=claimed[-1][0],
@@ -172,58 +207,66 @@ class Consumer:
             # XAUTOCLAIM itself counted a delivery: more than the maximum means it already
             # failed max_deliveries times.
             if deliveries.get(entry_id, 0) > self.settings.max_deliveries:
-                await self._dead_letter(entry_id, fields, deliveries[entry_id] - 1)
+                await self._dead_letter(stream, entry_id, fields, deliveries[entry_id] - 1)
             else:
                 retry.append((entry_id, fields))
         return retry
 
-    async def _dead_letter(self, entry_id: str, fields: dict[str, str], attempts: int) -> None:
+    async def _dead_letter(
+        self, stream: str, entry_id: str, fields: dict[str, str], attempts: int
+    ) -> None:
         error = "unknown"
         try:
             site_id, event = decode_entry(fields)
             prepare(entry_id, site_id, event, tz=DEFAULT_ZONE)
         except Exception as exc:  # only its description is wanted here
             error = f"{type(exc).__name__}: {exc}"
-        record: dict[Any, Any] = {**fields, "sourceId": entry_id, "error": error[:1000],
-                  "deliveries": str(attempts), "deadAt": str(int(time.time() * 1000))}  # fmt: skip
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(keys.DEAD_LETTER_STREAM, record)
-            pipe.xack(keys.EVENTS_STREAM, keys.EVENTS_GROUP, entry_id)
-            await pipe.execute()
+        record: dict[Any, Any] = {**fields, "sourceId": entry_id, "stream": stream,
+                  "error": error[:1000], "deliveries": str(attempts),
+                  "deadAt": str(int(time.time() * 1000))}  # fmt: skip
+        # Two commands, not a transaction: the dead-letter stream and the shard live in different
+        # slots. A crash between them leaves the entry pending, so it is dead-lettered again:
+        # a dead letter may be recorded twice, an entry is never lost.
+        await self.redis.xadd(keys.DEAD_LETTER_STREAM, record)
+        await self.redis.xack(stream, keys.EVENTS_GROUP, entry_id)
         metrics.EVENTS_DEAD.inc()
-        log.error("event_dead_lettered", entry_id=entry_id, deliveries=attempts, error=error)
+        log.error(
+            "event_dead_lettered", stream=stream, entry_id=entry_id, deliveries=attempts,
+            error=error,
+        )  # fmt: skip
 
-    async def trim(self) -> None:
-        """Drop entries below every unacknowledged and undelivered one (never unread ones)."""
-        summary = await self.redis.xpending(keys.EVENTS_STREAM, keys.EVENTS_GROUP)
-        groups = await self.redis.xinfo_groups(keys.EVENTS_STREAM)
-        group = next((g for g in groups if g["name"] == keys.EVENTS_GROUP), None)
+    async def trim(self, stream: str) -> dict[str, Any] | None:
+        """Drop the shard's entries below every unacknowledged and undelivered one (never unread
+        ones); the group's XINFO GROUPS record (None when it has none)."""
+        summary = await self.redis.xpending(stream, keys.EVENTS_GROUP)
+        groups = await self.redis.xinfo_groups(stream)
+        group: dict[str, Any] | None = next(
+            (g for g in groups if g["name"] == keys.EVENTS_GROUP), None
+        )
         if group is None:
-            return
+            return None
         last_delivered = str(group["last-delivered-id"])
         if last_delivered == "0-0":
-            return
+            return group
         lowest_pending = summary.get("min") if summary and summary.get("pending") else None
         minid = min((_id_tuple(i) for i in (lowest_pending, last_delivered) if i), default=None)
         if minid is not None:
             # Approximate (~) trimming may keep a few more entries, never fewer; LIMIT 0 lifts
             # the cap of 10,000 entries per call, so trimming keeps pace with any ack rate.
             await self.redis.xtrim(
-                keys.EVENTS_STREAM, minid=f"{minid[0]}-{minid[1]}", approximate=True, limit=0
+                stream, minid=f"{minid[0]}-{minid[1]}", approximate=True, limit=0
             )
-        metrics.STREAM_LENGTH.set(await self.redis.xlen(keys.EVENTS_STREAM))
-        metrics.STREAM_LAG.set(int(group.get("lag") or 0))
-        metrics.STREAM_PENDING.set(int(group.get("pending") or 0))
+        return group
 
-    async def forget_idle_consumers(self) -> None:
-        """Remove the consumers of dead workers (no heartbeat) once they hold nothing; a worker
-        that reads again is added back by XREADGROUP itself."""
-        for info in await self.redis.xinfo_consumers(keys.EVENTS_STREAM, keys.EVENTS_GROUP):
+    async def forget_idle_consumers(self, stream: str) -> None:
+        """Remove from the shard's group the consumers of dead workers (no heartbeat) once they
+        hold nothing there; a worker that reads again is added back by XREADGROUP itself."""
+        for info in await self.redis.xinfo_consumers(stream, keys.EVENTS_GROUP):
             name = str(info["name"])
             if name == self.name or info["pending"]:
                 continue
             if not await self.redis.exists(keys.worker_heartbeat(name)):
-                await self.redis.xgroup_delconsumer(keys.EVENTS_STREAM, keys.EVENTS_GROUP, name)
+                await self.redis.xgroup_delconsumer(stream, keys.EVENTS_GROUP, name)
 
 
 def _id_tuple(entry_id: str) -> tuple[int, int]:
@@ -232,24 +275,29 @@ def _id_tuple(entry_id: str) -> tuple[int, int]:
 
 
 async def consume_forever(consumer: Consumer, stop: asyncio.Event) -> None:
-    """Read and process new entries until stopped, riding out Redis outages.
+    """Read and process new entries of every shard until stopped: one reader per stream."""
+    await asyncio.gather(*(consume_stream(consumer, stream, stop) for stream in consumer.streams))
 
-    While Redis runs one batch's store script, this process reads and enriches the next one;
-    batches are still stored one after the other, in stream order."""
+
+async def consume_stream(consumer: Consumer, stream: str, stop: asyncio.Event) -> None:
+    """Read and process one shard's new entries until stopped, riding out Redis outages.
+
+    While Redis runs one batch's store scripts, this reader reads and enriches the next one;
+    a shard's batches are still stored one after the other, in stream order."""
     backoff = 0.1
     in_flight: asyncio.Task[None] | None = None
     while not stop.is_set():
         try:
-            batch = await consumer.prepare(await consumer.read_new())
+            batch = await consumer.prepare(await consumer.read_new(stream))
             if in_flight is not None:
                 await in_flight
                 in_flight = None
             if batch:
-                in_flight = asyncio.create_task(consumer.store_batch(batch))
+                in_flight = asyncio.create_task(consumer.store_batch(stream, batch))
             backoff = 0.1
         except REDIS_DOWN as exc:
             in_flight = None
-            log.warning("redis_unavailable", error=str(exc), retry_in=backoff)
+            log.warning("redis_unavailable", stream=stream, error=str(exc), retry_in=backoff)
             await _sleep_or_stop(stop, backoff)
             backoff = min(backoff * 2, 2.0)
     if in_flight is not None:
@@ -258,24 +306,19 @@ async def consume_forever(consumer: Consumer, stop: asyncio.Event) -> None:
 
 
 async def maintain_forever(consumer: Consumer, stop: asyncio.Event, beat: Any) -> None:
-    """Heartbeat, reclaim, dead-letter and trim on a timer."""
+    """Heartbeat, and reclaim, dead-letter and trim every shard, on a timer."""
     settings = consumer.settings
     last_maintenance = 0.0
     while not stop.is_set():
         try:
             await beat()
             if time.monotonic() - last_maintenance >= settings.maintenance_seconds:
-                await consumer.reclaim()
-                await consumer.trim()
-                await consumer.forget_idle_consumers()
+                await consumer.maintain()
                 last_maintenance = time.monotonic()
         except REDIS_DOWN as exc:
             log.warning("redis_unavailable", error=str(exc))
-        except ResponseError as exc:
-            if "NOGROUP" in str(exc):
-                await ensure_group(consumer.redis, consumer.name)
-            else:
-                log.exception("maintenance_failed")
+        except ResponseError:
+            log.exception("maintenance_failed")
         await _sleep_or_stop(stop, min(settings.heartbeat_seconds, settings.maintenance_seconds))
 
 

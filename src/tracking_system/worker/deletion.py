@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 import structlog
 
 from tracking_system.common import keys, rollups
+from tracking_system.common.indexes import drop_site_event_index
 from tracking_system.worker import metrics
 
 log = structlog.get_logger(__name__)
@@ -40,6 +41,7 @@ async def delete_site_data(redis: aioredis.Redis, site_id: str, *, token: str) -
     progress = keys.site_deletion_progress(site_id)
     removed = 0
     next_report = PROGRESS_EVERY
+    await drop_site_event_index(redis, site_id)  # before its documents: nothing to unindex
     for pattern in rollups.site_key_patterns(site_id):
         async for chunk in _scan_chunks(redis, pattern):
             await redis.unlink(*chunk)
@@ -51,10 +53,10 @@ async def delete_site_data(redis: aioredis.Redis, site_id: str, *, token: str) -
             if removed >= next_report:
                 log.info("site_deletion_progress", site=site_id, deleted=removed)
                 next_report += PROGRESS_EVERY
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.delete(keys.site(site_id), progress, keys.site_deletion_lock(site_id))
-        pipe.srem(keys.SITE_DELETIONS, site_id)
-        await pipe.execute()
+    # The site's own keys share its slot; the work list is elsewhere (a crash in between only
+    # means the next run finds nothing left and takes it off the list).
+    await redis.delete(keys.site(site_id), progress, keys.site_deletion_lock(site_id))
+    await redis.srem(keys.SITE_DELETIONS, site_id)
     log.info("site_deleted", site=site_id, deleted=removed)
     return removed
 

@@ -1,4 +1,4 @@
-"""The worker process: consumes the events stream until SIGTERM or SIGINT."""
+"""The worker process: consumes every shard of the events stream until SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
@@ -14,14 +14,12 @@ import structlog
 from prometheus_client import start_http_server
 
 from tracking_system.common import keys
-from tracking_system.common.indexes import ensure_event_index
 from tracking_system.common.redis import check_capabilities, create_client, wait_for_redis
 from tracking_system.worker.consumer import (
     REDIS_DOWN,
     Consumer,
     consume_forever,
     delete_sites_forever,
-    ensure_group,
     maintain_forever,
 )
 from tracking_system.worker.settings import WorkerSettings
@@ -51,15 +49,14 @@ async def run(settings: WorkerSettings) -> None:
         except OSError as exc:
             # Metrics are worth a warning, not a worker that refuses to consume.
             log.warning("metrics_port_unavailable", port=settings.metrics_port, error=str(exc))
-    redis = create_client(settings.redis_url)
+    redis = create_client(settings.redis_url, cluster=settings.redis_cluster)
     started = time.time()
     try:
         await wait_for_redis(redis)
         await check_capabilities(redis)
-        await ensure_group(redis, settings.consumer_name)
-        await ensure_event_index(redis)
         consumer = Consumer(redis, settings)
-        log.info("worker_started", consumer=settings.consumer_name, stream=keys.EVENTS_STREAM)
+        await consumer.ensure_groups()
+        log.info("worker_started", consumer=settings.consumer_name, streams=consumer.streams)
         await asyncio.gather(
             consume_forever(consumer, stop),
             maintain_forever(consumer, stop, lambda: beat(redis, settings, started)),

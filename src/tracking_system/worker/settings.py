@@ -33,6 +33,8 @@ class WorkerSettings(CommonSettings):
         default=5.0, ge=0, validation_alias="WORKER_ZONE_CACHE_SECONDS"
     )
     metrics_port: int = Field(default=9102, ge=0, le=65535, validation_alias="WORKER_METRICS_PORT")
+    # Shards of the ingestion stream (keys.events_stream): one reader task each.
+    ingest_streams: int = Field(default=1, ge=1, le=1024, validation_alias="INGEST_STREAMS")
 
 
 @lru_cache

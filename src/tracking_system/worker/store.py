@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from importlib import resources
@@ -13,6 +14,8 @@ from ulid import ULID
 
 from tracking_system.common import keys, rollups
 from tracking_system.common.geo import country_of
+from tracking_system.common.indexes import ensure_site_event_index
+from tracking_system.common.redis import is_cluster
 from tracking_system.common.urls import page_path
 from tracking_system.common.zones import local_day
 from tracking_system.worker.enrich import channel, parse_agent, referrer_domain, utm_fields
@@ -152,36 +155,51 @@ class Store:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
         self._script = redis.register_script(STORE_SCRIPT)
+        # Sites whose event index this process has made sure of (it exists before any event).
+        self._indexed: set[str] = set()
 
-    async def store(self, batch: list[Prepared]) -> dict[str, int | Exception]:
+    @staticmethod
+    def _call(site_id: str, members: list[Prepared]) -> tuple[list[str], list[Any]]:
+        """The keys and arguments of the store script for one site's entries."""
+        index: dict[tuple[str, bool], int] = {}
+        events = []
+        for prepared in members:
+            # Lua arrays start at 1.
+            position = index.setdefault((prepared.tz, prepared.with_lifetime), len(index) + 1)
+            events.append({**prepared.description, "a": position})
+        zones = [site_constants(site_id, tz, lifetime) for tz, lifetime in index]
+        payload = orjson.dumps({"zones": zones, "events": events})
+        call_keys = [
+            keys.site_gone(site_id),
+            rollups.meta(site_id),
+            rollups.lifetime_totals(site_id),
+        ]
+        return call_keys, [payload, rollups.FIRST_EVENT_FIELD]
+
+    async def store(
+        self, batch: list[Prepared], *, stream: str = keys.EVENTS_STREAM
+    ) -> dict[str, int | Exception]:
         """Store the entries, one atomic script call per site (all of a site's keys share its
-        slot), then XACK those stored. Entry id -> STORED, DUPLICATE, SITE_GONE, or the error
-        of its site's call (those entries stay pending)."""
+        slot), then XACK those stored on `stream`, the shard they were read from. Entry id ->
+        STORED, DUPLICATE, SITE_GONE, or the error of its site's call (those stay pending)."""
         groups: dict[str, list[Prepared]] = {}
         for prepared in batch:
             groups.setdefault(prepared.site_id, []).append(prepared)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for site_id, members in groups.items():
-                index: dict[tuple[str, bool], int] = {}
-                events = []
-                for prepared in members:
-                    # Lua arrays start at 1.
-                    position = index.setdefault(
-                        (prepared.tz, prepared.with_lifetime), len(index) + 1
-                    )
-                    events.append({**prepared.description, "a": position})
-                zones = [site_constants(site_id, tz, lifetime) for tz, lifetime in index]
-                payload = orjson.dumps({"zones": zones, "events": events})
-                await self._script(
-                    keys=[
-                        keys.site_gone(site_id),
-                        rollups.meta(site_id),
-                        rollups.lifetime_totals(site_id),
-                    ],
-                    args=[payload, rollups.FIRST_EVENT_FIELD],
-                    client=pipe,
-                )
-            replies = await pipe.execute(raise_on_error=False)
+        for site_id in groups.keys() - self._indexed:
+            await ensure_site_event_index(self._redis, site_id)
+            self._indexed.add(site_id)
+        calls = [self._call(site_id, members) for site_id, members in groups.items()]
+        replies: list[Any]
+        if is_cluster(self._redis):
+            # A cluster pipeline takes no scripts: one call per site, each to the site's shard.
+            replies = await asyncio.gather(
+                *(self._script(keys=k, args=a) for k, a in calls), return_exceptions=True
+            )
+        else:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for call_keys, args in calls:
+                    await self._script(keys=call_keys, args=args, client=pipe)
+                replies = await pipe.execute(raise_on_error=False)
         outcome: dict[str, int | Exception] = {}
         acked: list[str] = []
         for members, reply in zip(groups.values(), replies, strict=True):
@@ -194,5 +212,5 @@ class Store:
         # Storing is idempotent, so acknowledging after the scripts is safe: a crash in between
         # redelivers entries that are then found stored and acknowledged as duplicates.
         for j in range(0, len(acked), 1000):
-            await self._redis.xack(keys.EVENTS_STREAM, keys.EVENTS_GROUP, *acked[j : j + 1000])
+            await self._redis.xack(stream, keys.EVENTS_GROUP, *acked[j : j + 1000])
         return outcome

@@ -39,7 +39,9 @@ def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
-async def _redis_and_worker(redis: RedisDep) -> tuple[dict[str, Any], dict[str, Any]]:
+async def _redis_and_worker(
+    redis: RedisDep, streams: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     started = time.perf_counter()
     try:
         await redis.ping()
@@ -49,23 +51,27 @@ async def _redis_and_worker(redis: RedisDep) -> tuple[dict[str, Any], dict[str, 
     redis_state = {"status": UP, "latencyMs": _ms_since(started)}
     try:
         consumers = [k async for k in redis.scan_iter(match=keys.WORKER_HEARTBEAT_PREFIX + "*")]
-        lag: int | None = None
-        pending = 0
-        try:
-            for group in await redis.xinfo_groups(keys.EVENTS_STREAM):
-                if group["name"] == keys.EVENTS_GROUP:
-                    lag = group.get("lag")
-                    pending = int(group.get("pending", 0))
-        except ResponseError:
-            pass  # no stream yet: nothing ingested
+        # Summed over the stream's shards, one stream per command (a cluster keeps them apart).
+        lag = pending = length = 0
+        for stream in streams:
+            try:
+                for group in await redis.xinfo_groups(stream):
+                    if group["name"] == keys.EVENTS_GROUP:
+                        lag += int(group.get("lag") or 0)
+                        pending += int(group.get("pending", 0))
+            except ResponseError:
+                continue  # no stream yet: nothing ingested on this shard
+            length += await redis.xlen(stream)
         dead = await redis.xlen(keys.DEAD_LETTER_STREAM)
     except RedisError as exc:
         return redis_state, {"status": "unknown", "error": type(exc).__name__}
     worker_state = {
         "status": UP if consumers else DOWN,
         "consumers": len(consumers),
-        "lag": lag if lag is not None else 0,
+        "lag": lag,
         "pending": pending,
+        "streamLength": length,
+        "streams": len(streams),
         "deadLetters": dead,
     }
     return redis_state, worker_state
@@ -73,9 +79,10 @@ async def _redis_and_worker(redis: RedisDep) -> tuple[dict[str, Any], dict[str, 
 
 @router.get("/api/v1/health")
 async def system_health(settings: SettingsDep, http: HttpDep, redis: RedisDep) -> JsonResponse:
-    """State of Redis, the user and tracking services and the worker (stream lag included)."""
+    """State of Redis, the user and tracking services and the worker (stream lag and length,
+    summed over the stream's shards, included)."""
     (redis_state, worker_state), users, tracking = await asyncio.gather(
-        _redis_and_worker(redis),
+        _redis_and_worker(redis, keys.events_streams(settings.ingest_streams)),
         _service_state(http, settings.users_url),
         _service_state(http, settings.tracking_url),
     )

@@ -1,6 +1,7 @@
 """The ingestion pipeline, top to bottom: parse -> validate -> resolve key -> check origin ->
-rate limit, backlog and XADD in one atomic script -> answer. Events refused once the site is
-known are counted per site (refusals.py)."""
+rate limit, backlog check and XADD on the site's stream shard (one script on one node; one
+script per slot in a Redis Cluster) -> answer. Events refused once the site is known are counted
+per site (refusals.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tracking_system.common.errors import (
     ServiceUnavailable,
 )
 from tracking_system.common.geo import country_of
+from tracking_system.common.redis import is_cluster
 from tracking_system.common.stream import EVENT_FIELD, SITE_FIELD
 from tracking_system.tracking import metrics
 from tracking_system.tracking.ingest import refusals
@@ -36,63 +38,117 @@ from tracking_system.tracking.ingest.validation import (
     validate_event,
 )
 
-# KEYS[1] stream, KEYS[2] per-second counter of the key, KEYS[3] the site's refused-events
-# bucket of this hour. ARGV[1] count, ARGV[2] limit per second, ARGV[3] largest backlog, ARGV[4]
-# site id, ARGV[5] consumer group, ARGV[6] refused field suffix (`:MM`), ARGV[7] events refused
-# by validation, ARGV[8] bucket TTL, ARGV[9..] events.
-# One script: the batch is refused or added whole, never half. The backlog is what the workers
-# still owe (entries not yet delivered, or delivered and not acknowledged), not the stream's
-# length: acknowledged entries waiting to be trimmed are no reason to refuse events. Refusals
-# are counted here too (refusals.py), so they cost no extra round trip; a batch accepted whole
-# writes no counter.
-_FIRST_EVENT = 9
-_ADD = f"""
-local function refuse(reason, n)
+# A batch is refused or added whole, never half: the backlog check and every XADD run in one
+# script. The backlog is what the workers still owe on the site's stream shard (entries not yet
+# delivered, or delivered and not acknowledged), not the stream's length: acknowledged entries
+# waiting to be trimmed are no reason to refuse events. Refusals are counted in the same scripts
+# (refusals.py), so they cost no extra round trip; a batch accepted whole writes no counter.
+#
+# In a Redis Cluster a script touches one slot, and the site's keys (its per-second counter, its
+# refused-events bucket) and its stream shard live in different slots, so a batch takes
+# single-slot steps (_in_slots): _ADMIT in the site's slot (validation refusals counted, the
+# batch taken from the second's budget or refused), then _APPEND on the shard (backlog check +
+# XADDs), then, only when the backlog is full, _REFUSE_BACKLOG in the site's slot (the refusal
+# counted, the budget given back, so the counters end as if the batch had never taken any). On
+# one node every key is at hand: _ONE_NODE does all of it in one round trip.
+#
+# Site arguments: ARGV[1] count, ARGV[2] limit per second, ARGV[3] refused field suffix `:MM`,
+# ARGV[4] events refused by validation, ARGV[5] bucket TTL (KEYS: the counter, the bucket).
+# Stream arguments, after them in _ONE_NODE, alone in _APPEND (KEYS: the shard): largest
+# backlog, consumer group, site id, the events.
+_RATE_LIMITED, _BACKLOG_FULL = -2, -1
+_FUNCTIONS = f"""
+local function refuse(bucket, reason, n)
   if n > 0 then
-    redis.call('HINCRBY', KEYS[3], reason .. ARGV[6], n)
-    redis.call('EXPIRE', KEYS[3], ARGV[8])
+    redis.call('HINCRBY', bucket, reason .. ARGV[3], n)
+    redis.call('EXPIRE', bucket, ARGV[5])
   end
 end
-local count = #ARGV - {_FIRST_EVENT - 1}
-local backlog = 0
-local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
-if ok then
-  backlog = nil
+local function owed(stream, group)
+  local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', stream)
+  if not ok then return 0 end
   for _, g in ipairs(groups) do
     local f = {{}}
     for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
-    if f['name'] == ARGV[5] and f['lag'] then backlog = f['lag'] + f['pending'] end
+    if f['name'] == group and f['lag'] then return f['lag'] + f['pending'] end
   end
   -- No group yet, or a lag Redis cannot tell: the stream's length is the safe bound.
-  backlog = backlog or redis.call('XLEN', KEYS[1])
+  return redis.call('XLEN', stream)
 end
-refuse('{refusals.INVALID}', tonumber(ARGV[7]))
-if backlog >= tonumber(ARGV[3]) then
-  refuse('{refusals.BACKLOG}', count)
-  return -1
+local function over_rate(counter, count, limit)
+  local used = redis.call('INCRBY', counter, count)
+  if used == count then redis.call('EXPIRE', counter, 2) end
+  return used > limit
 end
-local used = redis.call('INCRBY', KEYS[2], ARGV[1])
-if used == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[2], 2) end
-if used > tonumber(ARGV[2]) then
-  refuse('{refusals.RATE_LIMITED}', count)
-  return -2
+local function append(stream, site, first)
+  for i = first, #ARGV do
+    redis.call('XADD', stream, '*', '{SITE_FIELD}', site, '{EVENT_FIELD}', ARGV[i])
+  end
+  return #ARGV - first + 1
 end
-for i = {_FIRST_EVENT}, #ARGV do
-  redis.call('XADD', KEYS[1], '*', '{SITE_FIELD}', ARGV[4], '{EVENT_FIELD}', ARGV[i])
-end
-return count
 """
 
 
-_ADD_SHA = hashlib.sha1(_ADD.encode(), usedforsecurity=False).hexdigest()
+class _Script:
+    """A Lua script run by its digest (EVAL of the source only when Redis lacks it)."""
+
+    def __init__(self, body: str) -> None:
+        self.source = _FUNCTIONS + body
+        self.sha = hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
+
+    async def run(self, redis: aioredis.Redis, script_keys: list[str], args: list[Any]) -> Any:
+        """Its answer for these keys and arguments."""
+        try:
+            return await redis.evalsha(self.sha, len(script_keys), *script_keys, *args)
+        except NoScriptError:
+            return await redis.eval(self.source, len(script_keys), *script_keys, *args)
 
 
-async def _add(redis: aioredis.Redis, script_keys: list[str], args: list[Any]) -> Any:
-    """The ingest script by its digest (EVAL of the source only when Redis lacks it)."""
-    try:
-        return await redis.evalsha(_ADD_SHA, len(script_keys), *script_keys, *args)
-    except NoScriptError:
-        return await redis.eval(_ADD, len(script_keys), *script_keys, *args)
+_ADMIT = _Script(f"""
+local count = tonumber(ARGV[1])
+refuse(KEYS[2], '{refusals.INVALID}', tonumber(ARGV[4]))
+if over_rate(KEYS[1], count, tonumber(ARGV[2])) then
+  refuse(KEYS[2], '{refusals.RATE_LIMITED}', count)
+  return {_RATE_LIMITED}
+end
+return count
+""")
+_APPEND = _Script(f"""
+if owed(KEYS[1], ARGV[2]) >= tonumber(ARGV[1]) then return {_BACKLOG_FULL} end
+return append(KEYS[1], ARGV[3], 4)
+""")
+_REFUSE_BACKLOG = _Script(f"""
+local count = tonumber(ARGV[1])
+-- The counter expires 2 s after its second began: a counter gone is a budget already renewed.
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECRBY', KEYS[1], count) end
+refuse(KEYS[2], '{refusals.BACKLOG}', count)
+""")
+_ONE_NODE = _Script(f"""
+local count = tonumber(ARGV[1])
+refuse(KEYS[2], '{refusals.INVALID}', tonumber(ARGV[4]))
+if owed(KEYS[3], ARGV[7]) >= tonumber(ARGV[6]) then
+  refuse(KEYS[2], '{refusals.BACKLOG}', count)
+  return {_BACKLOG_FULL}
+end
+if over_rate(KEYS[1], count, tonumber(ARGV[2])) then
+  refuse(KEYS[2], '{refusals.RATE_LIMITED}', count)
+  return {_RATE_LIMITED}
+end
+return append(KEYS[3], ARGV[8], 9)
+""")
+
+
+async def _in_slots(
+    redis: aioredis.Redis, site: tuple[list[str], list[Any]], stream: tuple[str, list[Any]]
+) -> int:
+    """The batch's steps one slot at a time (Redis Cluster): its outcome."""
+    site_keys, site_args = site
+    if await _ADMIT.run(redis, site_keys, site_args) == _RATE_LIMITED:
+        return _RATE_LIMITED
+    added = int(await _APPEND.run(redis, [stream[0]], stream[1]))
+    if added == _BACKLOG_FULL:
+        await _REFUSE_BACKLOG.run(redis, site_keys, site_args)
+    return added
 
 
 @dataclass(frozen=True)
@@ -116,7 +172,8 @@ class IngestResult:
 class IngestPolicy:
     limits: Limits
     rate_limit_per_second: int
-    max_backlog: int
+    max_backlog: int  # per stream shard
+    streams: int  # shards of the ingestion stream (INGEST_STREAMS)
 
 
 def origin_allowed(origin: str | None, allowed: frozenset[str]) -> bool:
@@ -212,22 +269,25 @@ async def ingest_parsed(
             raise InvalidInput(errors={"events": result.rejected})
         raise InvalidInput(errors=result.rejected[0]["errors"])
 
+    count = len(accepted)
     hour, minute = refusals.bucket(now_s)
-    outcome = await _add(
-        redis,
-        [keys.EVENTS_STREAM, keys.ingest_rate(owner.site_id, int(now_ms // 1000)),
-         keys.refused(owner.site_id, hour)],
-        [len(accepted), policy.rate_limit_per_second, policy.max_backlog, owner.site_id,
-         keys.EVENTS_GROUP, minute, len(result.rejected), keys.REFUSED_TTL_SECONDS, *accepted],
-    )  # fmt: skip
-    if outcome == -1:
-        _reject("backlog", len(accepted))
+    site_keys = [keys.ingest_rate(owner.site_id, now_ms // 1000), keys.refused(owner.site_id, hour)]
+    site_args = [count, policy.rate_limit_per_second, minute, len(result.rejected),
+                 keys.REFUSED_TTL_SECONDS]  # fmt: skip
+    stream = keys.site_stream(owner.site_id, policy.streams)
+    stream_args = [policy.max_backlog, keys.EVENTS_GROUP, owner.site_id, *accepted]
+    if is_cluster(redis):
+        outcome = await _in_slots(redis, (site_keys, site_args), (stream, stream_args))
+    else:
+        outcome = await _ONE_NODE.run(redis, [*site_keys, stream], [*site_args, *stream_args])
+    if outcome == _BACKLOG_FULL:
+        _reject("backlog", count)
         raise ServiceUnavailable("Too many events waiting to be processed", retry_after=5)
-    if outcome == -2:
-        _reject("rate_limited", len(accepted))
+    if outcome == _RATE_LIMITED:
+        _reject("rate_limited", count)
         raise RateLimited("Too many events for this API key", retry_after=1)
-    metrics.EVENTS_ACCEPTED.inc(len(accepted))
-    result.accepted = len(accepted)
+    metrics.EVENTS_ACCEPTED.inc(count)
+    result.accepted = count
     if bots:
         result.excluded["bot"] = bots
     return result

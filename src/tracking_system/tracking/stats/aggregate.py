@@ -10,6 +10,8 @@ from redis.exceptions import ResponseError
 
 from tracking_system.common import keys
 from tracking_system.common.errors import ServiceUnavailable
+from tracking_system.common.indexes import is_missing_index, recover_site_event_index
+from tracking_system.common.redis import to_owner
 from tracking_system.common.search import site_clause, tag_clause, tag_union
 from tracking_system.tracking.goals import page_matches
 from tracking_system.tracking.stats.filters import Filters, Split, equals
@@ -53,17 +55,23 @@ def _value(value: Any) -> Any:
     return "" if value is None else str(value)
 
 
-async def aggregate(redis: aioredis.Redis, query: str, *steps: str) -> list[Row]:
-    """Rows of FT.AGGREGATE as dicts of strings (lists for TOLIST); 503 when it runs past its
-    time limit (its partial result would be wrong, not just incomplete)."""
+async def aggregate(redis: aioredis.Redis, site_id: str, query: str, *steps: str) -> list[Row]:
+    """Rows of FT.AGGREGATE over the site's index as dicts of strings (lists for TOLIST); none
+    before its first event (no index yet); 503 when it runs past its time limit (its partial
+    result would be wrong, not just incomplete)."""
+    index = keys.event_index(site_id)
     try:
         result: Any = await redis.execute_command(  # type: ignore[no-untyped-call]
-            "FT.AGGREGATE", keys.EVENT_INDEX, query, "TIMEOUT", str(QUERY_TIMEOUT_MS), *steps,
-            "DIALECT", "2",
+            "FT.AGGREGATE", index, query, "TIMEOUT", str(QUERY_TIMEOUT_MS), *steps,
+            "DIALECT", "2", **to_owner(redis, index),
         )  # fmt: skip
     except ResponseError as exc:
         if "timeout" in str(exc).lower():
             raise ServiceUnavailable(TOO_LONG, retry_after=10) from exc
+        if is_missing_index(exc):  # none yet, or left behind on another shard by a move
+            if await recover_site_event_index(redis, site_id):
+                return await aggregate(redis, site_id, query, *steps)
+            return []
         raise
     if isinstance(result, dict):
         if any("timeout" in str(w).lower() for w in result.get("warning") or ()):

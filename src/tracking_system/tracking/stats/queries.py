@@ -287,8 +287,12 @@ async def get_realtime(*, redis: aioredis.Redis, site_id: str, filters: Filters,
         counts = [per_minute.get(m, 0) for m in minutes]
     else:
         async with redis.pipeline(transaction=False) as pipe:
-            pipe.mget([rollups.minute_events(site_id, m) for m in minutes])
-            pipe.pfcount(*(rollups.minute_users(site_id, m) for m in minutes[-5:]))
+            # Commands, not methods: a cluster pipeline refuses the methods of multi-key
+            # commands, though the keys of one site share a slot.
+            pipe.execute_command("MGET", *(rollups.minute_events(site_id, m) for m in minutes))
+            pipe.execute_command(
+                "PFCOUNT", *(rollups.minute_users(site_id, m) for m in minutes[-5:])
+            )
             raw_counts, visitors = await pipe.execute()
         counts = [int(c or 0) for c in raw_counts]
     return {

@@ -66,7 +66,7 @@ async def totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms: 
         return await _active_totals(redis, site_id, start_ms, end_ms, kinds, rows)
     query, steps = event_level(site_id, start_ms, end_ms, kinds)
     rows = await aggregate(
-        redis, query, *steps,
+        redis, site_id, query, *steps,
         "LOAD", "3", "@eventName", "@userId", "@sessionId",
         "APPLY", f"@eventName == '{PAGE_VIEW}'", "AS", "pv",
         "GROUPBY", "0",
@@ -103,7 +103,7 @@ async def summary_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, 
     counted, visits = await asyncio.gather(
         totals(redis, site_id=site_id, start_ms=start_ms, end_ms=end_ms, filters=filters),
         aggregate(
-            redis, session_query(site_id, start_ms, end_ms), *steps,
+            redis, site_id, session_query(site_id, start_ms, end_ms), *steps,
             "APPLY", "@last - @first", "AS", "dur",
             "APPLY", "@n == 1 && @pvs == 1", "AS", "bounce",
             "GROUPBY", "0",
@@ -167,7 +167,7 @@ async def top_by_event(redis: aioredis.Redis, *, site_id: str, start_ms: int, en
                 for v, (c, n) in ranked]  # fmt: skip
     query, filter_steps = event_level(site_id, start_ms, end_ms, kinds)
     rows = await aggregate(
-        redis, query, *filter_steps,
+        redis, site_id, query, *filter_steps,
         "LOAD", "3", f"@{field}", "@userId", "@sessionId",
         "FILTER", f"exists(@{field})",
         "GROUPBY", "1", f"@{field}",
@@ -201,10 +201,10 @@ async def minutes(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms:
                 per_minute[minute] = per_minute.get(minute, 0) + as_int(row, "events")
         return await visitors(redis, site_id, recent, end_ms, kinds, ids), per_minute
     query, filter_steps = event_level(site_id, start_ms, end_ms, kinds)
-    rows = await aggregate(redis, query, *filter_steps, *per_minute_steps)
+    rows = await aggregate(redis, site_id, query, *filter_steps, *per_minute_steps)
     recent_query, _ = event_level(site_id, recent, end_ms, kinds)
     users = await aggregate(
-        redis, recent_query, *filter_steps, "LOAD", "1", "@userId",
+        redis, site_id, recent_query, *filter_steps, "LOAD", "1", "@userId",
         "GROUPBY", "0", "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "users",
     )  # fmt: skip
     per_minute = {as_int(row, "minute"): as_int(row, "events") for row in rows}
@@ -239,7 +239,7 @@ async def clause_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, e
     query, filter_steps = event_level(site_id, start_ms, end_ms, kinds)
     for clause in clauses:
         rows = [] if clause is None else await aggregate(
-            redis, f"{query} ({clause})", *filter_steps, "LOAD", "1", "@userId",
+            redis, site_id, f"{query} ({clause})", *filter_steps, "LOAD", "1", "@userId",
             "GROUPBY", "0", "REDUCE", "COUNT", "0", "AS", "n",
             "REDUCE", "COUNT_DISTINCT", "1", "@userId", "AS", "u",
         )  # fmt: skip
@@ -254,7 +254,7 @@ async def page_paths(redis: aioredis.Redis, *, site_id: str, start_ms: int,
                      end_ms: int) -> list[str]:  # fmt: skip
     """The distinct paths with a page view in [start, end)."""
     rows = await aggregate(
-        redis, event_query(site_id, start_ms, end_ms, [("eventName", PAGE_VIEW)]),
+        redis, site_id, event_query(site_id, start_ms, end_ms, [("eventName", PAGE_VIEW)]),
         "LOAD", "1", "@path", "GROUPBY", "1", "@path", "LIMIT", "0", str(MAX_ROWS),
     )  # fmt: skip
     return [str(row["path"]) for row in rows if row.get("path")]
@@ -272,7 +272,7 @@ async def clause_events(redis: aioredis.Redis, *, site_id: str, start_ms: int, e
         groups = await in_sessions(redis, site_id, start_ms, end_ms, kinds, ids, steps, clause)
     else:
         query, filter_steps = event_level(site_id, start_ms, end_ms, kinds)
-        groups = [await aggregate(redis, f"{query} ({clause})", *filter_steps, *steps)]
+        groups = [await aggregate(redis, site_id, f"{query} ({clause})", *filter_steps, *steps)]
     rows = [{k: str(v) for k, v in row.items()} for found in groups for row in found]
     if len(rows) >= MAX_ROWS or any(len(found) >= MAX_ROWS for found in groups):
         raise ServiceUnavailable(TOO_LONG, retry_after=10)
@@ -288,14 +288,14 @@ async def active_users(redis: aioredis.Redis, *, site_id: str, start_ms: int, en
         groups = await in_sessions(redis, site_id, start_ms, end_ms, kinds, ids, USERS_STEPS)
     else:
         query, filter_steps = event_level(site_id, start_ms, end_ms, kinds)
-        groups = [await aggregate(redis, query, *filter_steps, *USERS_STEPS)]
+        groups = [await aggregate(redis, site_id, query, *filter_steps, *USERS_STEPS)]
     return {user for rows in groups for row in rows for user in users_of(row.get("u"))}
 
 
 async def first_event_ms(redis: aioredis.Redis, *, site_id: str) -> int | None:
     """The time of the site's earliest counted event, or None before any."""
     rows = await aggregate(
-        redis, event_query(site_id, 0, 2**48),
+        redis, site_id, event_query(site_id, 0, 2**48),
         "GROUPBY", "0", "REDUCE", "COUNT", "0", "AS", "n",
         "REDUCE", "MIN", "1", "@eventTime", "AS", "first",
     )  # fmt: skip

@@ -56,8 +56,10 @@ async def daily(redis: aioredis.Redis, *, view: View, days: list[date]) -> list[
         for day in days:
             key = view.counters(day)
             pipe.hmget(key, ["e", "pv"])
-            pipe.pfcount(key + ":u")
-            pipe.pfcount(key + ":s")
+            # The command, not the method: redis-py's cluster pipeline refuses the method
+            # (PFCOUNT may name several keys), though the keys of one site share a slot.
+            pipe.execute_command("PFCOUNT", key + ":u")
+            pipe.execute_command("PFCOUNT", key + ":s")
         raw = await pipe.execute()
     out = []
     for i, day in enumerate(days):
@@ -82,8 +84,8 @@ async def totals_of_groups(redis: aioredis.Redis, *, view: View,
             names = [view.counters(d) for d in days]
             for key in names:
                 pipe.hgetall(key)
-            pipe.pfcount(*(key + ":u" for key in names))
-            pipe.pfcount(*(key + ":s" for key in names))
+            pipe.execute_command("PFCOUNT", *(key + ":u" for key in names))  # see daily()
+            pipe.execute_command("PFCOUNT", *(key + ":s" for key in names))
         raw = await pipe.execute()
     fields = {"e": "events", "pv": "pageviews", "started": "started", "bounces": "bounces",
               "dur": "dur"}  # fmt: skip
@@ -109,14 +111,9 @@ async def top(
     rows: Any
     if len(zset_keys) == 1:
         rows = await redis.zrevrangebyscore(zset_keys[0], "+inf", 1, withscores=True)
-    else:
-        temp = keys.temp(site_id, "top", uuid.uuid4().hex)
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.zunionstore(temp, zset_keys)
-            pipe.zrevrangebyscore(temp, "+inf", 1, withscores=True)
-            pipe.delete(temp)
-            _, rows, _ = await pipe.execute()
-    ranked = sorted(((str(v), int(s)) for v, s in rows), key=lambda r: (-r[1], r[0]))
+    else:  # the site's keys share a slot, so this is one command on a cluster too
+        rows = await redis.zunion(zset_keys, withscores=True)
+    ranked = sorted(((str(v), int(s)) for v, s in rows if s >= 1), key=lambda r: (-r[1], r[0]))
     return ranked[:limit]
 
 
@@ -126,7 +123,7 @@ async def distinct_per_value(
     """PFCOUNT over each value's HLL keys."""
     async with redis.pipeline(transaction=False) as pipe:
         for key_list in hll_keys.values():
-            pipe.pfcount(*key_list)
+            pipe.execute_command("PFCOUNT", *key_list)  # see daily()
         counts = await pipe.execute()
     return {value: int(c) for value, c in zip(hll_keys, counts, strict=True)}
 
@@ -135,14 +132,20 @@ async def exit_visitors(redis: aioredis.Redis, *, site_id: str, tz: str, days: l
                         values: list[str]) -> dict[str, int]:  # fmt: skip
     """Distinct users whose sessions ended on each page (exact: a union of ZSETs)."""
     out: dict[str, int] = {}
+    script = redis.register_script(_UNION_CARD)
     for value in values:
         temp = keys.temp(site_id, "exit", uuid.uuid4().hex)
         key_list = [rollups.day_exit_visitors(site_id, tz, _day(d), value) for d in days]
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.zunionstore(temp, key_list)
-            pipe.zremrangebyscore(temp, "-inf", 0)
-            pipe.zcard(temp)
-            pipe.delete(temp)
-            _, _, count, _ = await pipe.execute()
-        out[value] = int(count)
+        out[value] = int(await script(keys=[temp, *key_list]))
     return out
+
+
+# KEYS[1] a temporary key, KEYS[2..] ZSETs of the same slot: how many members of their union
+# have a positive total score.
+_UNION_CARD = """
+redis.call('ZUNIONSTORE', KEYS[1], #KEYS - 1, unpack(KEYS, 2))
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', 0)
+local n = redis.call('ZCARD', KEYS[1])
+redis.call('DEL', KEYS[1])
+return n
+"""

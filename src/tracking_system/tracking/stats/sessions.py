@@ -151,7 +151,7 @@ async def _candidates(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms
     """The sessions with an event matching `clause` near [start, end), from the index alone;
     None when they are too many to be worth naming."""
     rows = await aggregate(
-        redis, session_query(site_id, start_ms, end_ms) + " " + clause,
+        redis, site_id, session_query(site_id, start_ms, end_ms) + " " + clause,
         "LOAD", "1", "@sessionId", "GROUPBY", "1", "@sessionId",
         "LIMIT", "0", str(NARROW_LIMIT + 1),
     )  # fmt: skip
@@ -192,10 +192,10 @@ async def selected(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: i
         rows: list[Row] = []
         for i in range(0, len(named), SESSIONS_PER_QUERY):
             chunk = sessions_clause(named[i : i + SESSIONS_PER_QUERY])
-            rows += await aggregate(redis, query + " " + chunk, *steps, "LIMIT", "0",
+            rows += await aggregate(redis, site_id, query + " " + chunk, *steps, "LIMIT", "0",
                                     str(SESSIONS_PER_QUERY))  # fmt: skip
         return rows
-    rows = await aggregate(redis, query, *steps, "LIMIT", "0", str(MAX_ROWS))
+    rows = await aggregate(redis, site_id, query, *steps, "LIMIT", "0", str(MAX_ROWS))
     if len(rows) >= MAX_ROWS:
         raise ServiceUnavailable(TOO_LONG, retry_after=10)
     return rows
@@ -223,7 +223,8 @@ async def in_sessions(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms
     if clause:
         query += f" ({clause})"
     return [
-        await aggregate(redis, query + " " + sessions_clause(sessions[i : i + SESSIONS_PER_QUERY]),
+        await aggregate(redis, site_id,
+                        query + " " + sessions_clause(sessions[i : i + SESSIONS_PER_QUERY]),
                         *filter_steps, *steps)
         for i in range(0, len(sessions), SESSIONS_PER_QUERY)
     ]  # fmt: skip
