@@ -89,7 +89,7 @@ def _drain(system: System, server: RedisServer, streams: int) -> tuple[float, in
     while owed:
         time.sleep(0.1)
         _, owed = _backlog(client, streams)
-        print(f"\r  worker: {total - owed:>8,}/{total:,} stored", end="", flush=True)
+        print(f"\r  worker: {max(0, total - owed):>8,}/{total:,} stored", end="", flush=True)
     print()
     client.close()
     return total / (time.perf_counter() - started), total
