@@ -159,13 +159,13 @@ async def _e2e(system: System, server: RedisServer, api_key: str, account_id: st
 
     sub = aioredis.Redis.from_url(server.url)
     pubsub = sub.pubsub()
-    await pubsub.subscribe(keys.live_channel(account_id))
+    await pubsub.ssubscribe(keys.live_channel(account_id))
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
 
     async def listen() -> None:
         async for message in pubsub.listen():
-            if message["type"] != "message":
+            if message["type"] != "smessage":
                 continue
             data = orjson.loads(message["data"])
             started = sent_at.pop(data["sessionId"], None)

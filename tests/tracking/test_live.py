@@ -11,13 +11,17 @@ import httpx
 import orjson
 import pytest
 import redis
-import redis.asyncio as aioredis
+from redis.cluster import RedisCluster
 
 from tests.support.accounts import Account, register
 from tests.support.events import make_event, send
 from tests.support.system import System
 from tracking_system.common import keys
+from tracking_system.common.redis import create_client
 from tracking_system.tracking.live import LivePolicy, live_events
+
+# Runs once more on a 3-shard Redis Cluster (TEST_REDIS_SHARDS=3).
+pytestmark = pytest.mark.on_cluster
 
 SSE_TIMEOUT = httpx.Timeout(10.0)
 
@@ -50,7 +54,11 @@ def _next_data(lines: Iterator[str]) -> dict[str, Any]:
 
 def _subscribers(redis_sync: redis.Redis, account: Account) -> int:
     channel = keys.live_channel(account.user["id"])
-    counts: Any = redis_sync.pubsub_numsub(channel)
+    # On a cluster, a shard channel's subscribers are known to the shard owning its slot.
+    route: dict[str, Any] = {}
+    if isinstance(redis_sync, RedisCluster):
+        route["target_nodes"] = redis_sync.get_node_from_key(channel)
+    counts: Any = redis_sync.pubsub_shardnumsub(channel, **route)
     return int(dict(counts).get(channel, 0))
 
 
@@ -119,7 +127,7 @@ def test_requires_sign_in(api: httpx.Client) -> None:
 
 @pytest.mark.anyio
 async def test_the_stream_pings_while_idle_and_relays_messages(system: System) -> None:
-    client = aioredis.Redis.from_url(system.redis_url, decode_responses=True)
+    client = create_client(system.redis_url, cluster=system.on_cluster)
 
     async def connected() -> bool:
         return False
@@ -130,13 +138,13 @@ async def test_the_stream_pings_while_idle_and_relays_messages(system: System) -
     try:
         assert await anext(stream) == b"retry: 3000\n\n"
         assert await anext(stream) == b": ping\n\n"
-        await client.publish(keys.live_channel("ping-test"), '{"eventName": "x"}')
-        await client.publish(keys.live_channel("other-account"), '{"eventName": "y"}')
+        await client.spublish(keys.live_channel("ping-test"), '{"eventName": "x"}')
+        await client.spublish(keys.live_channel("other-account"), '{"eventName": "y"}')
         assert await anext(stream) == b'data: {"eventName": "x"}\n\n'
         assert await anext(stream) == b": ping\n\n"
     finally:
         await stream.aclose()
-    numsub: Any = await client.pubsub_numsub(keys.live_channel("ping-test"))
+    numsub: Any = await client.pubsub_shardnumsub(keys.live_channel("ping-test"))
     assert dict(numsub)[keys.live_channel("ping-test")] == 0
     await client.aclose()
 
@@ -183,7 +191,7 @@ def test_an_account_holds_a_few_feeds_and_other_accounts_are_unaffected(
 
 @pytest.mark.anyio
 async def test_a_feed_ends_after_its_lifetime(system: System) -> None:
-    client = aioredis.Redis.from_url(system.redis_url, decode_responses=True)
+    client = create_client(system.redis_url, cluster=system.on_cluster)
 
     async def connected() -> bool:
         return False

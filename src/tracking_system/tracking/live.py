@@ -11,9 +11,11 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterPubSub
 
 from tracking_system.common import keys
 from tracking_system.common.errors import RateLimited, ServiceUnavailable
@@ -81,18 +83,18 @@ async def live_events(
     pubsub = redis.pubsub()
     try:
         channel = keys.live_channel(site_id)
-        await pubsub.subscribe(channel)
+        await pubsub.ssubscribe(channel)
         with anyio.move_on_after(5):
             while True:
-                message = await pubsub.get_message(timeout=1.0)
-                if message is not None and message.get("type") == "subscribe":
+                message = await _next_message(pubsub, wait=1.0)
+                if message is not None and message.get("type") == "ssubscribe":
                     break
         yield f"retry: {LIVE_RETRY_MS}\n\n".encode()
         started = last_sent = last_check = anyio.current_time()
         while True:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            message = await _next_message(pubsub, wait=1.0)
             now = anyio.current_time()
-            if message is not None and message.get("type") == "message":
+            if message is not None and message.get("type") == "smessage":
                 data = message["data"]
                 text = data if isinstance(data, str) else bytes(data).decode()
                 # The worker publishes one-line JSON; keep the SSE framing safe regardless.
@@ -119,5 +121,14 @@ async def live_events(
     finally:
         with anyio.move_on_after(2, shield=True):
             with suppress(Exception):  # closing the connection ends the subscription anyway
-                await pubsub.unsubscribe()
+                await pubsub.sunsubscribe()
             await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+async def _next_message(pubsub: Any, *, wait: float) -> dict[str, Any] | None:
+    """The next message of a shard-channel subscription, on one server or a cluster (whose
+    pub/sub reads shard channels with a method of its own)."""
+    if isinstance(pubsub, ClusterPubSub):
+        message: dict[str, Any] | None = await pubsub.get_sharded_message(timeout=wait)
+        return message
+    return await pubsub.get_message(timeout=wait)  # type: ignore[no-any-return]

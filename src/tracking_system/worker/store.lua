@@ -214,7 +214,7 @@ for i, m in ipairs(input.events) do
     if m.bot == 0 then
       -- Crawlers are stored and flagged, but left out of the numbers and the live feed.
       rollup(m, A)
-      redis.call('PUBLISH', A.ch, m.live)
+      redis.call('SPUBLISH', A.ch, m.live)  -- a shard channel: it stays on the site's shard
     end
     results[i] = 1
   end
