@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
@@ -23,18 +23,6 @@ from tracking_system.common.embedded_redis import EmbeddedRedisUnavailable
 pytestmark = [pytest.mark.cluster, pytest.mark.anyio]
 
 SHARDS = 3
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCluster]:
-    """A 3-shard cluster shared by the tests of this file that leave it as they found it."""
-    running = start_cluster(
-        shards=SHARDS,
-        base_port=free_base_port(SHARDS),
-        data_dir=tmp_path_factory.mktemp("cluster"),
-    )
-    yield running
-    running.stop()
 
 
 @pytest.fixture

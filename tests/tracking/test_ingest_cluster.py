@@ -5,7 +5,7 @@ outcomes are those of one node (accepted, rate limited, backlog full, dead-lette
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import anyio
@@ -15,9 +15,8 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
-from tests.support.redis_server import free_base_port
 from tracking_system.common import keys
-from tracking_system.common.embedded_cluster import EmbeddedCluster, start_cluster
+from tracking_system.common.embedded_cluster import EmbeddedCluster
 from tracking_system.common.errors import RateLimited, ServiceUnavailable
 from tracking_system.tracking.ingest import refusals
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
@@ -31,18 +30,6 @@ pytestmark = [pytest.mark.cluster, pytest.mark.anyio]
 
 SHARDS = 3
 STREAMS = keys.events_streams(SHARDS)
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCluster]:
-    """A 3-shard cluster for this file."""
-    running = start_cluster(
-        shards=SHARDS,
-        base_port=free_base_port(SHARDS),
-        data_dir=tmp_path_factory.mktemp("ingest-cluster"),
-    )
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
@@ -15,9 +15,8 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
-from tests.support.redis_server import free_base_port
 from tracking_system.common import keys, ratelimit
-from tracking_system.common.embedded_cluster import EmbeddedCluster, start_cluster
+from tracking_system.common.embedded_cluster import EmbeddedCluster
 from tracking_system.common.errors import Conflict, NotAuthenticated, NotFound, RateLimited
 from tracking_system.users import accounts, sites, tokens
 from tracking_system.users.passwords import PasswordHashing
@@ -37,18 +36,6 @@ pytestmark = [pytest.mark.cluster, pytest.mark.anyio]
 SHARDS = 3
 PASSWORD = "correct horse battery"
 TTL = tokens.TokenTtl(access_seconds=3600, refresh_seconds=30 * 24 * 3600)
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCluster]:
-    """One 3-shard cluster for the module."""
-    running = start_cluster(
-        shards=SHARDS,
-        base_port=free_base_port(SHARDS),
-        data_dir=tmp_path_factory.mktemp("users-cluster"),
-    )
-    yield running
-    running.stop()
 
 
 @pytest.fixture

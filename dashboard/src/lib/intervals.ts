@@ -2,7 +2,7 @@
  * The chart's interval, kept in the URL as `?interval=hour|day|week|month` (absent: the period's
  * default). The limits mirror the API's: hours over at most 7 days, at most 366 points.
  */
-import { addDays, addMonths, daysBetween, formatDay, type ResolvedRange } from './dateRange';
+import { addDays, addMonths, daysBetween, formatDay, LONG_MONTHS, MONTHS, type ResolvedRange } from './dateRange';
 
 export type Interval = 'hour' | 'day' | 'week' | 'month';
 export const INTERVALS: readonly Interval[] = ['hour', 'day', 'week', 'month'];
@@ -62,25 +62,10 @@ export function writeInterval(params: URLSearchParams, interval: Interval | null
   return next;
 }
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
 /** A point's axis label: "14:00", "Mar 5", "Mar 2026". */
 export function pointLabel(start: string, interval: Interval): string {
   if (interval === 'hour') return start.slice(11, 16);
-  if (interval === 'month') return `${MONTHS[Number(start.slice(5, 7)) - 1]!.slice(0, 3)} ${start.slice(0, 4)}`;
+  if (interval === 'month') return `${MONTHS[Number(start.slice(5, 7)) - 1]} ${start.slice(0, 4)}`;
   return formatDay(start.slice(0, 10));
 }
 
@@ -97,7 +82,7 @@ export function pointName(start: string, interval: Interval): string {
     case 'week':
       return `Week of ${day}`;
     case 'month':
-      return `${MONTHS[Number(start.slice(5, 7)) - 1]} ${start.slice(0, 4)}`;
+      return `${LONG_MONTHS[Number(start.slice(5, 7)) - 1]} ${start.slice(0, 4)}`;
   }
 }
 
