@@ -27,17 +27,6 @@ class Overview(BaseModel):
     )
 
 
-class TimePoint(BaseModel):
-    start: str = Field(description="YYYY-MM-DD, or the local hour with its offset for hours")
-    visitors: int
-    sessions: int
-    pageviews: int
-    events: int
-    bounceRate: float
-    avgSessionDuration: float
-    viewsPerSession: float
-
-
 class DailyPoint(BaseModel):
     day: str
     events: int
@@ -68,6 +57,10 @@ class SummaryNumbers(BaseModel):
     bounceRate: float
     avgSessionDuration: float
     viewsPerSession: float
+
+
+class TimePoint(SummaryNumbers):
+    start: str = Field(description="YYYY-MM-DD, or the local hour with its offset for hours")
 
 
 class Summary(SummaryNumbers):
