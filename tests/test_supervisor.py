@@ -284,6 +284,18 @@ def test_up_runs_copies_on_a_local_cluster_and_ctrl_c_stops_them_all(tmp_path: P
                 return int(answer.json()["data"]["events"])
 
             wait_until(lambda: counted() == 3, within=30, what="3 events counted")
+            time.sleep(1.5)  # AOF everysec: let the last second reach the disk
+
+            # A shard SIGKILLed is started again from its AOF; the system serves on.
+            shard = min(_pids_running(running, "redis-server"))
+            os.kill(shard, signal.SIGKILL)
+            wait_until(lambda: "restarted; the cluster is ok" in running.text(), within=60,
+                       what="the shard restarted")  # fmt: skip
+            assert "exited (killed by SIGKILL); restarting it from its AOF" in running.text()
+            assert len(_pids_running(running, "redis-server")) == 3
+            wait_until(lambda: api.get("/api/v1/health").json()["data"]["status"] == "ok",
+                       within=30, what="healthy again")  # fmt: skip
+            assert counted() == 3
         children = descendants(proc.pid)
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=30)

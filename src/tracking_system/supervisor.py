@@ -325,6 +325,8 @@ class Supervisor:
     async def supervise(self, stop: asyncio.Event) -> str | None:
         """Restart children as they die until `stop` is set (None) or one keeps dying (why)."""
         self._watchers = [asyncio.create_task(self._watch(child)) for child in self.children]
+        if self._cluster is not None:
+            self._watchers.append(asyncio.create_task(self._watch_cluster(self._cluster)))
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait(
             {*self._watchers, stopper}, return_when=asyncio.FIRST_COMPLETED
@@ -356,6 +358,27 @@ class Supervisor:
             if self._stopping:  # stop_all may have passed this child while it was starting
                 await self._stop(child)
                 return None
+
+    async def _watch_cluster(self, cluster: EmbeddedCluster) -> str | None:
+        """Start each shard of the embedded cluster again, from its AOF, when it dies; say why
+        and return once one keeps dying."""
+        shards = [Child(name=f"redis{i + 1}", argv=[]) for i in range(len(cluster.nodes))]
+        while not self._stopping:
+            await asyncio.sleep(0.2)
+            for node, shard in zip(cluster.nodes, shards, strict=True):
+                if self._stopping or node.running or node.process is None:
+                    continue
+                why = exit_reason(node.process.returncode or 0)
+                now = time.monotonic()
+                if (deaths := shard.record_death(now)) >= GIVE_UP_DEATHS:
+                    return f"{shard.name} keeps dying ({deaths} exits, the last: {why})"
+                self.say(f"{shard.name} exited ({why}); restarting it from its AOF")
+                try:
+                    await asyncio.to_thread(cluster.restart_node, node.index)
+                except ClusterError as exc:
+                    return f"{shard.name} could not be restarted: {exc}"
+                self.say(f"{shard.name} restarted; the cluster is ok")
+        return None
 
     async def _restart(self, child: Child) -> None:
         """Start the child again; a failure to start counts as one more death."""
