@@ -80,9 +80,9 @@ def run_service(name: str) -> int:
     options: dict[str, Any] = {}
     if name == "gateway":
         # The gateway is public: its HTTP protocol bounds every request's head (431 / 414).
-        from tracking_system.gateway.server import uvicorn_options
+        from tracking_system.gateway.server import UVICORN_OPTIONS
 
-        options = uvicorn_options(settings)
+        options = UVICORN_OPTIONS
     uvicorn.run(
         f"{module}.app:create_app",
         factory=True,

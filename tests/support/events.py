@@ -11,7 +11,7 @@ import httpx
 import redis
 
 from tracking_system.common import keys, rollups
-from tracking_system.common.indexes import site_event_index_schema
+from tracking_system.common.indexes import is_missing_index, site_event_index_schema
 from tracking_system.common.search import site_clause
 
 CHROME = (
@@ -68,7 +68,7 @@ def _search_site(redis_client: redis.Redis, site_id: str, *args: str) -> Any:
             "FT.SEARCH", keys.event_index(site_id), site_clause(site_id), *args, "DIALECT", "2"
         )
     except redis.ResponseError as exc:
-        if "no such index" in str(exc).lower() or "unknown index" in str(exc).lower():
+        if is_missing_index(exc):
             return [0]
         raise
 

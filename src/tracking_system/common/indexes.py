@@ -36,8 +36,8 @@ async def ensure_user_index(redis: aioredis.Redis) -> None:
             raise
 
 
-# TAG fields of `Event:index`. Case is kept: `PAGE_VIEW` stays `PAGE_VIEW` (the seed lower-cased
-# it). Values are free text (names, paths, browser names), so the separator is a control
+# TAG fields of each site's event index. Case is kept: `PAGE_VIEW` stays `PAGE_VIEW` (the seed
+# lower-cased it). Values are free text (names, paths, browser names), so the separator is a control
 # character that ingestion never lets through, not the default comma.
 EVENT_TAG_FIELDS = (
     "site",

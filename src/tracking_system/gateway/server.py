@@ -158,15 +158,7 @@ class GatewayHttpProtocol(HeadLimitedProtocol):
         )
 
 
-def uvicorn_options(settings: GatewaySettings) -> dict[str, Any]:
-    """The gateway's own `uvicorn.run` options, on top of those every service uses."""
-    GatewayHttpProtocol.configure(settings)
-    return {"http": "tracking_system.gateway.server:GatewayHttpProtocol"}
-
-
-def _configure_from_environment() -> None:
-    # A worker process imports this module by name: it reads the same environment.
-    GatewayHttpProtocol.configure(GatewaySettings())
-
-
-_configure_from_environment()
+# Configured when imported: uvicorn (and each of its worker processes) finds the class by name,
+# and reads the environment the gateway's settings were checked from.
+GatewayHttpProtocol.configure(GatewaySettings())
+UVICORN_OPTIONS: dict[str, Any] = {"http": "tracking_system.gateway.server:GatewayHttpProtocol"}

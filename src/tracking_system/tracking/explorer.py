@@ -1,4 +1,4 @@
-"""The raw-event explorer: queries over `Event:index`, scoped to one site.
+"""The raw-event explorer: queries over the site's event index.
 
 Order is (eventTime, id) descending: a total order, so cursor paging visits every event exactly
 once however many events share a millisecond and however many arrive between pages. A cursor is
@@ -50,7 +50,7 @@ TIE_CHUNK = 5000
 # A query that would run longer than this fails (503) instead of returning partial results.
 QUERY_TIMEOUT_MS = 10_000
 
-# Dimensions a `filter=dimension:value` may name -> the TAG field of Event:index it matches.
+# Dimensions a `filter=dimension:value` may name -> the TAG field of the event index it matches.
 FILTER_FIELDS: dict[str, str] = {
     **{name: name for name in EVENT_TAG_FIELDS if name != "site"},
     "page": "path",

@@ -1,9 +1,12 @@
-"""Raw-event queries: one builder of `Event:index` queries (always scoped to one site, bots out,
-every value escaped) and one decoder of FT.AGGREGATE replies."""
+"""Raw-event queries: one builder of queries over a site's event index (always scoped to the
+site, bots out, every value escaped), one decoder of FT.AGGREGATE replies, and the bound on how
+many run at once."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
@@ -79,6 +82,22 @@ async def aggregate(redis: aioredis.Redis, site_id: str, query: str, *steps: str
         rows = [row.get("extra_attributes", {}) for row in result.get("results", [])]
         return [{str(k): _value(v) for k, v in row.items()} for row in rows]
     return [{str(row[i]): _value(row[i + 1]) for i in range(0, len(row), 2)} for row in result[1:]]
+
+
+T = TypeVar("T")
+# Raw queries one request runs at once: the connection pool is shared with every other request.
+RAW_CONCURRENCY = 4
+
+
+async def gather_raw(calls: Iterable[Callable[[], Awaitable[T]]]) -> list[T]:
+    """The answers of several raw queries, in order, RAW_CONCURRENCY at a time."""
+    slots = asyncio.Semaphore(RAW_CONCURRENCY)
+
+    async def one(call: Callable[[], Awaitable[T]]) -> T:
+        async with slots:
+            return await call()
+
+    return list(await asyncio.gather(*(one(call) for call in calls)))
 
 
 def as_int(row: Row, key: str) -> int:

@@ -6,21 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from tracking_system.common import rollups, zones
-from tracking_system.common.zones import DEFAULT_ZONE, day_start_ms, today_in
+from tracking_system.common.zones import DEFAULT_ZONE, today_in
 from tracking_system.tracking.goals import Goal, page_matches
 from tracking_system.tracking.stats import intervals, raw, rollup
-from tracking_system.tracking.stats.aggregate import MAX_ROWS, match_clause
+from tracking_system.tracking.stats.aggregate import MAX_ROWS, gather_raw, match_clause
 from tracking_system.tracking.stats.intervals import Interval
 from tracking_system.tracking.stats.params import Period
 
 Filters = list[tuple[str, str]]
-RAW_CONCURRENCY = 4
 
 
 async def _use_rollups(
@@ -102,18 +102,12 @@ async def get_daily(*, redis: aioredis.Redis, site_id: str, period: Period,
     view = await _rollup_view(redis, site_id, period.tz, filters, source)
     if view is not None:
         return await rollup.daily(redis, view=view, days=period.days)
-    # One exact query per local day (its bounds come from zoneinfo, so DST days are right), a
-    # few at a time: the connection pool is shared with every other request.
-    slots = asyncio.Semaphore(RAW_CONCURRENCY)
-
-    async def day_totals(day: date) -> dict[str, int]:
-        async with slots:
-            return await raw.totals(
-                redis, site_id=site_id, start_ms=day_start_ms(day, period.zone),
-                end_ms=day_start_ms(day + timedelta(days=1), period.zone), filters=filters,
-            )  # fmt: skip
-
-    totals = await asyncio.gather(*(day_totals(day) for day in period.days))
+    # One exact query per local day (its bounds come from zoneinfo, so DST days are right).
+    totals = await gather_raw(
+        partial(raw.totals, redis, site_id=site_id, start_ms=day.start_ms, end_ms=day.end_ms,
+                filters=filters)
+        for day in intervals.buckets(period, "day")
+    )  # fmt: skip
     return [{"day": day.isoformat(), "events": t["events"], "pageviews": t["pageviews"],
              "users": t["users"], "sessions": t["sessions"]}
             for day, t in zip(period.days, totals, strict=True)]  # fmt: skip
@@ -210,14 +204,11 @@ async def get_timeseries(*, redis: aioredis.Redis, site_id: str, period: Period,
         sums = await rollup.totals_of_groups(redis, view=view,
                                              groups=[list(p.days) for p in points])  # fmt: skip
     else:
-        slots = asyncio.Semaphore(RAW_CONCURRENCY)
-
-        async def point_totals(point: intervals.Bucket) -> dict[str, int]:
-            async with slots:
-                return await raw.summary_totals(redis, site_id=site_id, start_ms=point.start_ms,
-                                                end_ms=point.end_ms, filters=filters)  # fmt: skip
-
-        sums = await asyncio.gather(*(point_totals(p) for p in points))
+        sums = await gather_raw(
+            partial(raw.summary_totals, redis, site_id=site_id, start_ms=p.start_ms,
+                    end_ms=p.end_ms, filters=filters)
+            for p in points
+        )  # fmt: skip
     return [{"start": p.start, **_visit_metrics(t)} for p, t in zip(points, sums, strict=True)]
 
 

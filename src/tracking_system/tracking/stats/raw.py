@@ -1,7 +1,7 @@
-"""The raw-event path's answers: FT.AGGREGATE over `Event:index`, exact (COUNT_DISTINCT), used
-for filters, `context.<key>`, goals, funnels, retention and zones without rollups. Filters follow
-filters.py: event filters select events through the index (aggregate.py); session filters need
-whole sessions (sessions.py)."""
+"""The raw-event path's answers: FT.AGGREGATE over the site's event index, exact
+(COUNT_DISTINCT), used for filters, `context.<key>`, goals, funnels, retention and zones without
+rollups. Filters follow filters.py: event filters select events through the index
+(aggregate.py); session filters need whole sessions (sessions.py)."""
 
 from __future__ import annotations
 

@@ -3,19 +3,19 @@ event in it, in the zone; `retained[i]` counts those of a cohort with an event i
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from tracking_system.common.errors import InvalidInput
 from tracking_system.tracking.stats import intervals, raw
+from tracking_system.tracking.stats.aggregate import gather_raw
 from tracking_system.tracking.stats.filters import Filters
 from tracking_system.tracking.stats.intervals import Interval
 from tracking_system.tracking.stats.params import Period
 
 UNITS: tuple[Interval, ...] = ("day", "week", "month")
-CONCURRENCY = 4
 
 
 def parse_unit(value: str | None) -> Interval:
@@ -33,14 +33,11 @@ async def get_retention(*, redis: aioredis.Redis, site_id: str, period: Period, 
     """`{cohorts: [{start, size, retained: [n0, n1, ...]}]}`, oldest cohort first."""
     intervals.check_points(period, unit, field="unit")
     units = intervals.buckets(period, unit)
-    slots = asyncio.Semaphore(CONCURRENCY)
-
-    async def users_of(bucket: intervals.Bucket) -> set[str]:
-        async with slots:
-            return await raw.active_users(redis, site_id=site_id, start_ms=bucket.start_ms,
-                                          end_ms=bucket.end_ms, filters=filters)  # fmt: skip
-
-    active = await asyncio.gather(*(users_of(bucket) for bucket in units))
+    active = await gather_raw(
+        partial(raw.active_users, redis, site_id=site_id, start_ms=b.start_ms, end_ms=b.end_ms,
+                filters=filters)
+        for b in units
+    )  # fmt: skip
     seen: set[str] = set()
     cohorts = []
     for i, bucket in enumerate(units):
