@@ -16,7 +16,7 @@ import redis
 
 from tests.support.accounts import Account, register
 from tests.support.events import CHROME, make_event, send, wait_for_stored
-from tests.support.legacy import downgrade, to_layout_2
+from tests.support.legacy import downgrade, to_layout_2, to_layout_3
 from tests.support.processes import REPO_ROOT
 from tests.support.redis_server import RedisServer, start_redis
 from tests.support.system import System, start_system
@@ -37,6 +37,8 @@ STATS: list[tuple[str, dict[str, Any]]] = [
     ("/api/v1/stats/breakdown", {**PERIOD, "dimension": "exitPage"}),
     ("/api/v1/stats/breakdown", {**PERIOD, "dimension": "browser"}),
     ("/api/v1/stats/daily", {**PERIOD, "filter": "page:/a"}),
+    ("/api/v1/stats/funnel", {**PERIOD, "step": ["page:/a", "event:Signup"], "window": "7d"}),
+    ("/api/v1/stats/retention", {**PERIOD, "unit": "week"}),
     ("/api/v1/events", {"limit": 500}),
 ]
 
@@ -89,7 +91,7 @@ def _indexes(client: redis.Redis) -> set[str]:
     return {str(n) for n in client.execute_command("FT._LIST")}  # type: ignore[no-untyped-call]
 
 
-@pytest.mark.parametrize("layout", [1, 2])
+@pytest.mark.parametrize("layout", [1, 2, 3])
 def test_a_migrated_installation_shows_the_same_numbers(
     server: RedisServer, tmp_path: Path, layout: int
 ) -> None:
@@ -116,9 +118,13 @@ def test_a_migrated_installation_shows_the_same_numbers(
     if layout == 1:
         downgrade(client)
         assert not list(client.scan_iter(match="Event:{*", count=1000))
-    else:
+    elif layout == 2:
         to_layout_2(client)
-    assert _indexes(client) - {"User:index"} == {"Event:index"}
+    else:
+        to_layout_3(client)
+    assert not list(client.scan_iter(match="Col:{*", count=1000))
+    if layout < 3:
+        assert _indexes(client) - {"User:index"} == {"Event:index"}
     refused = _cli("tracking", server.url)
     assert refused.returncode == 1
     assert "tracking-system migrate" in refused.stderr
@@ -129,6 +135,7 @@ def test_a_migrated_installation_shows_the_same_numbers(
         assert "events (keys scanned)" in migrated.stderr
         assert "420 events" in migrated.stderr
     assert "2 site indexes" in migrated.stderr
+    assert "420 columnar rows" in migrated.stderr
     assert _indexes(client) - {"User:index"} == {keys.event_index(a.user["id"]) for a in accounts}
     again = _cli("migrate", server.url)
     assert again.returncode == 0

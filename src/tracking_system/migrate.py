@@ -5,6 +5,8 @@ Layout 1 (before sites): an account was one site. Its API key, zone and origins 
 rollups `R:<accountId>:...`. Layout 2: the account's first site has the account's id, so every
 event and rollup keeps its owner id and only its key name changes, to carry the site's hash tag:
 `Event:{<site>}:<ulid>` with a `site` field, `R:{<site>}:...`, and a `Site:{<id>}` document.
+Layout 3: one search index per site. Layout 4: the columnar tier (`Col:{<site>}:...`), built
+here from the event hashes of each site.
 
 Idempotent and resumable: each step handles only what is still in the old layout, one atomic
 script per chunk, so a crash at any point leaves every event stored exactly once and the next
@@ -23,7 +25,7 @@ import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from tracking_system.common import keys, rollups
+from tracking_system.common import columnar, keys, rollups
 from tracking_system.common.indexes import (
     drop_legacy_event_index,
     ensure_site_event_index,
@@ -32,9 +34,13 @@ from tracking_system.common.indexes import (
 from tracking_system.common.progress import Progress
 from tracking_system.common.zones import DEFAULT_ZONE
 from tracking_system.users.sites import new_site_doc
+from tracking_system.worker.compaction import compact_all
 
 LEGACY_ACCOUNT_FIELD = "internalUserId"
 CHUNK = 500
+# Sites whose columnar tier is built (a run that crashed goes on from there).
+COLUMNAR_PROGRESS = "migrate:columnar"
+COMPACT_EVERY = 100_000
 
 # KEYS: user doc, site doc, account's site set. ARGV: site id, site doc, creation score.
 # Creates the first site from the account's old fields, then drops them from the account.
@@ -108,7 +114,8 @@ class Migration:
     def __init__(self, redis: aioredis.Redis, *, stream: TextIO | None = None) -> None:
         self.redis = redis
         self.stream = stream if stream is not None else sys.stderr
-        self.counts = {"accounts": 0, "events": 0, "rollups": 0, "site indexes": 0}
+        self.counts = {"accounts": 0, "events": 0, "rollups": 0, "site indexes": 0,
+                       "columnar rows": 0}  # fmt: skip
 
     def say(self, message: str) -> None:
         """One line of output."""
@@ -126,6 +133,8 @@ class Migration:
             await self._scan("rollups", total, lambda k: legacy_rollup_site(k) is not None,
                              self._move_rollups)  # fmt: skip
         await self._site_indexes()
+        await self._columnar()
+        await self.redis.delete(COLUMNAR_PROGRESS)
         await self.redis.set(keys.SCHEMA_VERSION, keys.CURRENT_SCHEMA)
         moved = ", ".join(f"{n:,} {what}" for what, n in self.counts.items())
         self.say(f"migrated to layout {keys.CURRENT_SCHEMA}: {moved}")
@@ -157,12 +166,51 @@ class Migration:
                     self.counts["accounts"] += 1
                 bar.update()
 
+    async def _sites(self) -> list[str]:
+        docs = self.redis.scan_iter(match=f"{keys.SITE_PREFIX}*", count=1000, _type="ReJSON-RL")
+        return [str(k).removeprefix(keys.SITE_PREFIX).strip("{}") async for k in docs]
+
+    async def _columnar(self) -> None:
+        """Each site's columnar tier built from its event hashes, through its tail and the
+        worker's compaction. A site left half-built by a crash is built again from scratch."""
+        sites = await self._sites()
+        done = set(await self.redis.smembers(COLUMNAR_PROGRESS))
+        with Progress(len(sites), label="columnar tier (sites)", stream=self.stream) as bar:
+            for site_id in sites:
+                if site_id not in done:
+                    await self._columnar_site(site_id)
+                    await self.redis.sadd(COLUMNAR_PROGRESS, site_id)
+                bar.update()
+
+    async def _columnar_site(self, site_id: str) -> None:
+        stale = [k async for k in self.redis.scan_iter(match=keys.columnar_prefix(site_id) + "*")]
+        if stale:
+            await self.redis.delete(*stale)
+        prefix, tail, pending = keys.event_prefix(site_id), keys.columnar_tail(site_id), 0
+        found = [str(k) async for k in self.redis.scan_iter(match=prefix + "*", count=1000)]
+        for i in range(0, len(found), CHUNK):
+            chunk = found[i : i + CHUNK]
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key in chunk:
+                    pipe.hgetall(key)
+                hashes = await pipe.execute()
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key, fields in zip(chunk, hashes, strict=True):
+                    if fields.get("eventTime"):
+                        row = columnar.row_of_hash(key.removeprefix(prefix), fields)
+                        pipe.xadd(tail, {"r": columnar.encode_row(row)})
+                        pending += 1
+                await pipe.execute()
+            if pending >= COMPACT_EVERY:
+                self.counts["columnar rows"] += await compact_all(self.redis, site_id)
+                pending = 0
+        self.counts["columnar rows"] += await compact_all(self.redis, site_id)
+
     async def _site_indexes(self) -> None:
         """One index per site in place of the one over every site's events (which goes first,
         so the two never hold the same events at once); waits until each has caught up."""
         await drop_legacy_event_index(self.redis)
-        docs = self.redis.scan_iter(match=f"{keys.SITE_PREFIX}*", count=1000, _type="ReJSON-RL")
-        sites = [str(k).removeprefix(keys.SITE_PREFIX).strip("{}") async for k in docs]
+        sites = await self._sites()
         with Progress(len(sites), label="site indexes", stream=self.stream) as bar:
             for site_id in sites:
                 await ensure_site_event_index(self.redis, site_id)

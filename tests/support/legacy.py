@@ -38,8 +38,17 @@ def _one_event_index(client: redis.Redis, tag_fields: tuple[str, ...]) -> None:
     )
 
 
+def to_layout_3(client: redis.Redis) -> None:
+    """Remove the columnar tier (event hashes were the only raw store)."""
+    stale = list(client.scan_iter(match="Col:{*", count=1000))
+    if stale:
+        client.delete(*stale)
+    client.set("schema:version", 3)
+
+
 def to_layout_2(client: redis.Redis) -> None:
     """Replace the per-site event indexes by one `Event:index` over every site's events."""
+    to_layout_3(client)
     _drop_site_indexes(client)
     _one_event_index(client, CURRENT_TAG_FIELDS)
     client.set("schema:version", 2)
@@ -47,6 +56,7 @@ def to_layout_2(client: redis.Redis) -> None:
 
 def downgrade(client: redis.Redis) -> None:
     """Rewrite the server's data into the layout before sites."""
+    to_layout_3(client)
     _drop_site_indexes(client)
     for user_key in list(client.scan_iter(match="User:*", _type="ReJSON-RL")):
         account_id = str(user_key).removeprefix("User:")

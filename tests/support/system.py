@@ -120,6 +120,10 @@ def build_system(
         "WORKER_MAINTENANCE_SECONDS": "0.5",
         "LIVE_RECHECK_SECONDS": "0.5",
         "WORKER_METRICS_PORT": str(free_port()),
+        # Tails are compacted when a test says so (tests/support/columnar.py), so the columnar
+        # tier's tail and blobs are both what a test chose; the kill tests compact all along.
+        "COLUMNAR_COMPACT_SECONDS": "3600",
+        "COLUMNAR_COMPACT_ROWS": "1000000",
         **(extra_env or {}),
     }
     return System(redis_url=redis_url, log_dir=log_dir, ports=ports, env=env)

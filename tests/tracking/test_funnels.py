@@ -1,4 +1,5 @@
-"""Funnel levels of one visitor (the rule of stats/funnels.py) and the funnel route's input."""
+"""Funnel levels of one visitor (the rule of stats/sql.py's funnel, run by DuckDB over a small
+table) and the funnel route's input."""
 
 from __future__ import annotations
 
@@ -8,10 +9,28 @@ import httpx
 import pytest
 
 from tests.support.accounts import register
-from tracking_system.tracking.stats.funnels import DAY_MS, reached
+from tracking_system.common import columnar as rows
+from tracking_system.tracking.stats import columnar, sql
+from tracking_system.tracking.stats.funnels import DAY_MS, step_counts
 
 # (time ms, session, the funnel steps the event is)
 A, B = "s1", "s2"
+Event = tuple[int, str, list[int]]
+
+
+def reached(events: list[Event], steps: int, window_ms: int | None) -> int:
+    """The steps one visitor's events reach: each event is a page view whose path names the
+    steps it is (`/x0x2` is steps 0 and 2), the funnel's steps `*x<k>*`."""
+    table = rows.table_of_rows([
+        rows.row_of_hash(f"e{i}", {"eventTime": str(t), "sessionId": session, "userId": "u",
+                                   "eventName": "PAGE_VIEW",
+                                   "path": "/" + "".join(f"x{k}" for k in kinds)})
+        for i, (t, session, kinds) in enumerate(events)
+    ])  # fmt: skip
+    query = sql.funnel_events([], 0, 10**15, [("page", f"*x{k}*") for k in range(steps)],
+                              by_session=window_ms is None)  # fmt: skip
+    found = columnar.run_query(query, {"events": table}, arrow=True)
+    return sum(step_counts(found, steps, window_ms))
 
 
 def test_steps_count_in_event_time_order_whatever_the_arrival() -> None:

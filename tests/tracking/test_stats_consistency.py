@@ -18,6 +18,7 @@ import redis
 
 from tests.support import dataset
 from tests.support.accounts import Account, register
+from tests.support.columnar import compact
 from tests.support.dataset import Dataset, Sent
 from tests.support.events import send, stored_count
 from tracking_system.common.redis import create_client
@@ -61,39 +62,46 @@ def _edge_times(tz: str, now: datetime) -> list[datetime]:
     return recent
 
 
-@pytest.fixture(scope="module")
-def loaded(system: Any, redis_server: Any) -> list[Loaded]:
-    client = redis_server.client()
-    out = []
-    now = datetime.now(UTC)
-    with httpx.Client(base_url=system.gateway_url, timeout=60) as api:
-        for seed, tz in enumerate(("UTC", "Asia/Kolkata", "America/New_York")):
-            account = register(api, timezone=tz)
-            data = dataset.generate(
-                seed=seed,
-                start=START,
-                end=now - timedelta(minutes=30),
-                sessions=350,
-                extra_times=_edge_times(tz, now),
-            )
-            for agent, ip, events in data.batches():
-                response = send(
-                    api,
-                    account.user["apiKey"],
-                    events,
-                    user_agent=agent,
-                    headers={"X-Forwarded-For": ip},
-                )
-                assert response.status_code == 202, response.text
-            out.append(Loaded(account, tz, data))
-    expected = {x.account.user["id"]: len(x.data.events) + len(x.data.bots) for x in out}
+ZONES = ("UTC", "Asia/Kolkata", "America/New_York")
+
+
+def _wait_stored(client: Any, expected: dict[str, int]) -> None:
+    """Until every site has stored the events sent to it (each sent once: ids are unique)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and any(
-        stored_count(client, account) < n for account, n in expected.items()
+        stored_count(client, site) < n for site, n in expected.items()
     ):
         time.sleep(0.1)
     time.sleep(0.5)
-    return out
+
+
+@pytest.fixture(scope="module")
+def loaded(system: Any, redis_server: Any) -> list[Loaded]:
+    client = redis_server.client()
+    now = datetime.now(UTC)
+    datasets = [
+        dataset.generate(seed=seed, start=START, end=now - timedelta(minutes=30), sessions=350,
+                         extra_times=_edge_times(tz, now))
+        for seed, tz in enumerate(ZONES)
+    ]  # fmt: skip
+    with httpx.Client(base_url=system.gateway_url, timeout=60) as api:
+        accounts = [register(api, timezone=tz) for tz in ZONES]
+        batches = [list(data.batches()) for data in datasets]
+        # In three parts: the first compacted into day blobs, the second compacted into the same
+        # days again (late events rewrite a day), the third left in the tail.
+        sent_so_far = {account.user["id"]: 0 for account in accounts}
+        for part in range(3):
+            for account, sent in zip(accounts, batches, strict=True):
+                third = -(-len(sent) // 3)
+                for agent, ip, events in sent[part * third : (part + 1) * third]:
+                    response = send(api, account.user["apiKey"], events, user_agent=agent,
+                                    headers={"X-Forwarded-For": ip})  # fmt: skip
+                    assert response.status_code == 202, response.text
+                    sent_so_far[account.user["id"]] += len(events)
+            _wait_stored(client, sent_so_far)
+            if part < 2:
+                compact(redis_server, [account.user["id"] for account in accounts])
+    return [Loaded(a, tz, data) for a, tz, data in zip(accounts, ZONES, datasets, strict=True)]
 
 
 def _get(api: httpx.Client, account: Account, path: str, **params: Any) -> Any:

@@ -128,7 +128,7 @@ SITE_DELETIONS = "SiteDeletions"
 SITE_GONE_TTL_SECONDS = 30 * 24 * 3600
 # Layout version of the data; `tracking-system migrate` brings older installations to it.
 SCHEMA_VERSION = "schema:version"
-CURRENT_SCHEMA = 3
+CURRENT_SCHEMA = 4
 
 
 def site_tag(site_id: str) -> str:
@@ -212,6 +212,38 @@ def event(site_id: str, event_ulid: str) -> str:
 def event_index(site_id: str) -> str:
     """The RediSearch index over the site's events."""
     return f"{EVENT_PREFIX}{site_tag(site_id)}:index"
+
+
+# --- Columnar tier ---------------------------------------------------------------------------
+# Every stored event is also appended, in the store script, to the site's tail (a stream of rows,
+# common/columnar.py); the worker compacts the tail into one Parquet blob per UTC day. The catalog
+# hash maps a day to its blob's version and extent; a rewritten day gets a new version (a new
+# key), so a blob, once written, never changes.
+
+
+def columnar_prefix(site_id: str) -> str:
+    """Prefix of every key of the site's columnar tier."""
+    return f"Col:{site_tag(site_id)}:"
+
+
+def columnar_tail(site_id: str) -> str:
+    """STREAM of the rows stored since the last compaction (field `r`, one JSON row)."""
+    return f"{columnar_prefix(site_id)}tail"
+
+
+def columnar_catalog(site_id: str) -> str:
+    """HASH: UTC day number -> `<version> <rows> <min eventTime> <max eventTime>`."""
+    return f"{columnar_prefix(site_id)}days"
+
+
+def columnar_blob(site_id: str, day: int, version: str) -> str:
+    """One version of one UTC day's Parquet blob."""
+    return f"{columnar_prefix(site_id)}d:{day}:{version}"
+
+
+def columnar_lock(site_id: str) -> str:
+    """Held by the worker compacting the site's tail (expires if it dies)."""
+    return f"{columnar_prefix(site_id)}lock"
 
 
 def live_channel(site_id: str) -> str:

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.client import NEVER_DECODE
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError, SlotNotCoveredError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -124,3 +125,13 @@ async def wait_for_redis(client: aioredis.Redis, *, within: float = 30.0) -> Non
         if time.monotonic() > deadline:
             raise TimeoutError("Redis did not become ready in time")
         await asyncio.sleep(0.05)
+
+
+async def get_bytes(client: aioredis.Redis, *names: str) -> list[bytes | None]:
+    """The values of keys of one slot as bytes, undecoded (binary blobs): MGET."""
+    if not names:
+        return []
+    values = await client.execute_command(  # type: ignore[no-untyped-call]
+        "MGET", *names, **{NEVER_DECODE: True}
+    )
+    return cast(list[bytes | None], values)

@@ -181,5 +181,6 @@ def site_key_patterns(site_id: str) -> tuple[str, ...]:
         keys.visit_prefix(site_id),
         keys.goals(site_id),
         keys.funnels(site_id),
+        keys.columnar_prefix(site_id),
     )
     return tuple(prefix + "*" for prefix in prefixes)

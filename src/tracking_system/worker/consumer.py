@@ -20,6 +20,7 @@ from tracking_system.common import keys
 from tracking_system.common.stream import decode_entry
 from tracking_system.common.zones import DEFAULT_ZONE
 from tracking_system.worker import metrics
+from tracking_system.worker.compaction import Compactor
 from tracking_system.worker.deletion import delete_pending_sites
 from tracking_system.worker.settings import WorkerSettings
 from tracking_system.worker.store import (
@@ -61,6 +62,8 @@ class Consumer:
         self.streams = keys.events_streams(settings.ingest_streams)
         self.store = Store(redis)
         self.zones = SiteZones(redis, cache_seconds=settings.zone_cache_seconds)
+        self.compactor = Compactor(redis, rows=settings.columnar_compact_rows,
+                                   seconds=settings.columnar_compact_seconds)  # fmt: skip
 
     async def ensure_groups(self) -> None:
         """Create every shard's stream and group if needed, with this consumer in each."""
@@ -122,6 +125,7 @@ class Consumer:
     async def store_batch(self, stream: str, batch: list[Prepared]) -> None:
         """Store, roll up and acknowledge (on its shard's stream) a prepared batch."""
         outcome = await self.store.store(batch, stream=stream)
+        self.compactor.sites.update(p.site_id for p in batch)
         failed = [p for p in batch if isinstance(outcome[p.entry_id], Exception)]
         results = [r for r in outcome.values() if not isinstance(r, Exception)]
         metrics.EVENTS_STORED.inc(results.count(STORED))
@@ -332,6 +336,19 @@ async def delete_sites_forever(consumer: Consumer, stop: asyncio.Event) -> None:
         except ResponseError as exc:
             log.error("site_deletion_failed", error=str(exc))
         await _sleep_or_stop(stop, consumer.settings.maintenance_seconds)
+
+
+async def compact_forever(consumer: Consumer, stop: asyncio.Event) -> None:
+    """Compact the sites' tails into day blobs, in the background of consuming."""
+    while not stop.is_set():
+        try:
+            moved = await consumer.compactor.run_once()
+            metrics.ROWS_COMPACTED.inc(moved)
+        except REDIS_DOWN as exc:
+            log.warning("redis_unavailable", error=str(exc))
+        except ResponseError as exc:
+            log.error("compaction_failed", error=str(exc))
+        await _sleep_or_stop(stop, consumer.settings.columnar_compact_check_seconds)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -18,6 +18,7 @@ from tracking_system.common.redis import check_capabilities, create_client, wait
 from tracking_system.worker.consumer import (
     REDIS_DOWN,
     Consumer,
+    compact_forever,
     consume_forever,
     delete_sites_forever,
     maintain_forever,
@@ -61,6 +62,7 @@ async def run(settings: WorkerSettings) -> None:
             consume_forever(consumer, stop),
             maintain_forever(consumer, stop, lambda: beat(redis, settings, started)),
             delete_sites_forever(consumer, stop),
+            compact_forever(consumer, stop),
         )
     finally:
         with contextlib.suppress(*REDIS_DOWN):

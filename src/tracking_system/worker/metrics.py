@@ -7,6 +7,7 @@ from prometheus_client import Counter, Gauge, Histogram
 EVENTS_STORED = Counter("worker_events_stored_total", "Events stored and rolled up")
 EVENTS_DUPLICATE = Counter("worker_events_duplicate_total", "Redeliveries and retries skipped")
 EVENTS_FAILED = Counter("worker_events_failed_total", "Deliveries that failed (left pending)")
+ROWS_COMPACTED = Counter("worker_rows_compacted_total", "Rows moved from tails into day blobs")
 EVENTS_DEAD = Counter(
     "worker_events_dead_lettered_total", "Entries moved to the dead-letter stream"
 )

@@ -35,6 +35,17 @@ class WorkerSettings(CommonSettings):
     metrics_port: int = Field(default=9102, ge=0, le=65535, validation_alias="WORKER_METRICS_PORT")
     # Shards of the ingestion stream (keys.events_stream): one reader task each.
     ingest_streams: int = Field(default=1, ge=1, le=1024, validation_alias="INGEST_STREAMS")
+    # The columnar tier: a site's tail is compacted into day blobs once it holds this many rows
+    # or its oldest row is this old; tails are looked at every `check` seconds.
+    columnar_compact_rows: int = Field(
+        default=10_000, ge=1, le=1_000_000, validation_alias="COLUMNAR_COMPACT_ROWS"
+    )
+    columnar_compact_seconds: float = Field(
+        default=10.0, ge=0, validation_alias="COLUMNAR_COMPACT_SECONDS"
+    )
+    columnar_compact_check_seconds: float = Field(
+        default=2.0, gt=0, validation_alias="COLUMNAR_COMPACT_CHECK_SECONDS"
+    )
 
 
 @lru_cache

@@ -5,7 +5,8 @@
 -- idempotent, so a crash in between only causes a harmless redelivery).
 -- Every key the script touches carries the site's hash tag; the prefixes come from
 -- tracking_system/common/keys.py and rollups.py (store.py), the script only appends to them.
--- KEYS[1] the site's deletion marker, KEYS[2] its rollup meta hash, KEYS[3] its lifetime totals.
+-- KEYS[1] the site's deletion marker, KEYS[2] its rollup meta hash, KEYS[3] its lifetime totals,
+-- KEYS[4] its columnar tail (every stored event's row, bots too, for the worker to compact).
 -- ARGV[1] JSON {zones = [...], events = [...]} (store.py); ARGV[2] the meta field of the
 -- site's earliest counted event time (ms).
 -- Returns one number per event: 1 stored, 0 duplicate, 2 dropped (the site was deleted).
@@ -211,6 +212,7 @@ for i, m in ipairs(input.events) do
     results[i] = 0
   else
     redis.call('HSET', m.k, unpack(m.f))
+    redis.call('XADD', KEYS[4], '*', 'r', m.r)
     if m.bot == 0 then
       -- Crawlers are stored and flagged, but left out of the numbers and the live feed.
       rollup(m, A)

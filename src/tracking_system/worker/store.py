@@ -12,7 +12,7 @@ import orjson
 import redis.asyncio as aioredis
 from ulid import ULID
 
-from tracking_system.common import keys, rollups
+from tracking_system.common import columnar, keys, rollups
 from tracking_system.common.geo import country_of
 from tracking_system.common.indexes import ensure_site_event_index
 from tracking_system.common.redis import is_cluster
@@ -108,6 +108,7 @@ def prepare(
         if value or dim in rollups.EMPTY_ROW_DIMENSIONS:  # '' counts: "Direct / None", "Unknown"
             session_dims += [dim, value, rollups.value_token(value)]
     ulid = event_ulid(site_id, event_id)
+    row = columnar.row_of_hash(ulid, dict(zip(fields[0::2], fields[1::2], strict=True)))
     live = {"id": ulid, "eventName": name, "page": page, "path": path, "userId": user_id,
             "sessionId": session_id, "eventTime": event_time, **enriched}  # fmt: skip
     description = {
@@ -126,6 +127,7 @@ def prepare(
         "sd": session_dims,
         "f": fields,
         "live": orjson.dumps(live).decode(),
+        "r": columnar.encode_row(row).decode(),
     }
     return Prepared(entry_id, site_id, tz, with_lifetime, description)
 
@@ -173,6 +175,7 @@ class Store:
             keys.site_gone(site_id),
             rollups.meta(site_id),
             rollups.lifetime_totals(site_id),
+            keys.columnar_tail(site_id),
         ]
         return call_keys, [payload, rollups.FIRST_EVENT_FIELD]
 

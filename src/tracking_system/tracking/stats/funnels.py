@@ -8,15 +8,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import redis.asyncio as aioredis
 
-from tracking_system.common.errors import InvalidInput
-from tracking_system.tracking.goals import page_matches
+from tracking_system.common.errors import InvalidInput, ServiceUnavailable
 from tracking_system.tracking.ingest.validation import has_control_chars
-from tracking_system.tracking.stats import raw
-from tracking_system.tracking.stats.aggregate import PAGE_VIEW, match_clause
+from tracking_system.tracking.stats import columnar, sql
+from tracking_system.tracking.stats.aggregate import TOO_LONG
 from tracking_system.tracking.stats.filters import Filters
 from tracking_system.tracking.stats.params import Period
+from tracking_system.tracking.stats.sessions import SESSION_MARGIN_MS
 
 MIN_STEPS, MAX_STEPS = 2, 8
 DAY_MS = 86_400_000
@@ -30,12 +33,6 @@ class Step:
 
     kind: str
     match: str
-
-    def matches(self, event_name: str, path: str) -> bool:
-        """True when the event is this step."""
-        if self.kind == "event":
-            return event_name == self.match
-        return event_name == PAGE_VIEW and page_matches(self.match, path)
 
 
 def parse_steps(values: list[str] | None) -> list[Step]:
@@ -67,30 +64,59 @@ def parse_window(value: str | None) -> int | None:
     return int(found.group(1)) * DAY_MS
 
 
-def reached(events: list[tuple[int, str, list[int]]], steps: int, window_ms: int | None) -> int:
-    """How many steps, in order, one visitor's events (time, session, the steps each event is)
-    reach at best, from any step-1 event."""
-    best = 0
-    ordered = sorted(events, key=lambda e: (e[0], min(e[2])))  # ties: in the funnel's order
-    for start, (t0, session, kinds) in enumerate(ordered):
-        if 0 not in kinds:
-            continue
-        level, used = 1, {start}
-        for i in range(start + 1, len(ordered)):
-            if level == steps:
-                break
-            t, s, event_steps = ordered[i]
-            if window_ms is None and s != session:
-                continue
-            if window_ms is not None and t - t0 > window_ms:
-                break
-            if level in event_steps and i not in used:
-                used.add(i)
-                level += 1
-        best = max(best, level)
-        if best == steps:
-            break
-    return best
+def _changes(table: pa.Table, *names: str) -> np.ndarray:
+    """True at each row where one of the (sorted) columns differs from the row before."""
+    changed = np.zeros(table.num_rows, dtype=bool)
+    changed[0] = True
+    for name in names:
+        column = table.column(name)
+        changed[1:] |= pc.not_equal(column[1:], column[:-1]).to_numpy(zero_copy_only=False)
+    return changed
+
+
+def step_counts(table: pa.Table, steps: int, window_ms: int | None) -> list[int]:
+    """Visitors reaching each step, from sql.funnel_events' rows.
+
+    A row's `a` is the latest step-1 time of a chain of steps 1..k ending there (the latest start
+    is the best for a window); a_{k+1} at a row that is step k+1 is the running maximum of a_k
+    over the rows before it in its chain's partition (the visitor, or the visitor's session)."""
+    if table.num_rows == 0:
+        return [0] * steps
+    users = _changes(table, "u")
+    partitions = users if window_ms is not None else _changes(table, "u", "s")
+    times = table.column("t").to_numpy()
+    rel = times - times.min()
+    big = int(rel.max()) + 2
+    part = np.cumsum(partitions) - 1
+    if int(part[-1]) * big >= 2**62:
+        raise ServiceUnavailable(TOO_LONG, retry_after=10)
+    base = part * big
+    is_step = [table.column(f"c{k}").to_numpy(zero_copy_only=False) for k in range(steps)]
+    start = np.where(is_step[0], rel, -1)
+    level = is_step[0].astype(np.int64)
+    for k in range(1, steps):
+        running = np.maximum.accumulate(base + start + 1)  # (no chain: base + 0)
+        before = np.concatenate(([-1], running[:-1]))
+        start = np.where(is_step[k] & (before > base), before - base - 1, -1)
+        reached = start >= 0
+        if window_ms is not None:
+            reached &= rel - start <= window_ms
+        level = np.where(reached, k + 1, level)
+    per_user = np.maximum.reduceat(level, np.flatnonzero(users))
+    return [int((per_user > k).sum()) for k in range(steps)]
+
+
+async def funnel_levels(redis: aioredis.Redis, *, site_id: str, period: Period,
+                        filters: Filters, steps: list[Step],
+                        window_ms: int | None) -> list[int]:  # fmt: skip
+    """Visitors reaching each step, from the columnar tier."""
+    start, end = period.start_ms(), period.end_ms()
+    events = await columnar.site_events(redis, site_id=site_id, start_ms=start - SESSION_MARGIN_MS,
+                                        end_ms=end + SESSION_MARGIN_MS)  # fmt: skip
+    query = sql.funnel_events(filters, start, end, [(s.kind, s.match) for s in steps],
+                              by_session=window_ms is None)  # fmt: skip
+    rows = await columnar.query_arrow(query, events=events)
+    return step_counts(rows, len(steps), window_ms)
 
 
 async def get_funnel(*, redis: aioredis.Redis, site_id: str, period: Period, filters: Filters,
@@ -98,22 +124,8 @@ async def get_funnel(*, redis: aioredis.Redis, site_id: str, period: Period, fil
     """`{steps: [{label, visitors, conversionRate, dropOff}]}` over the period's events that the
     filters keep; conversionRate from the first step, dropOff the visitors lost since the
     previous step."""
-    start, end = period.start_ms(), period.end_ms()
-    paths = await raw.page_paths(redis, site_id=site_id, start_ms=start, end_ms=end) if any(
-        step.kind == "page" for step in steps) else []  # fmt: skip
-    clauses = [c for c in (match_clause(step.kind, step.match, paths) for step in steps) if c]
-    rows = await raw.clause_events(redis, site_id=site_id, start_ms=start, end_ms=end,
-                                   filters=filters, clause=" | ".join(f"({c})" for c in clauses)
-                                   ) if clauses else []  # fmt: skip
-    per_user: dict[str, list[tuple[int, str, list[int]]]] = {}
-    for row in rows:
-        kinds = [k for k, step in enumerate(steps) if step.matches(row["eventName"], row["path"])]
-        if kinds:
-            per_user.setdefault(row["userId"], []).append(
-                (int(row["eventTime"]), row["sessionId"], kinds)
-            )
-    levels = [reached(events, len(steps), window_ms) for events in per_user.values()]
-    counts = [sum(1 for level in levels if level > k) for k in range(len(steps))]
+    counts = await funnel_levels(redis, site_id=site_id, period=period, filters=filters,
+                                 steps=steps, window_ms=window_ms)  # fmt: skip
     first = counts[0]
     return {"steps": [
         {"label": step.match, "visitors": n,

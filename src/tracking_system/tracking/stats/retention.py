@@ -3,17 +3,17 @@ event in it, in the zone; `retained[i]` counts those of a cohort with an event i
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
+import pyarrow as pa
 import redis.asyncio as aioredis
 
 from tracking_system.common.errors import InvalidInput
-from tracking_system.tracking.stats import intervals, raw
-from tracking_system.tracking.stats.aggregate import gather_raw
+from tracking_system.tracking.stats import columnar, intervals, sql
 from tracking_system.tracking.stats.filters import Filters
 from tracking_system.tracking.stats.intervals import Interval
 from tracking_system.tracking.stats.params import Period
+from tracking_system.tracking.stats.sessions import SESSION_MARGIN_MS
 
 UNITS: tuple[Interval, ...] = ("day", "week", "month")
 
@@ -33,16 +33,14 @@ async def get_retention(*, redis: aioredis.Redis, site_id: str, period: Period, 
     """`{cohorts: [{start, size, retained: [n0, n1, ...]}]}`, oldest cohort first."""
     intervals.check_points(period, unit, field="unit")
     units = intervals.buckets(period, unit)
-    active = await gather_raw(
-        partial(raw.active_users, redis, site_id=site_id, start_ms=b.start_ms, end_ms=b.end_ms,
-                filters=filters)
-        for b in units
-    )  # fmt: skip
-    seen: set[str] = set()
-    cohorts = []
-    for i, bucket in enumerate(units):
-        cohort = active[i] - seen
-        seen |= cohort
-        retained = [len(cohort & active[j]) for j in range(i, len(units))]
-        cohorts.append({"start": bucket.start, "size": len(cohort), "retained": retained})
-    return {"cohorts": cohorts}
+    start, end = period.start_ms(), period.end_ms()
+    events = await columnar.site_events(redis, site_id=site_id, start_ms=start - SESSION_MARGIN_MS,
+                                        end_ms=end + SESSION_MARGIN_MS)  # fmt: skip
+    starts = pa.table({"i": list(range(len(units))), "start": [b.start_ms for b in units]})
+    rows = await columnar.query(sql.retention(filters, start, end), events=events, units=starts)
+    counts = {(cohort, offset): n for cohort, offset, n in rows}
+    return {"cohorts": [
+        {"start": bucket.start, "size": counts.get((i, 0), 0),
+         "retained": [counts.get((i, j), 0) for j in range(len(units) - i)]}
+        for i, bucket in enumerate(units)
+    ]}  # fmt: skip

@@ -1,0 +1,105 @@
+"""The columnar tier's rows and blobs: one home for the columns, the tail's row encoding and the
+Parquet form of a UTC day (the worker writes them, the stats service reads them)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+DAY_MS = 86_400_000
+# The event hash's fields kept as text columns ('' when the hash lacks them).
+TEXT_FIELDS = (
+    "eventId", "eventName", "userId", "sessionId", "page", "path", "referrer", "referrerDomain",
+    "utmSource", "utmMedium", "utmCampaign", "channel", "browser", "os", "device", "country",
+)  # fmt: skip
+SCHEMA = pa.schema(
+    [("id", pa.string()), ("eventTime", pa.int64()), ("createdAt", pa.int64()),
+     ("bot", pa.int8()), *((field, pa.string()) for field in TEXT_FIELDS),
+     # The context as sent (JSON), and its top-level scalars as the index holds them (`ctx_<k>`
+     # fields), as one JSON object of strings: `context.<k>` filters read that.
+     ("context", pa.string()), ("ctx", pa.string())]
+)  # fmt: skip
+COLUMNS = tuple(SCHEMA.names)
+CONTEXT_PREFIX = "ctx_"
+
+
+def row_of_hash(event_ulid: str, fields: dict[str, str]) -> list[Any]:
+    """An event hash (field -> value) as one row, in COLUMNS order."""
+    scalars = {k.removeprefix(CONTEXT_PREFIX): v for k, v in fields.items()
+               if k.startswith(CONTEXT_PREFIX)}  # fmt: skip
+    return [
+        event_ulid,
+        int(fields["eventTime"]),
+        int(fields.get("createdAt") or fields["eventTime"]),
+        1 if fields.get("bot") == "1" else 0,
+        *(fields.get(field, "") for field in TEXT_FIELDS),
+        fields.get("_context", ""),
+        orjson.dumps(scalars).decode() if scalars else "",
+    ]
+
+
+def encode_row(row: list[Any]) -> bytes:
+    """A row as the tail stores it."""
+    return orjson.dumps(row)
+
+
+def decode_row(data: bytes | str) -> list[Any]:
+    """A tail entry's row."""
+    row: list[Any] = orjson.loads(data)
+    return row
+
+
+def table_of_rows(rows: list[list[Any]]) -> pa.Table:
+    """Rows (COLUMNS order) as an Arrow table."""
+    if not rows:
+        return SCHEMA.empty_table()
+    columns = list(zip(*rows, strict=True))
+    return pa.Table.from_arrays(
+        [pa.array(values, type=field.type) for values, field in zip(columns, SCHEMA, strict=True)],
+        schema=SCHEMA,
+    )
+
+
+def to_blob(table: pa.Table) -> bytes:
+    """A day's rows as a zstd-compressed Parquet file, sorted by time."""
+    out = io.BytesIO()
+    pq.write_table(table.sort_by("eventTime"), out, compression="zstd", compression_level=3)
+    return out.getvalue()
+
+
+def from_blob(blob: bytes) -> pa.Table:
+    """A day's Parquet blob as an Arrow table."""
+    return pq.read_table(io.BytesIO(blob)).cast(SCHEMA)
+
+
+def utc_day(event_time_ms: int) -> int:
+    """Days since the epoch (UTC) of a time: the unit of compaction."""
+    return event_time_ms // DAY_MS
+
+
+class DayMeta:
+    """A catalog entry: `<version> <rows> <min eventTime> <max eventTime>`."""
+
+    __slots__ = ("first", "last", "rows", "version")
+
+    def __init__(self, version: str, rows: int, first: int, last: int) -> None:
+        self.version, self.rows, self.first, self.last = version, rows, first, last
+
+    @classmethod
+    def parse(cls, value: bytes | str) -> DayMeta:
+        """A catalog value."""
+        text = value.decode() if isinstance(value, bytes) else value
+        version, rows, first, last = text.split(" ")
+        return cls(version, int(rows), int(first), int(last))
+
+    def dump(self) -> str:
+        """The catalog value."""
+        return f"{self.version} {self.rows} {self.first} {self.last}"
+
+    def overlaps(self, start_ms: int, end_ms: int) -> bool:
+        """True when some row may have a time in [start, end)."""
+        return self.first < end_ms and self.last >= start_ms
