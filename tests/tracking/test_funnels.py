@@ -27,8 +27,7 @@ def reached(events: list[Event], steps: int, window_ms: int | None) -> int:
                                    "path": "/" + "".join(f"x{k}" for k in kinds)})
         for i, (t, session, kinds) in enumerate(events)
     ])  # fmt: skip
-    query = sql.funnel_events([], 0, 10**15, [("page", f"*x{k}*") for k in range(steps)],
-                              by_session=window_ms is None)  # fmt: skip
+    query = sql.funnel_events([], 0, 10**15, [("page", f"*x{k}*") for k in range(steps)])
     found = columnar.run_query(query, {"events": table}, arrow=True)
     return sum(step_counts(found, steps, window_ms))
 

@@ -23,7 +23,7 @@ from tests.support.dataset import Dataset, Sent
 from tests.support.events import send, stored_count
 from tracking_system.common.redis import create_client
 from tracking_system.tracking.goals import page_matches
-from tracking_system.tracking.stats import queries, raw, sessions
+from tracking_system.tracking.stats import queries, raw
 from tracking_system.tracking.stats.params import Period
 
 # Runs once more on a 3-shard Redis Cluster (TEST_REDIS_SHARDS=3).
@@ -471,7 +471,7 @@ def test_one_session_filter_is_answered_by_the_filter_rollups(
     def refuse(*_: Any, **__: Any) -> Any:
         raise AssertionError("the raw path answered")
 
-    for name in ("totals", "summary_totals", "top_by_event", "top_by_session"):
+    for name in ("series", "totals", "top_by_event", "top_by_session"):
         monkeypatch.setattr(raw, name, refuse)
     item = loaded[1]  # Asia/Kolkata: the rollups' days are local days
     period = Period(item.tz, FILTERED_FROM, FILTERED_TO)
@@ -503,19 +503,12 @@ def test_one_session_filter_is_answered_by_the_filter_rollups(
         }, (one, row)
 
 
-@pytest.mark.parametrize("narrow", [True, False], ids=["narrowed", "scanned"])
 @pytest.mark.parametrize(
     "filters", [["country:IN", "referrerDomain:google.com"], ["exitPage:/", "page:/docs"]]
 )
-def test_the_raw_path_answers_the_same_narrowed_or_scanned(
-    loaded: list[Loaded],
-    redis_server: Any,
-    filters: list[str],
-    narrow: bool,
-    monkeypatch: pytest.MonkeyPatch,
+def test_the_raw_path_answers_two_filters_exactly(
+    loaded: list[Loaded], redis_server: Any, filters: list[str]
 ) -> None:
-    if not narrow:  # every candidate set is "too many": the whole period is grouped
-        monkeypatch.setattr(sessions, "NARROW_LIMIT", 0)
     item = loaded[0]
     period = Period(item.tz, FILTERED_FROM, FILTERED_TO)
     site_id, pairs = item.account.user["id"], _pairs(filters)

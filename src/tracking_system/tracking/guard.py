@@ -1,10 +1,10 @@
 """Keeping one account's queries from slowing everyone else's.
 
-Redis runs a search aggregate on its one main thread, so the stats and explorer queries of one
-account could otherwise take all of it. Per account and per process: at most `concurrency`
-queries at once (others wait a little, then 429), and at most `budget_seconds` of query time in
-any `window_seconds` (then 429 with the wait). Each raw query also has its own time limit in
-Redis (stats/aggregate.py), past which it is 503."""
+Redis runs a search on its one main thread and DuckDB shares the stats process's cores, so the
+stats and explorer queries of one account could otherwise take all of them. Per account and per
+process: at most `concurrency` queries at once (others wait a little, then 429), and at most
+`budget_seconds` of query time in any `window_seconds` (then 429 with the wait). Each explorer
+search also has its own time limit in Redis, past which it is 503."""
 
 from __future__ import annotations
 

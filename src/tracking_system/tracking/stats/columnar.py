@@ -23,8 +23,9 @@ from tracking_system.tracking.stats.sql import Query
 
 # The catalog and the tail in one atomic step: every row is in exactly one of them.
 SNAPSHOT = "return {redis.call('HGETALL', KEYS[1]), redis.call('XRANGE', KEYS[2], '-', '+')}"
-CACHE_BYTES = 512 * 1024 * 1024
+CACHE_BYTES = 1024 * 1024 * 1024
 ATTEMPTS = 5
+TOO_LONG = "The query is too large; narrow the period or the filters"
 
 
 class BlobCache:
@@ -61,7 +62,7 @@ CACHE = BlobCache(CACHE_BYTES)
 
 def _tail_table(entries: list[Any], start_ms: int, end_ms: int) -> pa.Table:
     rows = [columnar.decode_row(fields[1]) for _, fields in entries]
-    return columnar.table_of_rows([r for r in rows if start_ms <= r[1] < end_ms])
+    return columnar.query_rows([r for r in rows if start_ms <= r[1] < end_ms])
 
 
 async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
@@ -82,7 +83,7 @@ async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
             continue  # a compaction replaced a day meanwhile: take a new snapshot
         for key, blob in zip(missing, blobs, strict=True):
             assert blob is not None
-            CACHE.put(key, await asyncio.to_thread(columnar.from_blob, blob))
+            CACHE.put(key, await asyncio.to_thread(columnar.query_table, blob))
         tables = [CACHE.get(key) for key in wanted]
         if any(table is None for table in tables):
             continue  # dropped from the cache meanwhile (a tiny cache): read again

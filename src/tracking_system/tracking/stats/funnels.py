@@ -16,10 +16,9 @@ import redis.asyncio as aioredis
 from tracking_system.common.errors import InvalidInput, ServiceUnavailable
 from tracking_system.tracking.ingest.validation import has_control_chars
 from tracking_system.tracking.stats import columnar, sql
-from tracking_system.tracking.stats.aggregate import TOO_LONG
 from tracking_system.tracking.stats.filters import Filters
 from tracking_system.tracking.stats.params import Period
-from tracking_system.tracking.stats.sessions import SESSION_MARGIN_MS
+from tracking_system.tracking.stats.sql import SESSION_MARGIN_MS
 
 MIN_STEPS, MAX_STEPS = 2, 8
 DAY_MS = 86_400_000
@@ -64,34 +63,40 @@ def parse_window(value: str | None) -> int | None:
     return int(found.group(1)) * DAY_MS
 
 
-def _changes(table: pa.Table, *names: str) -> np.ndarray:
-    """True at each row where one of the (sorted) columns differs from the row before."""
-    changed = np.zeros(table.num_rows, dtype=bool)
-    changed[0] = True
-    for name in names:
-        column = table.column(name)
-        changed[1:] |= pc.not_equal(column[1:], column[:-1]).to_numpy(zero_copy_only=False)
-    return changed
+def _codes(table: pa.Table, name: str) -> np.ndarray:
+    """A text column as integers, equal where the text is."""
+    encoded = pc.dictionary_encode(table.column(name)).combine_chunks()
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def step_counts(table: pa.Table, steps: int, window_ms: int | None) -> list[int]:
     """Visitors reaching each step, from sql.funnel_events' rows.
 
-    A row's `a` is the latest step-1 time of a chain of steps 1..k ending there (the latest start
-    is the best for a window); a_{k+1} at a row that is step k+1 is the running maximum of a_k
-    over the rows before it in its chain's partition (the visitor, or the visitor's session)."""
+    The rows are ordered by visitor (and session, for a session window), time, the funnel's
+    order, then arrival. A row's `start` is the latest step-1 time of a chain of steps 1..k
+    ending there (the latest start is the best for a window): at a row that is step k+1 it is
+    the running maximum of the step-k starts before it in its partition (the visitor, or the
+    visitor's session)."""
     if table.num_rows == 0:
         return [0] * steps
-    users = _changes(table, "u")
-    partitions = users if window_ms is not None else _changes(table, "u", "s")
+    users = _codes(table, "u")
     times = table.column("t").to_numpy()
+    keys = [table.column("r").to_numpy(), table.column("o").to_numpy(), times]
+    sessions = _codes(table, "s") if window_ms is None else None
+    order = np.lexsort([*keys, *([sessions] if sessions is not None else []), users])
+    users, times = users[order], times[order]
+    new_user = np.concatenate(([True], users[1:] != users[:-1]))
+    partitions = new_user
+    if sessions is not None:
+        sessions = sessions[order]
+        partitions = new_user | np.concatenate(([True], sessions[1:] != sessions[:-1]))
     rel = times - times.min()
     big = int(rel.max()) + 2
     part = np.cumsum(partitions) - 1
     if int(part[-1]) * big >= 2**62:
-        raise ServiceUnavailable(TOO_LONG, retry_after=10)
+        raise ServiceUnavailable(columnar.TOO_LONG, retry_after=10)
     base = part * big
-    is_step = [table.column(f"c{k}").to_numpy(zero_copy_only=False) for k in range(steps)]
+    is_step = [table.column(f"c{k}").to_numpy(zero_copy_only=False)[order] for k in range(steps)]
     start = np.where(is_step[0], rel, -1)
     level = is_step[0].astype(np.int64)
     for k in range(1, steps):
@@ -102,7 +107,7 @@ def step_counts(table: pa.Table, steps: int, window_ms: int | None) -> list[int]
         if window_ms is not None:
             reached &= rel - start <= window_ms
         level = np.where(reached, k + 1, level)
-    per_user = np.maximum.reduceat(level, np.flatnonzero(users))
+    per_user = np.maximum.reduceat(level, np.flatnonzero(new_user))
     return [int((per_user > k).sum()) for k in range(steps)]
 
 
@@ -113,8 +118,7 @@ async def funnel_levels(redis: aioredis.Redis, *, site_id: str, period: Period,
     start, end = period.start_ms(), period.end_ms()
     events = await columnar.site_events(redis, site_id=site_id, start_ms=start - SESSION_MARGIN_MS,
                                         end_ms=end + SESSION_MARGIN_MS)  # fmt: skip
-    query = sql.funnel_events(filters, start, end, [(s.kind, s.match) for s in steps],
-                              by_session=window_ms is None)  # fmt: skip
+    query = sql.funnel_events(filters, start, end, [(s.kind, s.match) for s in steps])
     rows = await columnar.query_arrow(query, events=events)
     return step_counts(rows, len(steps), window_ms)
 

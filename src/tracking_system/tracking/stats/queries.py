@@ -1,5 +1,5 @@
 """One function per stats endpoint. Each takes the rollups when they can answer (no filters,
-rollups complete in the zone) and the raw-event index otherwise; both follow the metric
+rollups complete in the zone) and the raw events (raw.py) otherwise; both follow the metric
 definitions of DESIGN.md, so the numbers agree whichever path answers."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -16,11 +15,12 @@ from tracking_system.common import rollups, zones
 from tracking_system.common.zones import DEFAULT_ZONE, today_in
 from tracking_system.tracking.goals import Goal, page_matches
 from tracking_system.tracking.stats import intervals, raw, rollup
-from tracking_system.tracking.stats.aggregate import MAX_ROWS, gather_raw, match_clause
 from tracking_system.tracking.stats.intervals import Interval
 from tracking_system.tracking.stats.params import Period
 
 Filters = list[tuple[str, str]]
+# The most pages a page goal's pattern is matched against (every page viewed in the period).
+MAX_PAGES = 100_000
 
 
 async def _use_rollups(
@@ -102,12 +102,9 @@ async def get_daily(*, redis: aioredis.Redis, site_id: str, period: Period,
     view = await _rollup_view(redis, site_id, period.tz, filters, source)
     if view is not None:
         return await rollup.daily(redis, view=view, days=period.days)
-    # One exact query per local day (its bounds come from zoneinfo, so DST days are right).
-    totals = await gather_raw(
-        partial(raw.totals, redis, site_id=site_id, start_ms=day.start_ms, end_ms=day.end_ms,
-                filters=filters)
-        for day in intervals.buckets(period, "day")
-    )  # fmt: skip
+    # Local days' bounds come from zoneinfo, so DST days are right.
+    totals = await raw.series(redis, site_id=site_id, filters=filters, bounds=[
+        (day.start_ms, day.end_ms) for day in intervals.buckets(period, "day")])  # fmt: skip
     return [{"day": day.isoformat(), "events": t["events"], "pageviews": t["pageviews"],
              "users": t["users"], "sessions": t["sessions"]}
             for day, t in zip(period.days, totals, strict=True)]  # fmt: skip
@@ -188,7 +185,7 @@ async def _summary_numbers(redis: aioredis.Redis, site_id: str, period: Period,
     view = await _rollup_view(redis, site_id, period.tz, filters, source)
     if view is not None:
         return _visit_metrics(await rollup.totals(redis, view=view, days=period.days))
-    return _visit_metrics(await raw.summary_totals(
+    return _visit_metrics(await raw.totals(
         redis, site_id=site_id, start_ms=period.start_ms(), end_ms=period.end_ms(),
         filters=filters))  # fmt: skip
 
@@ -204,11 +201,8 @@ async def get_timeseries(*, redis: aioredis.Redis, site_id: str, period: Period,
         sums = await rollup.totals_of_groups(redis, view=view,
                                              groups=[list(p.days) for p in points])  # fmt: skip
     else:
-        sums = await gather_raw(
-            partial(raw.summary_totals, redis, site_id=site_id, start_ms=p.start_ms,
-                    end_ms=p.end_ms, filters=filters)
-            for p in points
-        )  # fmt: skip
+        sums = await raw.series(redis, site_id=site_id, filters=filters,
+                                bounds=[(p.start_ms, p.end_ms) for p in points])  # fmt: skip
     return [{"start": p.start, **_visit_metrics(t)} for p, t in zip(points, sums, strict=True)]
 
 
@@ -321,7 +315,7 @@ async def _rollup_goals(redis: aioredis.Redis, site_id: str, period: Period,
     paths: list[tuple[str, int]] = []
     if any(goal.kind == "page" for goal in goals):  # every page viewed in the period, counted
         page_keys = [rollups.day_top(site_id, tz, d, "page") for d in days]
-        paths = await rollup.top(redis, site_id=site_id, limit=MAX_ROWS, zset_keys=page_keys)
+        paths = await rollup.top(redis, site_id=site_id, limit=MAX_PAGES, zset_keys=page_keys)
     per_goal = []
     for goal in goals:
         if goal.kind == "event":
@@ -343,9 +337,6 @@ async def _rollup_goals(redis: aioredis.Redis, site_id: str, period: Period,
 
 async def _raw_goals(redis: aioredis.Redis, site_id: str, period: Period, filters: Filters,
                      goals: list[Goal]) -> tuple[int, list[tuple[int, int]]]:  # fmt: skip
-    start, end = period.start_ms(), period.end_ms()
-    paths = await raw.page_paths(redis, site_id=site_id, start_ms=start, end_ms=end) if any(
-        goal.kind == "page" for goal in goals) else []  # fmt: skip
-    clauses = [match_clause(goal.kind, goal.match, paths) for goal in goals]
-    return await raw.clause_totals(redis, site_id=site_id, start_ms=start, end_ms=end,
-                                   filters=filters, clauses=clauses)  # fmt: skip
+    return await raw.goal_totals(redis, site_id=site_id, start_ms=period.start_ms(),
+                                 end_ms=period.end_ms(), filters=filters,
+                                 goals=[(goal.kind, goal.match) for goal in goals])  # fmt: skip

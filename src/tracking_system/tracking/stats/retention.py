@@ -13,7 +13,7 @@ from tracking_system.tracking.stats import columnar, intervals, sql
 from tracking_system.tracking.stats.filters import Filters
 from tracking_system.tracking.stats.intervals import Interval
 from tracking_system.tracking.stats.params import Period
-from tracking_system.tracking.stats.sessions import SESSION_MARGIN_MS
+from tracking_system.tracking.stats.sql import SESSION_MARGIN_MS
 
 UNITS: tuple[Interval, ...] = ("day", "week", "month")
 

@@ -1,7 +1,8 @@
-"""DuckDB queries over the columnar tier, with the filter vocabulary of the raw path (filters.py):
-a session-level filter keeps the sessions whose value (their first event's; the first or last
-page view's path for entry and exit pages) matches, reckoned over their events near the period;
-an event-level filter keeps the events matching it. Every value is a bound parameter."""
+"""The one builder of raw-event queries: DuckDB SQL over the columnar tier's `events` table, with
+the filter vocabulary of filters.py. A session-level filter keeps the sessions whose value (their
+first event's; the first or last page view's path for entry and exit pages) matches, reckoned
+over their events near the period; an event-level filter keeps the events matching it. Bots are
+always left out. Identifiers come from fixed sets; every value is a bound parameter."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracking_system.common.columnar import COLUMNS
-from tracking_system.tracking.stats.filters import Filters, field_of, split
-from tracking_system.tracking.stats.sessions import SESSION_MARGIN_MS
+from tracking_system.tracking.stats.filters import EMPTY_ROW_DIMENSIONS, Filters, field_of, split
 
 PAGE_VIEW = "PAGE_VIEW"
+# Sessions are attributed to the day they start; to see them whole, the session-level parts
+# look this far beyond the period on both sides.
+SESSION_MARGIN_MS = 6 * 3600 * 1000
+PAGE_SESSION = ("entryPage", "exitPage")
 
 
 @dataclass
@@ -28,6 +32,10 @@ class Query:
         self.params += params
         return self
 
+    def extend(self, other: Query) -> Query:
+        """Append another query's text and parameters."""
+        return self.add(other.text, *other.params)
+
 
 def column(name: str) -> str:
     """A column of the events table, quoted (names come from COLUMNS only)."""
@@ -36,12 +44,20 @@ def column(name: str) -> str:
     return f'"{name}"'
 
 
-def _event_condition(dimension: str, value: str, query: Query) -> None:
+def value_of(dimension: str) -> Query:
+    """An event's value of an event-level dimension (NULL when a context key is missing)."""
     if dimension.startswith("context."):
-        key = dimension.removeprefix("context.")
-        query.add(" AND json_extract_string(ctx, ?) = ?", '$."' + key.replace('"', "") + '"', value)
-    else:
-        query.add(f" AND {column(field_of(dimension))} = ?", value)
+        path = '$."' + dimension.removeprefix("context.").replace('"', "") + '"'
+        return Query("json_extract_string(NULLIF(ctx, ''), ?)", [path])
+    return Query(column(field_of(dimension)))
+
+
+def _event_match(filters: Filters) -> Query:
+    """True of the events every event-level filter holds for."""
+    parts = Query()
+    for dimension, value in split(filters).event:
+        parts.add(" AND " if parts.text else "").extend(value_of(dimension)).add(" = ?", value)
+    return parts if parts.text else Query("TRUE")
 
 
 def _session_value(dimension: str) -> str:
@@ -52,75 +68,151 @@ def _session_value(dimension: str) -> str:
     return f'arg_min({column(field_of(dimension))}, "eventTime")'
 
 
-def kept(filters: Filters, start_ms: int, end_ms: int) -> Query:
-    """`WITH kept AS (...)`: the non-bot events in [start, end) that the filters keep, every
-    column of the events table."""
+def scope(filters: Filters, start_ms: int, end_ms: int, *, sessions: bool = False,
+          value: str | None = None) -> Query:  # fmt: skip
+    """`WITH kept AS (...)`: the non-bot events in [start, end) that the filters keep. With
+    `sessions` (or a session filter, or a session-level `value` to break down by), also `sess`:
+    one row per session near the period (first, last, n, pvs, uid its first event's user, mm
+    whether an event matches the event filters, s<i> its values of the session filters, v of
+    `value`), and `started`: the sessions the filters select that began in [start, end)."""
     kinds = split(filters)
+    match = _event_match(filters)
     query = Query("WITH ")
-    if kinds.session:
-        values = ", ".join(f"{_session_value(d)} AS s{i}" for i, (d, _) in enumerate(kinds.session))
-        query.add(
-            'near AS (SELECT * FROM events WHERE bot = 0 AND "eventTime" >= ? '
-            'AND "eventTime" < ?), ',
-            start_ms - SESSION_MARGIN_MS,
-            end_ms + SESSION_MARGIN_MS,
-        )
-        query.add(f'sess AS (SELECT "sessionId", {values} FROM near GROUP BY "sessionId"), ')
-        query.add('kept AS (SELECT near.* FROM near JOIN sess USING ("sessionId") '
-                  'WHERE "eventTime" >= ? AND "eventTime" < ?', start_ms, end_ms)  # fmt: skip
-        for i, (_, value) in enumerate(kinds.session):
-            query.add(f" AND s{i} = ?", value)
-    else:
+    if not (sessions or kinds.session or value):
         query.add('kept AS (SELECT * FROM events WHERE bot = 0 AND "eventTime" >= ? '
-                  'AND "eventTime" < ?', start_ms, end_ms)  # fmt: skip
-    for dimension, value in kinds.event:
-        _event_condition(dimension, value, query)
-    return query.add(")")
+                  'AND "eventTime" < ? AND ', start_ms, end_ms)  # fmt: skip
+        return query.extend(match).add(")")
+    values = [_session_value(d) + f" AS s{i}" for i, (d, _) in enumerate(kinds.session)]
+    if value:
+        values.append(_session_value(value) + " AS v")
+    query.add(
+        'near AS (SELECT * FROM events WHERE bot = 0 AND "eventTime" >= ? AND "eventTime" < ?), ',
+        start_ms - SESSION_MARGIN_MS,
+        end_ms + SESSION_MARGIN_MS,
+    )
+    query.add('sess AS (SELECT "sessionId", min("eventTime") AS first, max("eventTime") AS last, '
+              f"count(*) AS n, count_if(\"eventName\" = '{PAGE_VIEW}') AS pvs, "
+              'arg_min("userId", "eventTime") AS uid, bool_or(')  # fmt: skip
+    query.extend(match).add(") AS mm" + "".join(", " + v for v in values))
+    query.add(' FROM near GROUP BY "sessionId"), ')
+    selected = Query("".join(f" AND s{i} = ?" for i in range(len(kinds.session))),
+                     [v for _, v in kinds.session])  # fmt: skip
+    query.add('kept AS (SELECT near.* FROM near JOIN sess USING ("sessionId") '
+              'WHERE "eventTime" >= ? AND "eventTime" < ? AND ', start_ms, end_ms)  # fmt: skip
+    query.extend(match).extend(selected).add("), ")
+    query.add("started AS (SELECT * FROM sess WHERE first >= ? AND first < ? AND mm",
+              start_ms, end_ms)  # fmt: skip
+    return query.extend(selected).add(")")
+
+
+def series(filters: Filters, start_ms: int, end_ms: int) -> Query:
+    """Rows (i, events, pageviews, users, sessions, started, bounces, dur) per unit of the table
+    `units` (i, start; contiguous, the first starting at `start_ms`): the events kept in each,
+    and the selected sessions that began in each (whole: n, duration over all their events)."""
+    query = scope(filters, start_ms, end_ms, sessions=True)
+    return query.add(
+        ", ev AS (SELECT units.i, count(*) AS events, "
+        f"count_if(kept.\"eventName\" = '{PAGE_VIEW}') AS pageviews, "
+        'count(DISTINCT kept."userId") AS users, count(DISTINCT kept."sessionId") AS sessions '
+        'FROM kept ASOF JOIN units ON kept."eventTime" >= units.start GROUP BY units.i), '
+        "st AS (SELECT units.i, count(*) AS started, count_if(n = 1 AND pvs = 1) AS bounces, "
+        "sum(last - first) AS dur "
+        "FROM started ASOF JOIN units ON started.first >= units.start GROUP BY units.i) "
+        "SELECT i, coalesce(events, 0), coalesce(pageviews, 0), coalesce(users, 0), "
+        "coalesce(sessions, 0), coalesce(started, 0), coalesce(bounces, 0), coalesce(dur, 0) "
+        "FROM ev FULL JOIN st USING (i)"
+    )
+
+
+def top_by_session(filters: Filters, start_ms: int, end_ms: int, dimension: str,
+                   limit: int) -> Query:  # fmt: skip
+    """Rows (value, sessions, visitors) of the selected sessions that began in the period, by
+    their value of a session-level dimension; '' (none) is a row only for EMPTY_ROW_DIMENSIONS."""
+    query = scope(filters, start_ms, end_ms, value=dimension)
+    empty = "" if dimension in EMPTY_ROW_DIMENSIONS else " AND v != ''"
+    return query.add(
+        f" SELECT v, count(*) AS c, count(DISTINCT uid) FROM started WHERE v IS NOT NULL{empty} "
+        "GROUP BY v ORDER BY c DESC, v ASC LIMIT ?", limit
+    )  # fmt: skip
+
+
+def top_by_event(filters: Filters, start_ms: int, end_ms: int, dimension: str, limit: int,
+                 page_views_only: bool) -> Query:  # fmt: skip
+    """Rows (value, events, users, sessions) of the kept events by an event-level dimension,
+    events without a value left out."""
+    query = scope(filters, start_ms, end_ms)
+    only = f" AND \"eventName\" = '{PAGE_VIEW}'" if page_views_only else ""
+    present = "" if dimension.startswith("context.") else " AND value != ''"
+    query.add(' SELECT value, count(*) AS c, count(DISTINCT "userId"), count(DISTINCT "sessionId")'
+              " FROM (SELECT ").extend(value_of(dimension))  # fmt: skip
+    return query.add(
+        f' AS value, "userId", "sessionId" FROM kept WHERE TRUE{only}) WHERE value IS NOT NULL'
+        f"{present} GROUP BY value ORDER BY c DESC, value ASC LIMIT ?", limit
+    )  # fmt: skip
+
+
+def minutes(filters: Filters, start_ms: int, end_ms: int, recent_ms: int) -> Query:
+    """Rows (minute since the epoch, events), and one row (-1, distinct users since recent)."""
+    query = scope(filters, start_ms, end_ms)
+    return query.add(
+        ' SELECT "eventTime" // 60000 AS minute, count(*) FROM kept GROUP BY minute UNION ALL '
+        'SELECT -1, count(DISTINCT "userId") FROM kept WHERE "eventTime" >= ?', recent_ms
+    )  # fmt: skip
 
 
 def like_pattern(match: str) -> str:
-    """A page step's path with `*` wildcards as a LIKE pattern (ESCAPE '\\')."""
+    """A page path with `*` wildcards as a LIKE pattern (ESCAPE '\\')."""
     escaped = match.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped.replace("*", "%")
 
 
-def step_condition(kind: str, match: str, query: Query) -> None:
-    """Appends a condition true of the events that are the step."""
+def step_condition(kind: str, match: str) -> Query:
+    """True of the events a goal or funnel step names: an event name, or the page views of the
+    paths a page pattern (`*`: any run of characters) matches."""
     if kind == "event":
-        query.add('"eventName" = ?', match)
-    else:
-        query.add(f"(\"eventName\" = '{PAGE_VIEW}' AND path LIKE ? ESCAPE '\\')",
-                  like_pattern(match))  # fmt: skip
+        return Query('"eventName" = ?', [match])
+    return Query(f"(\"eventName\" = '{PAGE_VIEW}' AND path LIKE ? ESCAPE '\\')",
+                 [like_pattern(match)])  # fmt: skip
 
 
-def funnel_events(filters: Filters, start_ms: int, end_ms: int, steps: list[tuple[str, str]],
-                  by_session: bool) -> Query:  # fmt: skip
-    """The kept events that are some step: (u, s, t, c0..c<n-1>: which steps the event is), in
-    each visitor's (and session's, `by_session`) order of time, then the funnel's order (the
-    lowest step the event is), then arrival."""
-    query = kept(filters, start_ms, end_ms)
-    query.add(', m AS (SELECT "userId" AS u, "sessionId" AS s, "eventTime" AS t, "createdAt" AS r,'
-              " id")  # fmt: skip
+def goals(filters: Filters, start_ms: int, end_ms: int, steps: list[tuple[str, str]]) -> Query:
+    """One row: the kept events' distinct users, then per goal its events and distinct users."""
+    query = scope(filters, start_ms, end_ms).add(' SELECT count(DISTINCT "userId")')
+    for kind, match in steps:
+        condition = step_condition(kind, match)
+        query.add(", count_if(").extend(condition).add(")")
+        query.add(', count(DISTINCT "userId") FILTER (WHERE ').extend(condition).add(")")
+    return query.add(" FROM kept")
+
+
+def funnel_events(filters: Filters, start_ms: int, end_ms: int,
+                  steps: list[tuple[str, str]]) -> Query:  # fmt: skip
+    """The kept events that are some step: (u, s, t, r arrival, o the lowest step the event is,
+    c0..c<n-1> which steps it is), unordered."""
+    query = scope(filters, start_ms, end_ms)
+    query.add(', m AS (SELECT "userId" AS u, "sessionId" AS s, "eventTime" AS t, "createdAt" AS r')
     for k, (kind, match) in enumerate(steps):
-        query.add(", ")
-        step_condition(kind, match, query)
-        query.add(f" AS c{k}")
-    flags = ", ".join(f"c{k}" for k in range(len(steps)))
+        query.add(", ").extend(step_condition(kind, match)).add(f" AS c{k}")
+    flags = [f"c{k}" for k in range(len(steps))]
     lowest = ", ".join(f"CASE WHEN c{k} THEN {k} END" for k in range(len(steps)))
-    session = "s, " if by_session else ""
     return query.add(
-        f" FROM kept) SELECT u, s, t, {flags} FROM m WHERE {' OR '.join(flags.split(', '))} "
-        f"ORDER BY u, {session}t, least({lowest}), r, id"
+        f" FROM kept) SELECT u, s, t, r, least({lowest}) AS o, {', '.join(flags)} FROM m "
+        f"WHERE {' OR '.join(flags)}"
     )
 
 
 def retention(filters: Filters, start_ms: int, end_ms: int) -> Query:
     """Rows (cohort, offset, visitors) over the table `units` (i, start): the visitors whose
     first unit with a kept event is `cohort` and who have one `offset` units later."""
-    query = kept(filters, start_ms, end_ms)
+    query = scope(filters, start_ms, end_ms)
     return query.add(
         ', active AS (SELECT DISTINCT kept."userId" AS u, units.i AS i FROM kept '
         'ASOF JOIN units ON kept."eventTime" >= units.start), '
         "cohorts AS (SELECT u, min(i) AS c FROM active GROUP BY u) "
         "SELECT c, i - c, count(*) FROM active JOIN cohorts USING (u) GROUP BY c, i - c"
     )
+
+
+def first_event() -> Query:
+    """One row: the earliest non-bot event time (NULL when none)."""
+    return Query('SELECT min("eventTime") FROM events WHERE bot = 0')
