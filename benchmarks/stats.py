@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import multiprocessing
 import os
 import tempfile
@@ -125,6 +126,31 @@ def compact(server: RedisServer, site_ids: list[str]) -> tuple[int, float]:
     moved = asyncio.run(run())
     print()
     return moved, time.perf_counter() - started
+
+
+INDEX_MEMORY = (
+    "inverted_sz_mb",
+    "offset_vectors_sz_mb",
+    "doc_table_size_mb",
+    "sortable_values_size_mb",
+    "key_table_size_mb",
+    "tag_overhead_sz_mb",
+)
+
+
+def memory_parts(server: RedisServer, site_id: str, events: int) -> dict[str, float]:
+    """Bytes per event of the event hashes (a sample's MEMORY USAGE), the site's search index
+    (FT.INFO) and the columnar blobs; the rest of the growth is rollups and session state."""
+    client = server.client()
+    found = client.scan_iter(match=keys.event_prefix(site_id) + "*", count=1000)
+    sample = list(itertools.islice(found, 2000))
+    per_hash = sum(int(client.memory_usage(k) or 0) for k in sample) / max(1, len(sample))
+    info = client.execute_command("FT.INFO", keys.event_index(site_id))  # type: ignore[no-untyped-call]
+    fields = dict(zip(info[0::2], info[1::2], strict=False))
+    index_mb = sum(float(fields.get(name, 0) or 0) for name in INDEX_MEMORY)
+    client.close()
+    return {"hashes": per_hash, "index": index_mb * 1024 * 1024 / events,
+            "columnar": blob_bytes(server, site_id) / events}  # fmt: skip
 
 
 def blob_bytes(server: RedisServer, site_id: str) -> int:
@@ -373,6 +399,7 @@ def run_size(events: int) -> dict[str, Any]:
             compacted, compact_seconds = compact(server, [account.user["id"]])
             after = int(client.info("memory")["used_memory"])
             columnar_bytes = blob_bytes(server, account.user["id"])
+            parts = memory_parts(server, account.user["id"], events)
             noise_dir = root / "noise"
             noise_dir.mkdir()
             for k, other in enumerate(noise):
@@ -394,6 +421,7 @@ def run_size(events: int) -> dict[str, Any]:
         "load_seconds": seconds,
         "bytes_per_event": (after - before) / loaded,
         "columnar_bytes_per_event": columnar_bytes / loaded,
+        "memory_parts": parts,
         "compacted": compacted,
         "compact_seconds": compact_seconds,
         "redis": redis_set,

@@ -1,4 +1,5 @@
-"""Compacting sites' columnar tails on demand, as the worker does in the background."""
+"""Compacting sites' columnar tails on demand, as the worker does in the background, and reading
+what the columnar tier holds."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 
 from tests.support.redis_server import RedisServer
 from tracking_system.common.redis import create_client
+from tracking_system.tracking.stats.columnar import site_events
 from tracking_system.worker.compaction import compact_all
 
 
@@ -18,5 +20,21 @@ def compact(server: RedisServer, site_ids: list[str]) -> int:
             return sum([await compact_all(client, site_id) for site_id in site_ids])
         finally:
             await client.aclose()
+
+    return asyncio.run(run())
+
+
+def columnar_ids(server: RedisServer, site_id: str) -> list[str]:
+    """The id of every row the columnar tier holds for the site (day blobs and tail), over all
+    time: one per stored event."""
+
+    async def run() -> list[str]:
+        client = create_client(server.url, cluster=server.is_cluster)
+        try:
+            table = await site_events(client, site_id=site_id, start_ms=0, end_ms=2**62)
+        finally:
+            await client.aclose()
+        ids: list[str] = table.column("id").to_pylist()
+        return ids
 
     return asyncio.run(run())

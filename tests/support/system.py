@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -77,9 +78,10 @@ class System:
         def ready() -> bool:
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} exited:\n{self.log_path(name).read_text()}")
-            if name == "worker":
+            if name == "worker":  # this process's own heartbeat (a killed one's outlives it)
+                consumer = self.env.get("WORKER_NAME") or f"{socket.gethostname()}-{proc.pid}"
                 client = self.redis_client()
-                found = list(client.scan_iter(match=keys.WORKER_HEARTBEAT_PREFIX + "*"))
+                found = client.exists(keys.worker_heartbeat(consumer))
                 client.close()
                 return bool(found)
             return http_ok(self.service_url(name) + "/health")

@@ -23,6 +23,7 @@ from tracking_system.tracking.routes import (
     stats,
 )
 from tracking_system.tracking.settings import TrackingSettings, get_settings
+from tracking_system.tracking.stats import columnar
 
 
 def create_app(settings: TrackingSettings | None = None) -> FastAPI:
@@ -54,6 +55,7 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
             streams=settings.ingest_streams,
         )
         app.state.visitors = Visitors(app.state.redis)
+        columnar.CACHE.max_bytes = settings.columnar_cache_mb * 1024 * 1024
         app.state.cache_tokens = CacheTokens(settings.internal_secret)
 
     async def shutdown(app: FastAPI) -> None:

@@ -39,6 +39,8 @@ class TrackingSettings(CommonSettings):
     ingest_max_backlog: int = Field(default=1_000_000, ge=1, validation_alias="INGEST_MAX_BACKLOG")
     # Shards of the ingestion stream (keys.events_stream); the worker and the gateway read as many.
     ingest_streams: int = Field(default=1, ge=1, le=1024, validation_alias="INGEST_STREAMS")
+    # Decoded day blobs of the columnar tier kept in each process (least recently used dropped).
+    columnar_cache_mb: int = Field(default=1024, ge=16, validation_alias="COLUMNAR_CACHE_MB")
 
 
 @lru_cache

@@ -26,6 +26,7 @@ from tracking_system.common.redis import get_bytes
 log = structlog.get_logger()
 Entries = list[tuple[str, dict[str, str]]]
 
+# How long a compaction may hold a site (a dead worker's lock lapses after it).
 LOCK_MS = 120_000
 
 # KEYS[1] lock, KEYS[2] catalog, KEYS[3] tail, KEYS[4..] the new blobs. ARGV[1] the lock token,
@@ -73,13 +74,13 @@ def _merged_blob(old: bytes | None, rows: list[list[object]]) -> tuple[bytes, in
 
 
 async def compact_site(redis: aioredis.Redis, site_id: str, *, max_rows: int = 100_000,
-                       ) -> Compacted | None:  # fmt: skip
+                       lock_ms: int = LOCK_MS) -> Compacted | None:  # fmt: skip
     """Move up to `max_rows` of the tail into the day blobs; None when another process holds
     the site's lock."""
     lock, catalog, tail = (keys.columnar_lock(site_id), keys.columnar_catalog(site_id),
                            keys.columnar_tail(site_id))  # fmt: skip
     token = uuid.uuid4().hex
-    if not await redis.set(lock, token, nx=True, px=LOCK_MS):
+    if not await redis.set(lock, token, nx=True, px=lock_ms):
         return None
     try:
         entries = cast(Entries, await redis.xrange(tail, count=max_rows))
@@ -128,8 +129,9 @@ class Compactor:
     """Compacts the tails of the sites this process stores for (and, at start, of every site
     with a tail) once they hold `rows` rows or their oldest row is `seconds` old."""
 
-    def __init__(self, redis: aioredis.Redis, *, rows: int, seconds: float) -> None:
-        self.redis, self.rows, self.seconds = redis, rows, seconds
+    def __init__(self, redis: aioredis.Redis, *, rows: int, seconds: float,
+                 lock_ms: int = LOCK_MS) -> None:  # fmt: skip
+        self.redis, self.rows, self.seconds, self.lock_ms = redis, rows, seconds, lock_ms
         self.sites: set[str] = set()
         self._discovered = False
 
@@ -158,7 +160,7 @@ class Compactor:
         moved = 0
         for site_id in list(self.sites):
             while await self.due(site_id):
-                done = await compact_site(self.redis, site_id)
+                done = await compact_site(self.redis, site_id, lock_ms=self.lock_ms)
                 if done is None or not done.rows:
                     break
                 moved += done.rows

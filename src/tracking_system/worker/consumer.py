@@ -63,7 +63,8 @@ class Consumer:
         self.store = Store(redis)
         self.zones = SiteZones(redis, cache_seconds=settings.zone_cache_seconds)
         self.compactor = Compactor(redis, rows=settings.columnar_compact_rows,
-                                   seconds=settings.columnar_compact_seconds)  # fmt: skip
+                                   seconds=settings.columnar_compact_seconds,
+                                   lock_ms=int(settings.columnar_lock_seconds * 1000))  # fmt: skip
 
     async def ensure_groups(self) -> None:
         """Create every shard's stream and group if needed, with this consumer in each."""

@@ -46,6 +46,10 @@ class WorkerSettings(CommonSettings):
     columnar_compact_check_seconds: float = Field(
         default=2.0, gt=0, validation_alias="COLUMNAR_COMPACT_CHECK_SECONDS"
     )
+    # A site's compaction lock lapses after this (a killed worker's, so another takes over).
+    columnar_lock_seconds: float = Field(
+        default=120.0, ge=1, validation_alias="COLUMNAR_LOCK_SECONDS"
+    )
 
 
 @lru_cache

@@ -23,7 +23,6 @@ from tracking_system.tracking.stats.sql import Query
 
 # The catalog and the tail in one atomic step: every row is in exactly one of them.
 SNAPSHOT = "return {redis.call('HGETALL', KEYS[1]), redis.call('XRANGE', KEYS[2], '-', '+')}"
-CACHE_BYTES = 1024 * 1024 * 1024
 ATTEMPTS = 5
 TOO_LONG = "The query is too large; narrow the period or the filters"
 
@@ -57,7 +56,7 @@ class BlobCache:
                 self._bytes -= dropped.nbytes
 
 
-CACHE = BlobCache(CACHE_BYTES)
+CACHE = BlobCache(1024 * 1024 * 1024)  # sized by COLUMNAR_CACHE_MB at the service's start
 
 
 def _tail_table(entries: list[Any], start_ms: int, end_ms: int) -> pa.Table:
