@@ -146,7 +146,7 @@ def memory_parts(server: RedisServer, site_id: str, events: int) -> dict[str, fl
     sample = list(itertools.islice(found, 2000))
     per_hash = sum(int(client.memory_usage(k) or 0) for k in sample) / max(1, len(sample))
     info = client.execute_command("FT.INFO", keys.event_index(site_id))  # type: ignore[no-untyped-call]
-    fields = dict(zip(info[0::2], info[1::2], strict=False))
+    fields = info if isinstance(info, dict) else dict(zip(info[0::2], info[1::2], strict=False))
     index_mb = sum(float(fields.get(name, 0) or 0) for name in INDEX_MEMORY)
     client.close()
     return {"hashes": per_hash, "index": index_mb * 1024 * 1024 / events,
@@ -488,16 +488,12 @@ def table(results: list[dict[str, Any]]) -> Table:
                              f"{cold:.1f} ms", "", ""))  # fmt: skip
         rows.append(("", "Redis memory per event (hashes + index + rollups + columnar)",
                      f"{r['bytes_per_event']:.0f} bytes", "", "target < 400"))  # fmt: skip
-        if "columnar_bytes_per_event" in r:
-            rows.append(
-                (
-                    "",
-                    "of which the columnar tier's day blobs",
-                    f"{r['columnar_bytes_per_event']:.1f} bytes",
-                    "",
-                    "~40 expected",
-                )
-            )
+        if "memory_parts" in r:
+            parts = r["memory_parts"]
+            rest = r["bytes_per_event"] - sum(parts.values())
+            rows.append(("", "of which event hashes / search index / columnar blobs / the rest "
+                         "(rollups, session state)", f"{parts['hashes']:.0f} / {parts['index']:.0f}"
+                         f" / {parts['columnar']:.1f} / {rest:.0f} bytes", "", ""))  # fmt: skip
             rows.append(
                 (
                     "",
