@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from functools import partial
 from typing import Any
 
 import duckdb
@@ -59,6 +58,10 @@ class BlobCache:
 CACHE = BlobCache(1024 * 1024 * 1024)  # sized by COLUMNAR_CACHE_MB at the service's start
 
 
+def _decode(blobs: list[bytes]) -> list[pa.Table]:
+    return [columnar.query_table(blob) for blob in blobs]
+
+
 def _tail_table(entries: list[Any], start_ms: int, end_ms: int) -> pa.Table:
     rows = [columnar.decode_row(fields[1]) for _, fields in entries]
     return columnar.query_rows([r for r in rows if start_ms <= r[1] < end_ms])
@@ -80,9 +83,9 @@ async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
         blobs = await get_bytes(redis, *missing)
         if any(blob is None for blob in blobs):
             continue  # a compaction replaced a day meanwhile: take a new snapshot
-        for key, blob in zip(missing, blobs, strict=True):
-            assert blob is not None
-            CACHE.put(key, await asyncio.to_thread(columnar.query_table, blob))
+        decoded = await asyncio.to_thread(_decode, [b or b"" for b in blobs])
+        for key, table in zip(missing, decoded, strict=True):
+            CACHE.put(key, table)
         tables = [CACHE.get(key) for key in wanted]
         if any(table is None for table in tables):
             continue  # dropped from the cache meanwhile (a tiny cache): read again
@@ -111,8 +114,3 @@ async def query(sql: Query, **tables: pa.Table) -> list[tuple[Any, ...]]:
     """Rows of a DuckDB query over the tables given by name (`events`: site_events)."""
     rows: list[tuple[Any, ...]] = await asyncio.to_thread(run_query, sql, tables)
     return rows
-
-
-async def query_arrow(sql: Query, **tables: pa.Table) -> pa.Table:
-    """A DuckDB query's answer as an Arrow table."""
-    return await asyncio.to_thread(partial(run_query, arrow=True), sql, tables)

@@ -187,18 +187,15 @@ def goals(filters: Filters, start_ms: int, end_ms: int, steps: list[tuple[str, s
 
 def funnel_events(filters: Filters, start_ms: int, end_ms: int,
                   steps: list[tuple[str, str]]) -> Query:  # fmt: skip
-    """The kept events that are some step: (u, s, t, r arrival, o the lowest step the event is,
-    c0..c<n-1> which steps it is), unordered."""
-    query = scope(filters, start_ms, end_ms)
-    query.add(', m AS (SELECT "userId" AS u, "sessionId" AS s, "eventTime" AS t, "createdAt" AS r')
-    for k, (kind, match) in enumerate(steps):
-        query.add(", ").extend(step_condition(kind, match)).add(f" AS c{k}")
-    flags = [f"c{k}" for k in range(len(steps))]
-    lowest = ", ".join(f"CASE WHEN c{k} THEN {k} END" for k in range(len(steps)))
-    return query.add(
-        f" FROM kept) SELECT u, s, t, r, least({lowest}) AS o, {', '.join(flags)} FROM m "
-        f"WHERE {' OR '.join(flags)}"
+    """The kept events that are some step, unordered: (u, s, t, mask: bit k set when the event
+    is step k)."""
+    query = scope(filters, start_ms, end_ms).add(
+        ' SELECT * FROM (SELECT "userId" AS u, "sessionId" AS s, "eventTime" AS t, ('
     )
+    for k, (kind, match) in enumerate(steps):
+        query.add(" + " if k else "").add("CASE WHEN ").extend(step_condition(kind, match))
+        query.add(f" THEN {1 << k} ELSE 0 END")
+    return query.add(")::SMALLINT AS mask FROM kept) WHERE mask > 0")
 
 
 def retention(filters: Filters, start_ms: int, end_ms: int) -> Query:
