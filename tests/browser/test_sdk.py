@@ -149,6 +149,7 @@ def test_page_views_and_custom_events_arrive_exactly(
     tab.goto(site.url("index.html"))
     tab.click("#to-about")
     expect(tab).to_have_url(site.url("about.html"))
+    tab.wait_for_load_state("domcontentloaded")  # the deferred SDK and button scripts have run
     tab.click("#signup")
 
     events = settled(redis_sync, account, 3)

@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from redis.exceptions import ClusterDownError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -92,7 +93,8 @@ def app_error_response(exc: AppError) -> JsonResponse:
     return error_response(exc.status_code, exc.errors, exc.headers)
 
 
-REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError)
+# Redis unreachable, or a cluster that has not yet found a restarted shard: 503, retry.
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, ClusterDownError)
 
 
 def redis_unavailable_response(path: str, exc: Exception) -> JsonResponse:

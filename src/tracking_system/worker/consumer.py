@@ -12,11 +12,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tracking_system.common import keys
+from tracking_system.common.errors import REDIS_ERRORS
 from tracking_system.common.stream import decode_entry
 from tracking_system.common.zones import DEFAULT_ZONE
 from tracking_system.worker import metrics
@@ -36,7 +35,7 @@ from tracking_system.worker.zones import SiteZones
 log = structlog.get_logger(__name__)
 
 Entry = tuple[str, dict[str, str]]
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+REDIS_DOWN = REDIS_ERRORS  # wait and retry
 
 
 async def ensure_group(
@@ -347,8 +346,8 @@ async def compact_forever(consumer: Consumer, stop: asyncio.Event) -> None:
             metrics.ROWS_COMPACTED.inc(moved)
         except REDIS_DOWN as exc:
             log.warning("redis_unavailable", error=str(exc))
-        except ResponseError as exc:
-            log.error("compaction_failed", error=str(exc))
+        except Exception:  # a failed compaction leaves the tail as it was; consuming goes on
+            log.exception("compaction_failed")
         await _sleep_or_stop(stop, consumer.settings.columnar_compact_check_seconds)
 
 
