@@ -125,6 +125,15 @@ async def test_a_compaction_that_lost_its_lock_changes_nothing(
     assert await client.get(keys.columnar_lock(site)) == "another-worker"  # not released
 
 
+async def test_a_deleted_sites_tail_is_not_compacted(client: aioredis.Redis) -> None:
+    site = uuid.uuid4().hex
+    await _append(client, site, [_row(n) for n in range(4)])
+    await client.set(keys.site_gone(site), 1)
+    assert await compact_site(client, site) is None
+    assert await _catalog(client, site) == {}
+    assert not [k async for k in client.scan_iter(match=keys.columnar_prefix(site) + "d:*")]
+
+
 async def test_the_compactor_compacts_only_due_tails(client: aioredis.Redis) -> None:
     site = uuid.uuid4().hex
     await _append(client, site, [_row(n) for n in range(5)])

@@ -29,13 +29,14 @@ Entries = list[tuple[str, dict[str, str]]]
 # How long a compaction may hold a site (a dead worker's lock lapses after it).
 LOCK_MS = 120_000
 
-# KEYS[1] lock, KEYS[2] catalog, KEYS[3] tail, KEYS[4..] the new blobs. ARGV[1] the lock token,
-# ARGV[2] the tail's first id to keep, then per new blob: day, catalog value, blob, and the old
-# version's key ('' when the day is new).
+# KEYS[1] lock, KEYS[2] catalog, KEYS[3] tail, KEYS[4] the site's deletion marker, KEYS[5..] the
+# new blobs. ARGV[1] the lock token, ARGV[2] the tail's first id to keep, then per new blob: day,
+# catalog value, blob, and the old version's key ('' when the day is new). Nothing is written for
+# a deleted site (its keys are being removed).
 SWAP = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-for i = 4, #KEYS do
-  local j = 3 + (i - 4) * 4
+if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+for i = 5, #KEYS do
+  local j = 3 + (i - 5) * 4
   redis.call('SET', KEYS[i], ARGV[j + 2])
   redis.call('HSET', KEYS[2], ARGV[j], ARGV[j + 1])
   if ARGV[j + 3] ~= '' then redis.call('DEL', ARGV[j + 3]) end
@@ -91,7 +92,7 @@ async def compact_site(redis: aioredis.Redis, site_id: str, *, max_rows: int = 1
             row = columnar.decode_row(fields["r"])
             by_day.setdefault(columnar.utc_day(int(row[1])), []).append(row)
         known = await redis.hmget(catalog, [str(day) for day in by_day])
-        call_keys = [lock, catalog, tail]
+        call_keys = [lock, catalog, tail, keys.site_gone(site_id)]
         args: list[str | bytes] = [token, _next_id(entries[-1][0])]
         for (day, rows), value in zip(by_day.items(), known, strict=True):
             old = DayMeta.parse(value) if value is not None else None
@@ -104,7 +105,7 @@ async def compact_site(redis: aioredis.Redis, site_id: str, *, max_rows: int = 1
             call_keys.append(keys.columnar_blob(site_id, day, meta.version))
             args += [str(day), meta.dump(), blob, old_key]
         if not await redis.eval(SWAP, len(call_keys), *call_keys, *args):
-            log.warning("compaction_lock_lost", site=site_id)
+            log.warning("compaction_refused", site=site_id, reason="lock lost or site deleted")
             return None
         return Compacted(len(entries), len(by_day))
     finally:
@@ -115,7 +116,7 @@ async def compact_all(redis: aioredis.Redis, site_id: str, *, max_rows: int = 10
     """Compact the site's whole tail (waiting out another holder of its lock), `max_rows` at a
     time; the rows moved."""
     moved = 0
-    while True:
+    while not await redis.exists(keys.site_gone(site_id)):
         done = await compact_site(redis, site_id, max_rows=max_rows)
         if done is None:
             await asyncio.sleep(0.05)
@@ -123,6 +124,7 @@ async def compact_all(redis: aioredis.Redis, site_id: str, *, max_rows: int = 10
             return moved
         else:
             moved += done.rows
+    return moved
 
 
 class Compactor:
