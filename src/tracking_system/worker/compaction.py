@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import redis.asyncio as aioredis
 import structlog
 
@@ -70,7 +71,7 @@ def _merged_blob(old: bytes | None, rows: list[list[object]]) -> tuple[bytes, in
     if old is not None:
         table = pa.concat_tables([columnar.from_blob(old), table])
     times = table.column("eventTime")
-    first, last = pa.compute.min(times).as_py(), pa.compute.max(times).as_py()
+    first, last = pc.min(times).as_py(), pc.max(times).as_py()
     return columnar.to_blob(table), table.num_rows, first, last
 
 
