@@ -11,6 +11,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 from hypothesis import settings
+from redis.asyncio.cluster import RedisCluster
 
 from tests.support.redis_server import (
     TEST_SHARDS,
@@ -61,6 +62,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCluste
     )
     yield running
     running.stop()
+
+
+@pytest.fixture
+async def rc(cluster: EmbeddedCluster) -> AsyncIterator[RedisCluster]:
+    """redis-py's asyncio cluster client of that cluster, pointed at any one node, decoding
+    replies as the services' client does."""
+    client = RedisCluster.from_url(cluster.url, decode_responses=True)
+    await client.initialize()
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture(scope="session")

@@ -168,7 +168,7 @@ class Migration:
 
     async def _sites(self) -> list[str]:
         docs = self.redis.scan_iter(match=f"{keys.SITE_PREFIX}*", count=1000, _type="ReJSON-RL")
-        return [str(k).removeprefix(keys.SITE_PREFIX).strip("{}") async for k in docs]
+        return [keys.tagged_site(str(k)) async for k in docs]
 
     async def _columnar(self) -> None:
         """Each site's columnar tier built from its event hashes, through its tail and the

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
@@ -23,15 +22,6 @@ from tracking_system.common.embedded_redis import EmbeddedRedisUnavailable
 pytestmark = [pytest.mark.cluster, pytest.mark.anyio]
 
 SHARDS = 3
-
-
-@pytest.fixture
-async def client(cluster: EmbeddedCluster) -> AsyncIterator[RedisCluster]:
-    """redis-py's asyncio cluster client, pointed at any one node."""
-    rc = RedisCluster.from_url(cluster.url, decode_responses=True)
-    await rc.initialize()
-    yield rc
-    await rc.aclose()
 
 
 async def _on_node(url: str, *command: str | int) -> object:
@@ -58,23 +48,23 @@ def _tag_owned_by(cluster: EmbeddedCluster, index: int) -> str:
 
 
 async def test_three_shards_are_ok_and_cover_every_slot_once(
-    cluster: EmbeddedCluster, client: RedisCluster
+    cluster: EmbeddedCluster, rc: RedisCluster
 ) -> None:
     for url in cluster.urls:
         info = await _cluster_info(url)
         assert info["cluster_state"] == "ok"
         assert info["cluster_known_nodes"] == str(SHARDS)
         assert info["cluster_size"] == str(SHARDS)
-    assert sorted(node.port for node in client.get_primaries()) == [n.port for n in cluster.nodes]
-    assert client.get_replicas() == []
-    slots: object = await client.cluster_slots(target_nodes=client.get_primaries()[0])
+    assert sorted(node.port for node in rc.get_primaries()) == [n.port for n in cluster.nodes]
+    assert rc.get_replicas() == []
+    slots: object = await rc.cluster_slots(target_nodes=rc.get_primaries()[0])
     assert isinstance(slots, dict)  # {(first, last): {"primary": ..., "replicas": []}}
     covered = [slot for first, last in slots for slot in range(first, last + 1)]
     assert sorted(covered) == list(range(SLOTS))  # every slot, each exactly once
 
 
 async def test_every_shard_has_json_and_search_and_answers_its_own_index(
-    cluster: EmbeddedCluster, client: RedisCluster
+    cluster: EmbeddedCluster, rc: RedisCluster
 ) -> None:
     for index, url in enumerate(cluster.urls):
         modules = await _on_node(url, "MODULE", "LIST")
@@ -82,15 +72,15 @@ async def test_every_shard_has_json_and_search_and_answers_its_own_index(
         assert {"search", "ReJSON"} <= {m["name"] for m in modules}
 
         tag = _tag_owned_by(cluster, index)
-        owner = client.nodes_manager.get_node_from_slot(key_slot(tag.encode()))
-        assert owner.port == cluster.nodes[index].port  # the client agrees on the owner
-        await client.execute_command(
+        owner = rc.nodes_manager.get_node_from_slot(key_slot(tag.encode()))
+        assert owner.port == cluster.nodes[index].port  # the rc agrees on the owner
+        await rc.execute_command(
             "FT.CREATE", f"idx:{tag}", "ON", "HASH", "PREFIX", "1", f"doc:{tag}:",
             "SCHEMA", "name", "TEXT", "kind", "TAG", "CASESENSITIVE",
             target_nodes=owner,
         )  # fmt: skip
-        await client.hset(f"doc:{tag}:1", mapping={"name": f"page {index}", "kind": "PAGE_VIEW"})
-        await client.json().set(f"json:{tag}", "$", {"shard": index})
+        await rc.hset(f"doc:{tag}:1", mapping={"name": f"page {index}", "kind": "PAGE_VIEW"})
+        await rc.json().set(f"json:{tag}", "$", {"shard": index})
 
         found = await _on_node(url, "FT.SEARCH", f"idx:{tag}", "@kind:{PAGE_VIEW}")
         assert isinstance(found, dict)
@@ -100,10 +90,10 @@ async def test_every_shard_has_json_and_search_and_answers_its_own_index(
 
 
 async def test_keys_with_different_hash_tags_spread_over_every_shard(
-    cluster: EmbeddedCluster, client: RedisCluster
+    cluster: EmbeddedCluster, rc: RedisCluster
 ) -> None:
     before = [int(str(await _on_node(url, "DBSIZE"))) for url in cluster.urls]
-    async with client.pipeline(transaction=False) as pipe:
+    async with rc.pipeline(transaction=False) as pipe:
         for i in range(300):
             pipe.set(f"k:{{site{i}}}", i)
         await pipe.execute()
@@ -114,18 +104,18 @@ async def test_keys_with_different_hash_tags_spread_over_every_shard(
 
 
 async def test_a_killed_shard_comes_back_with_its_data(
-    cluster: EmbeddedCluster, client: RedisCluster
+    cluster: EmbeddedCluster, rc: RedisCluster
 ) -> None:
     victim = 1
     tag = _tag_owned_by(cluster, victim)
-    owner = client.nodes_manager.get_node_from_slot(key_slot(tag.encode()))
-    await client.execute_command(
+    owner = rc.nodes_manager.get_node_from_slot(key_slot(tag.encode()))
+    await rc.execute_command(
         "FT.CREATE", f"kill:idx:{tag}", "ON", "HASH", "PREFIX", "1", f"kill:{tag}:",
         "SCHEMA", "n", "NUMERIC",
         target_nodes=owner,
     )  # fmt: skip
     for i in range(50):
-        await client.hset(f"kill:{tag}:{i}", mapping={"n": i})
+        await rc.hset(f"kill:{tag}:{i}", mapping={"n": i})
 
     await anyio.to_thread.run_sync(cluster.kill_node, victim)
     assert not cluster.nodes[victim].running
@@ -134,7 +124,7 @@ async def test_a_killed_shard_comes_back_with_its_data(
     for url in cluster.urls:
         assert (await _cluster_info(url))["cluster_state"] == "ok"
     for i in range(50):
-        assert await client.hget(f"kill:{tag}:{i}", "n") == str(i)
+        assert await rc.hget(f"kill:{tag}:{i}", "n") == str(i)
     found = await _on_node(cluster.nodes[victim].url, "FT.SEARCH", f"kill:idx:{tag}", "*")
     assert isinstance(found, dict)
     assert found["total_results"] == 50  # the index came back from the AOF too

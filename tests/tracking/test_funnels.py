@@ -10,8 +10,9 @@ import pytest
 
 from tests.support.accounts import register
 from tracking_system.common import columnar as rows
+from tracking_system.common.zones import DAY_MS
 from tracking_system.tracking.stats import columnar, sql
-from tracking_system.tracking.stats.funnels import DAY_MS, step_counts
+from tracking_system.tracking.stats.funnels import step_counts
 
 # (time ms, session, the funnel steps the event is)
 A, B = "s1", "s2"

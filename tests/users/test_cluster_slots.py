@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
@@ -16,7 +15,6 @@ from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
 from tracking_system.common import keys, ratelimit
-from tracking_system.common.embedded_cluster import EmbeddedCluster
 from tracking_system.common.errors import Conflict, NotAuthenticated, NotFound, RateLimited
 from tracking_system.users import accounts, sites, tokens
 from tracking_system.users.passwords import PasswordHashing
@@ -36,15 +34,6 @@ pytestmark = [pytest.mark.cluster, pytest.mark.anyio]
 SHARDS = 3
 PASSWORD = "correct horse battery"
 TTL = tokens.TokenTtl(access_seconds=3600, refresh_seconds=30 * 24 * 3600)
-
-
-@pytest.fixture
-async def rc(cluster: EmbeddedCluster) -> AsyncIterator[RedisCluster]:
-    """redis-py's cluster client, decoding replies as the service's client does."""
-    client = RedisCluster.from_url(cluster.url, decode_responses=True)
-    await client.initialize()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ import redis.asyncio as aioredis
 
 from tests.support.redis_server import RedisServer
 from tracking_system.common import columnar, keys
-from tracking_system.common.columnar import DAY_MS, DayMeta
+from tracking_system.common.columnar import DayMeta
 from tracking_system.common.redis import create_client
+from tracking_system.common.zones import DAY_MS
 from tracking_system.tracking.stats.columnar import site_events
 from tracking_system.worker import compaction
 from tracking_system.worker.compaction import Compactor, compact_site

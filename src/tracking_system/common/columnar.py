@@ -4,13 +4,15 @@ Parquet form of a UTC day (the worker writes them, the stats service reads them)
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-DAY_MS = 86_400_000
+from tracking_system.common.zones import DAY_MS
+
 # The event hash's fields kept as text columns ('' when the hash lacks them).
 TEXT_FIELDS = (
     "eventId", "eventName", "userId", "sessionId", "page", "path", "referrer", "referrerDomain",
@@ -103,13 +105,14 @@ def utc_day(event_time_ms: int) -> int:
     return event_time_ms // DAY_MS
 
 
+@dataclass(frozen=True, slots=True)
 class DayMeta:
     """A catalog entry: `<version> <rows> <min eventTime> <max eventTime>`."""
 
-    __slots__ = ("first", "last", "rows", "version")
-
-    def __init__(self, version: str, rows: int, first: int, last: int) -> None:
-        self.version, self.rows, self.first, self.last = version, rows, first, last
+    version: str
+    rows: int
+    first: int
+    last: int
 
     @classmethod
     def parse(cls, value: bytes | str) -> DayMeta:

@@ -136,6 +136,11 @@ def site_tag(site_id: str) -> str:
     return f"{{{site_id}}}"
 
 
+def tagged_site(key: str) -> str:
+    """The site id a key name carries as its hash tag."""
+    return key[key.index("{") + 1 : key.index("}")]
+
+
 def site(site_id: str) -> str:
     """The site's JSON document."""
     return f"{SITE_PREFIX}{site_tag(site_id)}"

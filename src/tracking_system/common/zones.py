@@ -7,6 +7,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_ZONE = "UTC"
+DAY_MS = 86_400_000  # a UTC day (local days come from day_start_ms)
 # Every name a site or a request may use.
 ZONE_NAMES = frozenset(available_timezones()) | {DEFAULT_ZONE}
 

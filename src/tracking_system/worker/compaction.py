@@ -141,7 +141,7 @@ class Compactor:
     async def _discover(self) -> None:
         """Every site with a tail (those stored for by a process that is gone)."""
         async for name in self.redis.scan_iter(match=keys.columnar_tail("*"), count=1000):
-            self.sites.add(name[name.index("{") + 1 : name.index("}")])
+            self.sites.add(keys.tagged_site(name))
         self._discovered = True
 
     async def due(self, site_id: str) -> bool:

@@ -55,7 +55,7 @@ def context_fields(context: dict[str, Any] | None) -> list[str]:
             value = "true" if value else "false"
         if not isinstance(value, str | int | float) or not key.replace("_", "").isalnum():
             continue
-        out += [f"ctx_{key[:64]}", str(value)[:256]]
+        out += [f"{columnar.CONTEXT_PREFIX}{key[:64]}", str(value)[:256]]
     return out
 
 

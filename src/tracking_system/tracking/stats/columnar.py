@@ -18,7 +18,7 @@ from tracking_system.common import columnar, keys
 from tracking_system.common.columnar import DayMeta
 from tracking_system.common.errors import ServiceUnavailable
 from tracking_system.common.redis import get_bytes
-from tracking_system.tracking.stats.sql import Query
+from tracking_system.tracking.stats.sql import SESSION_MARGIN_MS, Query
 
 # The catalog and the tail in one atomic step: every row is in exactly one of them.
 SNAPSHOT = "return {redis.call('HGETALL', KEYS[1]), redis.call('XRANGE', KEYS[2], '-', '+')}"
@@ -79,19 +79,30 @@ async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
             meta = DayMeta.parse(value)
             if meta.overlaps(start_ms, end_ms):
                 wanted.append(keys.columnar_blob(site_id, int(day), meta.version))
-        missing = [key for key in wanted if CACHE.get(key) is None]
+        tables = {key: CACHE.get(key) for key in wanted}
+        missing = [key for key, table in tables.items() if table is None]
         blobs = await get_bytes(redis, *missing)
         if any(blob is None for blob in blobs):
             continue  # a compaction replaced a day meanwhile: take a new snapshot
         decoded = await asyncio.to_thread(_decode, [b or b"" for b in blobs])
         for key, table in zip(missing, decoded, strict=True):
             CACHE.put(key, table)
-        tables = [CACHE.get(key) for key in wanted]
-        if any(table is None for table in tables):
-            continue  # dropped from the cache meanwhile (a tiny cache): read again
+            tables[key] = table
         tail_table = await asyncio.to_thread(_tail_table, tail, start_ms, end_ms)
-        return pa.concat_tables([*(t for t in tables if t is not None), tail_table])
+        return pa.concat_tables([*(t for t in tables.values() if t is not None), tail_table])
     raise ServiceUnavailable("The event store is being compacted; try again", retry_after=1)
+
+
+async def events_near(redis: aioredis.Redis, *, site_id: str, start_ms: int,
+                      end_ms: int) -> pa.Table:  # fmt: skip
+    """site_events within SESSION_MARGIN_MS of [start, end): enough to see sessions whole."""
+    return await site_events(redis, site_id=site_id, start_ms=start_ms - SESSION_MARGIN_MS,
+                             end_ms=end_ms + SESSION_MARGIN_MS)  # fmt: skip
+
+
+def units(starts: list[int]) -> pa.Table:
+    """The table `units` (i, start) of the series and retention queries."""
+    return pa.table({"i": list(range(len(starts))), "start": starts})
 
 
 _DB = duckdb.connect(config={"threads": 2})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracking_system.common import rollups
+from tracking_system.common.columnar import CONTEXT_PREFIX
 
 Filters = list[tuple[str, str]]
 
@@ -23,7 +24,7 @@ def field_of(dimension: str) -> str:
     if dimension == "page":
         return "path"
     if dimension.startswith("context."):
-        return "ctx_" + dimension.removeprefix("context.")
+        return CONTEXT_PREFIX + dimension.removeprefix("context.")
     return dimension
 
 

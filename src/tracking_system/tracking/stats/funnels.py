@@ -15,14 +15,13 @@ import pyarrow.compute as pc
 import redis.asyncio as aioredis
 
 from tracking_system.common.errors import InvalidInput, ServiceUnavailable
+from tracking_system.common.zones import DAY_MS
 from tracking_system.tracking.ingest.validation import has_control_chars
 from tracking_system.tracking.stats import columnar, sql
 from tracking_system.tracking.stats.filters import Filters
 from tracking_system.tracking.stats.params import Period
-from tracking_system.tracking.stats.sql import SESSION_MARGIN_MS
 
 MIN_STEPS, MAX_STEPS = 2, 8
-DAY_MS = 86_400_000
 SESSION = "session"
 _WINDOW = re.compile(r"([1-9]\d{0,2})d")
 
@@ -140,8 +139,7 @@ async def funnel_levels(redis: aioredis.Redis, *, site_id: str, period: Period,
     """Visitors reaching each step, from the columnar tier (the query and the walk in a worker
     thread)."""
     start, end = period.start_ms(), period.end_ms()
-    events = await columnar.site_events(redis, site_id=site_id, start_ms=start - SESSION_MARGIN_MS,
-                                        end_ms=end + SESSION_MARGIN_MS)  # fmt: skip
+    events = await columnar.events_near(redis, site_id=site_id, start_ms=start, end_ms=end)
     query = sql.funnel_events(filters, start, end, [(s.kind, s.match) for s in steps])
     return await asyncio.to_thread(_levels, query, events, len(steps), window_ms)
 

@@ -11,15 +11,15 @@ import redis.asyncio as aioredis
 
 from tracking_system.tracking.stats import columnar, sql
 from tracking_system.tracking.stats.filters import Filters
-from tracking_system.tracking.stats.sql import SESSION_MARGIN_MS
 
 SERIES = ("events", "pageviews", "users", "sessions", "started", "bounces", "dur")
 
 
-async def _events(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int) -> pa.Table:
-    """The site's events near [start, end): enough for sessions seen whole."""
-    return await columnar.site_events(redis, site_id=site_id, start_ms=start_ms - SESSION_MARGIN_MS,
-                                      end_ms=end_ms + SESSION_MARGIN_MS)  # fmt: skip
+async def _ask(redis: aioredis.Redis, site_id: str, start_ms: int, end_ms: int, query: sql.Query,
+               **tables: pa.Table) -> list[tuple[Any, ...]]:  # fmt: skip
+    """The rows of a query over the site's events near [start, end) (and other tables)."""
+    events = await columnar.events_near(redis, site_id=site_id, start_ms=start_ms, end_ms=end_ms)
+    return await columnar.query(query, events=events, **tables)
 
 
 async def series(redis: aioredis.Redis, *, site_id: str, bounds: list[tuple[int, int]],
@@ -27,12 +27,8 @@ async def series(redis: aioredis.Redis, *, site_id: str, bounds: list[tuple[int,
     """Per unit of contiguous (start, end) bounds: events, pageviews, users, sessions of the
     events kept in it, and started, bounces, dur (ms) of the selected sessions begun in it."""
     start, end = bounds[0][0], bounds[-1][1]
-    units = pa.table({"i": list(range(len(bounds))), "start": [b[0] for b in bounds]})
-    rows = await columnar.query(
-        sql.series(filters, start, end),
-        events=await _events(redis, site_id, start, end),
-        units=units,
-    )
+    rows = await _ask(redis, site_id, start, end, sql.series(filters, start, end),
+                      units=columnar.units([b[0] for b in bounds]))  # fmt: skip
     found = {int(row[0]): row[1:] for row in rows}
     zero = (0,) * len(SERIES)
     return [dict(zip(SERIES, map(int, found.get(i, zero)), strict=True))
@@ -54,10 +50,8 @@ async def top_by_session(redis: aioredis.Redis, *, site_id: str, start_ms: int, 
     selected session that began in the period (its first event's; entryPage: its first page
     view's path; exitPage: its last); visitors are the users of those sessions' first events.
     Sessions without a value make a '' row for the dimensions in EMPTY_ROW_DIMENSIONS."""
-    rows = await columnar.query(
-        sql.top_by_session(filters, start_ms, end_ms, dimension, limit),
-        events=await _events(redis, site_id, start_ms, end_ms),
-    )
+    query = sql.top_by_session(filters, start_ms, end_ms, dimension, limit)
+    rows = await _ask(redis, site_id, start_ms, end_ms, query)
     return [{"value": v, "count": int(c), "visitors": int(u)} for v, c, u in rows]
 
 
@@ -66,7 +60,7 @@ async def top_by_event(redis: aioredis.Redis, *, site_id: str, start_ms: int, en
                        page_views_only: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """value, count (events), users, sessions grouped by an event-level dimension."""
     query = sql.top_by_event(filters, start_ms, end_ms, dimension, limit, page_views_only)
-    rows = await columnar.query(query, events=await _events(redis, site_id, start_ms, end_ms))
+    rows = await _ask(redis, site_id, start_ms, end_ms, query)
     return [{"value": v, "count": int(c), "users": int(u), "sessions": int(s)}
             for v, c, u, s in rows]  # fmt: skip
 
@@ -75,7 +69,7 @@ async def minutes(redis: aioredis.Redis, *, site_id: str, start_ms: int, end_ms:
                   filters: Filters) -> tuple[int, dict[int, int]]:  # fmt: skip
     """(distinct users in the last 5 minutes of the window, events per UTC minute)."""
     query = sql.minutes(filters, start_ms, end_ms, end_ms - 5 * 60_000)
-    rows = await columnar.query(query, events=await _events(redis, site_id, start_ms, end_ms))
+    rows = await _ask(redis, site_id, start_ms, end_ms, query)
     per_minute = {int(minute): int(n) for minute, n in rows if minute >= 0}
     return next((int(n) for minute, n in rows if minute < 0), 0), per_minute
 
@@ -88,10 +82,7 @@ async def goal_totals(redis: aioredis.Redis, *, site_id: str, start_ms: int, end
                       goals: list[tuple[str, str]]) -> tuple[int, list[Counted]]:  # fmt: skip
     """(the visitors in [start, end) that the filters keep, then per goal — (kind, match) — the
     events and distinct users among them that are the goal)."""
-    rows = await columnar.query(
-        sql.goals(filters, start_ms, end_ms, goals),
-        events=await _events(redis, site_id, start_ms, end_ms),
-    )
+    rows = await _ask(redis, site_id, start_ms, end_ms, sql.goals(filters, start_ms, end_ms, goals))
     row = [int(n or 0) for n in rows[0]]
     return row[0], [(row[1 + 2 * k], row[2 + 2 * k]) for k in range(len(goals))]
 

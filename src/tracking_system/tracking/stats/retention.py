@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyarrow as pa
 import redis.asyncio as aioredis
 
 from tracking_system.common.errors import InvalidInput
@@ -13,7 +12,6 @@ from tracking_system.tracking.stats import columnar, intervals, sql
 from tracking_system.tracking.stats.filters import Filters
 from tracking_system.tracking.stats.intervals import Interval
 from tracking_system.tracking.stats.params import Period
-from tracking_system.tracking.stats.sql import SESSION_MARGIN_MS
 
 UNITS: tuple[Interval, ...] = ("day", "week", "month")
 
@@ -34,10 +32,9 @@ async def get_retention(*, redis: aioredis.Redis, site_id: str, period: Period, 
     intervals.check_points(period, unit, field="unit")
     units = intervals.buckets(period, unit)
     start, end = period.start_ms(), period.end_ms()
-    events = await columnar.site_events(redis, site_id=site_id, start_ms=start - SESSION_MARGIN_MS,
-                                        end_ms=end + SESSION_MARGIN_MS)  # fmt: skip
-    starts = pa.table({"i": list(range(len(units))), "start": [b.start_ms for b in units]})
-    rows = await columnar.query(sql.retention(filters, start, end), events=events, units=starts)
+    events = await columnar.events_near(redis, site_id=site_id, start_ms=start, end_ms=end)
+    rows = await columnar.query(sql.retention(filters, start, end), events=events,
+                                units=columnar.units([b.start_ms for b in units]))  # fmt: skip
     counts = {(cohort, offset): n for cohort, offset, n in rows}
     return {"cohorts": [
         {"start": bucket.start, "size": counts.get((i, 0), 0),

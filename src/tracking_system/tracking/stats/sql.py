@@ -16,7 +16,6 @@ PAGE_VIEW = "PAGE_VIEW"
 # Sessions are attributed to the day they start; to see them whole, the session-level parts
 # look this far beyond the period on both sides.
 SESSION_MARGIN_MS = 6 * 3600 * 1000
-PAGE_SESSION = ("entryPage", "exitPage")
 
 
 @dataclass
