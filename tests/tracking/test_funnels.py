@@ -17,20 +17,28 @@ from tracking_system.tracking.stats.funnels import step_counts
 # (time ms, session, the funnel steps the event is)
 A, B = "s1", "s2"
 Event = tuple[int, str, list[int]]
+VisitorEvent = tuple[int, str, list[int], str]  # and the visitor
+
+
+def counts(events: list[VisitorEvent], steps: int, window_ms: int | None) -> list[int]:
+    """Visitors per step: each event is a page view whose path names the steps it is (`/x0x2`
+    is steps 0 and 2), the funnel's steps `*x<k>*`."""
+    table = rows.table_of_rows([
+        rows.row_of_hash(f"e{i}", {"eventTime": str(t), "sessionId": session, "userId": user,
+                                   "eventName": "PAGE_VIEW",
+                                   "path": "/" + "".join(f"x{k}" for k in kinds)})
+        for i, (t, session, kinds, user) in enumerate(events)
+    ])  # fmt: skip
+    query = sql.funnel_events([], 0, 10**15, [("page", f"*x{k}*") for k in range(steps)],
+                              sessions=window_ms is None)  # fmt: skip
+    events, _ = columnar.VISITORS.with_codes(table)
+    found = columnar.run_query(query, {"events": events}, arrow=True)
+    return step_counts(found, steps, window_ms)
 
 
 def reached(events: list[Event], steps: int, window_ms: int | None) -> int:
-    """The steps one visitor's events reach: each event is a page view whose path names the
-    steps it is (`/x0x2` is steps 0 and 2), the funnel's steps `*x<k>*`."""
-    table = rows.table_of_rows([
-        rows.row_of_hash(f"e{i}", {"eventTime": str(t), "sessionId": session, "userId": "u",
-                                   "eventName": "PAGE_VIEW",
-                                   "path": "/" + "".join(f"x{k}" for k in kinds)})
-        for i, (t, session, kinds) in enumerate(events)
-    ])  # fmt: skip
-    query = sql.funnel_events([], 0, 10**15, [("page", f"*x{k}*") for k in range(steps)])
-    found = columnar.run_query(query, {"events": table}, arrow=True)
-    return sum(step_counts(found, steps, window_ms))
+    """The steps one visitor's events reach."""
+    return sum(counts([(*event, "u") for event in events], steps, window_ms))
 
 
 def test_steps_count_in_event_time_order_whatever_the_arrival() -> None:
@@ -67,6 +75,43 @@ def test_the_session_window_keeps_to_the_first_steps_session() -> None:
     events = [(0, A, [0]), (5, B, [1]), (9, A, [1])]
     assert reached(events, 2, None) == 2
     assert reached([(0, A, [0]), (5, B, [1])], 2, None) == 1
+
+
+def test_a_session_id_two_visitors_share_is_two_sessions() -> None:
+    # u1 starts the funnel in session A; u2's later step 2 in a session also called A is not u1's.
+    events = [(0, A, [0], "u1"), (5, A, [1], "u2")]
+    assert counts(events, 2, None) == [1, 0]
+    assert counts(events, 2, DAY_MS) == [1, 0]
+
+
+def test_visitors_are_counted_apart() -> None:
+    events = [(0, A, [0], "u1"), (1, B, [0], "u2"), (2, A, [1], "u1"), (3, B, [0], "u2")]
+    assert counts(events, 2, DAY_MS) == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("match", "path", "kept"),
+    [
+        ("/docs", "/docs", True),
+        ("/docs", "/docs/api", False),
+        ("/docs*", "/docs/api", True),
+        ("*api", "/docs/api", True),
+        ("/a_b*", "/a_b/c", True),
+        ("/a_b*", "/axb/c", False),
+        ("/100%*", "/100%/x", True),
+        ("/100%*", "/100x/x", False),
+    ],
+)
+def test_a_page_step_matches_its_pattern_literally_but_for_stars(
+    match: str, path: str, kept: bool
+) -> None:
+    table = rows.table_of_rows([
+        rows.row_of_hash("e", {"eventTime": "1", "sessionId": A, "userId": "u",
+                               "eventName": "PAGE_VIEW", "path": path})
+    ])  # fmt: skip
+    condition = sql.step_condition("page", match)
+    query = sql.Query("SELECT count(*) FROM events WHERE ").extend(condition)
+    assert columnar.run_query(query, {"events": table}) == [(1 if kept else 0,)]
 
 
 @pytest.mark.parametrize(

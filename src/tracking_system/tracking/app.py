@@ -55,7 +55,7 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
             streams=settings.ingest_streams,
         )
         app.state.visitors = Visitors(app.state.redis)
-        columnar.CACHE.max_bytes = settings.columnar_cache_mb * 1024 * 1024
+        columnar.configure(cache_mb=settings.columnar_cache_mb)
         app.state.cache_tokens = CacheTokens(settings.internal_secret)
 
     async def shutdown(app: FastAPI) -> None:

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import redis.asyncio as aioredis
 
-from tracking_system.common.errors import InvalidInput, ServiceUnavailable
+from tracking_system.common.errors import InvalidInput
 from tracking_system.common.zones import DAY_MS
 from tracking_system.tracking.ingest.validation import has_control_chars
 from tracking_system.tracking.stats import columnar, sql
@@ -68,64 +68,78 @@ _LOWEST = np.array([(m & -m).bit_length() - 1 for m in range(1 << MAX_STEPS)], d
 
 
 def _codes(table: pa.Table, name: str) -> np.ndarray:
-    """A text column as integers, equal where the text is."""
+    """A text column as integers from 0, equal where the text is."""
     encoded = pc.dictionary_encode(table.column(name)).combine_chunks()
     return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _order(table: pa.Table, times: np.ndarray, masks: np.ndarray,
-           by_session: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """(the rows' order: by visitor (and session), time, then the lowest step; whether each row
-    so ordered starts a new partition; whether it starts a new visitor)."""
-    users = _codes(table, "u")
-    rel = times - times.min()
-    lowest = _LOWEST[masks]
-    if by_session:
-        sessions = _codes(table, "s")
-        order = np.lexsort([lowest, rel, sessions, users])
-        ordered, ordered_sessions = users[order], sessions[order]
-        new_user = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-        new_session = np.concatenate(([True], ordered_sessions[1:] != ordered_sessions[:-1]))
-        return order, new_user | new_session, new_user
-    if int(users.max()) < 1 << 24 and int(rel.max()) < 1 << 35:
-        order = np.argsort((users << 38) | (rel << 3) | lowest)  # one key: a third of the time
-    else:
-        order = np.lexsort([lowest, rel, users])
-    ordered = users[order]
-    new_user = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-    return order, new_user, new_user
+def _regroup(order: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """`order` stably re-sorted by the rows' codes: two passes of 16 bits (radix sorts, several
+    times faster than one sort of a composite key) while the codes fit in 32 bits."""
+    if int(codes.max()) >= 1 << 32:
+        return order[np.argsort(codes[order], kind="stable")]
+    for shift in (0, 16):
+        digits = ((codes[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digits, kind="stable")]
+    return order
+
+
+def _starts(values: np.ndarray) -> np.ndarray:
+    """Whether each value differs from the one before it (the first always does)."""
+    changed = np.empty(len(values), dtype=bool)
+    changed[0] = True
+    np.not_equal(values[1:], values[:-1], out=changed[1:])
+    return changed
 
 
 def step_counts(table: pa.Table, steps: int, window_ms: int | None) -> list[int]:
     """Visitors reaching each step, from sql.funnel_events' rows.
 
-    In each visitor's (or, for a session window, each session's) events ordered by time, a
-    row's `start` is the latest step-1 time of a chain of steps 1..k ending there (the latest
-    start is the best for a window): at a row that is step k+1 it is the running maximum of the
-    step-k starts before it in its partition."""
+    Rows are ordered by visitor (and session, for a session window), time, then lowest step.
+    A step-k row's `start` is the latest step-1 time of a chain of steps 1..k ending there (the
+    latest start is the best for a window): the start of the last chain of steps 1..k-1 that
+    ends before it in its partition (along a partition, those starts never decrease). Each step
+    looks only at the chains of the step before and at its own rows."""
     if table.num_rows == 0:
         return [0] * steps
     times = table.column("t").to_numpy()
-    masks = table.column("mask").to_numpy().astype(np.int64)
-    order, partitions, new_user = _order(table, times, masks, by_session=window_ms is None)
-    rel, masks = times[order] - times.min(), masks[order]
-    big = int(rel.max()) + 2
-    part = np.cumsum(partitions) - 1
-    if int(part[-1]) * big >= 2**62:
-        raise ServiceUnavailable(columnar.TOO_LONG, retry_after=10)
-    base = part * big
-    start = np.where(masks & 1 > 0, rel, -1)
-    level = (masks & 1).astype(np.int64)
+    masks = table.column("mask").to_numpy().astype(np.uint8)  # MAX_STEPS (8) bits
+    rel = times - times.min()
+    # The rows come nearly in time order (day blobs are sorted): this first sort is quick.
+    order = np.argsort((rel << 3) | _LOWEST[masks], kind="stable")
+    users = table.column("u").to_numpy()  # vid: already integers
+    if window_ms is None:
+        sessions = _codes(table, "s")
+        order = _regroup(order, sessions)
+    order = _regroup(order, users)
+    user_of, rel, masks = users[order], rel[order], masks[order]
+    new_partition = _starts(user_of)
+    if window_ms is None:
+        new_partition |= _starts(sessions[order])
+    partition = np.cumsum(new_partition)
+
+    def visitors(rows: np.ndarray) -> int:
+        return int(np.count_nonzero(_starts(user_of[rows]))) if len(rows) else 0
+
+    rows = np.flatnonzero(masks & 1)  # the ends of chains of steps 1..k, k = 1 first
+    start = rel[rows]
+    counts = [visitors(rows)]
     for k in range(1, steps):
-        running = np.maximum.accumulate(base + start + 1)  # (no chain: base + 0)
-        before = np.concatenate(([-1], running[:-1]))
-        start = np.where((masks >> k) & 1 > 0, np.where(before > base, before - base - 1, -1), -1)
-        reached = start >= 0
+        candidates = np.flatnonzero(masks & (1 << k))
+        if len(rows) == 0 or len(candidates) == 0:
+            rows = candidates[:0]
+            counts.append(0)
+            continue
+        before = np.searchsorted(rows, candidates) - 1  # the last chain end strictly before
+        reached = before >= 0
+        before[~reached] = 0
+        reached &= partition[rows[before]] == partition[candidates]
+        start_here = start[before]
         if window_ms is not None:
-            reached &= rel - start <= window_ms
-        level = np.where(reached, k + 1, level)
-    per_user = np.maximum.reduceat(level, np.flatnonzero(new_user))
-    return [int((per_user > k).sum()) for k in range(steps)]
+            reached &= rel[candidates] - start_here <= window_ms
+        rows, start = candidates[reached], start_here[reached]
+        counts.append(visitors(rows))
+    return counts
 
 
 def _levels(query: sql.Query, events: pa.Table, steps: int, window_ms: int | None) -> list[int]:
@@ -140,7 +154,9 @@ async def funnel_levels(redis: aioredis.Redis, *, site_id: str, period: Period,
     thread)."""
     start, end = period.start_ms(), period.end_ms()
     events = await columnar.events_near(redis, site_id=site_id, start_ms=start, end_ms=end)
-    query = sql.funnel_events(filters, start, end, [(s.kind, s.match) for s in steps])
+    query = sql.funnel_events(
+        filters, start, end, [(s.kind, s.match) for s in steps], sessions=window_ms is None
+    )
     return await asyncio.to_thread(_levels, query, events, len(steps), window_ms)
 
 

@@ -2,7 +2,8 @@
 the filter vocabulary of filters.py. A session-level filter keeps the sessions whose value (their
 first event's; the first or last page view's path for entry and exit pages) matches, reckoned
 over their events near the period; an event-level filter keeps the events matching it. Bots are
-always left out. Identifiers come from fixed sets; every value is a bound parameter."""
+always left out. Visitors are counted by `vid` (the userId as an integer: stats/columnar.py).
+Identifiers come from fixed sets; every value is a bound parameter."""
 
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ def scope(filters: Filters, start_ms: int, end_ms: int, *, sessions: bool = Fals
     )
     query.add('sess AS (SELECT "sessionId", min("eventTime") AS first, max("eventTime") AS last, '
               f"count(*) AS n, count_if(\"eventName\" = '{PAGE_VIEW}') AS pvs, "
-              'arg_min("userId", "eventTime") AS uid, bool_or(')  # fmt: skip
+              'arg_min(vid, "eventTime") AS uid, bool_or(')  # fmt: skip
     query.extend(match).add(") AS mm" + "".join(", " + v for v in values))
     query.add(' FROM near GROUP BY "sessionId"), ')
     selected = Query("".join(f" AND s{i} = ?" for i in range(len(kinds.session))),
@@ -112,7 +113,7 @@ def series(filters: Filters, start_ms: int, end_ms: int) -> Query:
     return query.add(
         ", ev AS (SELECT units.i, count(*) AS events, "
         f"count_if(kept.\"eventName\" = '{PAGE_VIEW}') AS pageviews, "
-        'count(DISTINCT kept."userId") AS users, count(DISTINCT kept."sessionId") AS sessions '
+        'count(DISTINCT kept.vid) AS users, count(DISTINCT kept."sessionId") AS sessions '
         'FROM kept ASOF JOIN units ON kept."eventTime" >= units.start GROUP BY units.i), '
         "st AS (SELECT units.i, count(*) AS started, count_if(n = 1 AND pvs = 1) AS bounces, "
         "sum(last - first) AS dur "
@@ -142,10 +143,10 @@ def top_by_event(filters: Filters, start_ms: int, end_ms: int, dimension: str, l
     query = scope(filters, start_ms, end_ms)
     only = f" AND \"eventName\" = '{PAGE_VIEW}'" if page_views_only else ""
     present = "" if dimension.startswith("context.") else " AND value != ''"
-    query.add(' SELECT value, count(*) AS c, count(DISTINCT "userId"), count(DISTINCT "sessionId")'
+    query.add(' SELECT value, count(*) AS c, count(DISTINCT vid), count(DISTINCT "sessionId")'
               " FROM (SELECT ").extend(value_of(dimension))  # fmt: skip
     return query.add(
-        f' AS value, "userId", "sessionId" FROM kept WHERE TRUE{only}) WHERE value IS NOT NULL'
+        f' AS value, vid, "sessionId" FROM kept WHERE TRUE{only}) WHERE value IS NOT NULL'
         f"{present} GROUP BY value ORDER BY c DESC, value ASC LIMIT ?", limit
     )  # fmt: skip
 
@@ -155,7 +156,7 @@ def minutes(filters: Filters, start_ms: int, end_ms: int, recent_ms: int) -> Que
     query = scope(filters, start_ms, end_ms)
     return query.add(
         ' SELECT "eventTime" // 60000 AS minute, count(*) FROM kept GROUP BY minute UNION ALL '
-        'SELECT -1, count(DISTINCT "userId") FROM kept WHERE "eventTime" >= ?', recent_ms
+        'SELECT -1, count(DISTINCT vid) FROM kept WHERE "eventTime" >= ?', recent_ms
     )  # fmt: skip
 
 
@@ -167,29 +168,36 @@ def like_pattern(match: str) -> str:
 
 def step_condition(kind: str, match: str) -> Query:
     """True of the events a goal or funnel step names: an event name, or the page views of the
-    paths a page pattern (`*`: any run of characters) matches."""
+    paths a page pattern (`*`: any run of characters) matches. A pattern without `*` is an
+    equality, and LIKE escapes only when it must (DuckDB's LIKE with ESCAPE and a bound pattern
+    is several times slower)."""
     if kind == "event":
         return Query('"eventName" = ?', [match])
-    return Query(f"(\"eventName\" = '{PAGE_VIEW}' AND path LIKE ? ESCAPE '\\')",
-                 [like_pattern(match)])  # fmt: skip
+    page_view = f"\"eventName\" = '{PAGE_VIEW}' AND "
+    if "*" not in match:
+        return Query(f"({page_view}path = ?)", [match])
+    if not any(c in match for c in "\\%_"):
+        return Query(f"({page_view}path LIKE ?)", [match.replace("*", "%")])
+    return Query(f"({page_view}path LIKE ? ESCAPE '\\')", [like_pattern(match)])
 
 
 def goals(filters: Filters, start_ms: int, end_ms: int, steps: list[tuple[str, str]]) -> Query:
     """One row: the kept events' distinct users, then per goal its events and distinct users."""
-    query = scope(filters, start_ms, end_ms).add(' SELECT count(DISTINCT "userId")')
+    query = scope(filters, start_ms, end_ms).add(" SELECT count(DISTINCT vid)")
     for kind, match in steps:
         condition = step_condition(kind, match)
         query.add(", count_if(").extend(condition).add(")")
-        query.add(', count(DISTINCT "userId") FILTER (WHERE ').extend(condition).add(")")
+        query.add(", count(DISTINCT vid) FILTER (WHERE ").extend(condition).add(")")
     return query.add(" FROM kept")
 
 
-def funnel_events(filters: Filters, start_ms: int, end_ms: int,
-                  steps: list[tuple[str, str]]) -> Query:  # fmt: skip
-    """The kept events that are some step, unordered: (u, s, t, mask: bit k set when the event
-    is step k)."""
+def funnel_events(filters: Filters, start_ms: int, end_ms: int, steps: list[tuple[str, str]],
+                  *, sessions: bool) -> Query:  # fmt: skip
+    """The kept events that are some step, unordered: (u, [s,] t, mask: bit k set when the
+    event is step k); `s` only with `sessions`."""
+    session = '"sessionId" AS s, ' if sessions else ""
     query = scope(filters, start_ms, end_ms).add(
-        ' SELECT * FROM (SELECT "userId" AS u, "sessionId" AS s, "eventTime" AS t, ('
+        f' SELECT * FROM (SELECT vid AS u, {session}"eventTime" AS t, ('
     )
     for k, (kind, match) in enumerate(steps):
         query.add(" + " if k else "").add("CASE WHEN ").extend(step_condition(kind, match))
@@ -202,7 +210,7 @@ def retention(filters: Filters, start_ms: int, end_ms: int) -> Query:
     first unit with a kept event is `cohort` and who have one `offset` units later."""
     query = scope(filters, start_ms, end_ms)
     return query.add(
-        ', active AS (SELECT DISTINCT kept."userId" AS u, units.i AS i FROM kept '
+        ", active AS (SELECT DISTINCT kept.vid AS u, units.i AS i FROM kept "
         'ASOF JOIN units ON kept."eventTime" >= units.start), '
         "cohorts AS (SELECT u, min(i) AS c FROM active GROUP BY u) "
         "SELECT c, i - c, count(*) FROM active JOIN cohorts USING (u) GROUP BY c, i - c"
