@@ -3,6 +3,7 @@ table) and the funnel route's input."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 from tests.support.accounts import register
 from tracking_system.common import columnar as rows
 from tracking_system.common.zones import DAY_MS
-from tracking_system.tracking.stats import columnar, sql
+from tracking_system.tracking.stats import columnar, funnels, sql
 from tracking_system.tracking.stats.funnels import step_counts
 
 # (time ms, session, the funnel steps the event is)
@@ -191,3 +192,19 @@ def test_a_bad_saved_funnel_is_400_and_not_kept(
     assert response.status_code == 400, response.text
     assert any(key.startswith(field) for key in response.json()["errors"]), response.json()
     assert api.get("/api/v1/funnels", headers=account.auth()).json()["data"] == []
+
+
+@pytest.mark.parametrize("window_ms", [None, DAY_MS, 3 * DAY_MS])
+def test_visitors_walked_in_two_halves_count_as_in_one_walk(
+    monkeypatch: pytest.MonkeyPatch, window_ms: int | None
+) -> None:
+    rng = random.Random(7)
+    events: list[VisitorEvent] = [
+        (rng.randrange(5 * DAY_MS), rng.choice((A, B)),
+         rng.sample(range(4), rng.randint(1, 2)), f"u{rng.randrange(400)}")
+        for _ in range(2000)
+    ]  # fmt: skip
+    whole = counts(events, 4, window_ms)
+    monkeypatch.setattr(funnels, "PARALLEL_ROWS", 1)
+    assert counts(events, 4, window_ms) == whole
+    assert whole[0] > whole[1] > 0

@@ -42,9 +42,8 @@ class VisitorCodes:
         """The table with `vid`, and the epoch of its codes."""
         users = table.column("userId")
         if table.num_rows == 0:
-            return table.append_column("vid", pa.array([], pa.int64())), self.epoch
-        distinct = pc.unique(users.combine_chunks().dictionary_decode()
-                             if pa.types.is_dictionary(users.type) else users)  # fmt: skip
+            return table.append_column("vid", pa.array([], pa.int32())), self.epoch
+        distinct = pc.unique(users)
         where = pc.index_in(users, value_set=distinct).to_numpy()
         names = distinct.to_pylist()
         with self._lock:
@@ -58,7 +57,7 @@ class VisitorCodes:
 
     def _number(self, names: list[str]) -> np.ndarray:
         ids = self._ids
-        return np.fromiter((ids.setdefault(u, len(ids)) for u in names), dtype=np.int64,
+        return np.fromiter((ids.setdefault(u, len(ids)) for u in names), dtype=np.int32,
                            count=len(names))  # fmt: skip
 
 
@@ -148,11 +147,6 @@ async def events_near(redis: aioredis.Redis, *, site_id: str, start_ms: int,
     """site_events within SESSION_MARGIN_MS of [start, end): enough to see sessions whole."""
     return await site_events(redis, site_id=site_id, start_ms=start_ms - SESSION_MARGIN_MS,
                              end_ms=end_ms + SESSION_MARGIN_MS)  # fmt: skip
-
-
-def units(starts: list[int]) -> pa.Table:
-    """The table `units` (i, start) of the series and retention queries."""
-    return pa.table({"i": list(range(len(starts))), "start": starts})
 
 
 _DB = duckdb.connect(config={"threads": 2})

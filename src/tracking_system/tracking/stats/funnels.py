@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,30 +93,63 @@ def _starts(values: np.ndarray) -> np.ndarray:
     return changed
 
 
-def step_counts(table: pa.Table, steps: int, window_ms: int | None) -> list[int]:
-    """Visitors reaching each step, from sql.funnel_events' rows.
+@dataclass(frozen=True)
+class _Rows:
+    """Funnel rows as arrays: time, step mask, visitor code, session code (session windows)."""
 
-    Rows are ordered by visitor (and session, for a session window), time, then lowest step.
+    times: np.ndarray
+    masks: np.ndarray
+    users: np.ndarray
+    sessions: np.ndarray | None
+
+    def part(self, chosen: np.ndarray) -> _Rows:
+        """The chosen rows."""
+        sessions = None if self.sessions is None else self.sessions[chosen]
+        return _Rows(self.times[chosen], self.masks[chosen], self.users[chosen], sessions)
+
+
+# Past this many rows, visitors are split in two halves walked in two threads (numpy lets go of
+# the GIL): about 1.6x faster at 2M rows, not worth splitting below.
+PARALLEL_ROWS = 500_000
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="funnel")
+
+
+def step_counts(table: pa.Table, steps: int, window_ms: int | None) -> list[int]:
+    """Visitors reaching each step, from sql.funnel_events' rows."""
+    if table.num_rows == 0:
+        return [0] * steps
+    rows = _Rows(
+        times=table.column("t").to_numpy(),
+        masks=table.column("mask").to_numpy().astype(np.uint8),  # MAX_STEPS (8) bits
+        users=table.column("u").to_numpy(),  # vid: already integers
+        sessions=_codes(table, "s") if window_ms is None else None,
+    )
+    if table.num_rows < PARALLEL_ROWS:
+        return _walk(rows, steps, window_ms)
+    even = (rows.users & 1) == 0  # one visitor's rows all fall in one half
+    halves = [rows.part(even), rows.part(~even)]
+    counted = list(_POOL.map(lambda half: _walk(half, steps, window_ms), halves))
+    return [a + b for a, b in zip(*counted, strict=True)]
+
+
+def _walk(found: _Rows, steps: int, window_ms: int | None) -> list[int]:
+    """Rows are ordered by visitor (and session, for a session window), time, then lowest step.
     A step-k row's `start` is the latest step-1 time of a chain of steps 1..k ending there (the
     latest start is the best for a window): the start of the last chain of steps 1..k-1 that
     ends before it in its partition (along a partition, those starts never decrease). Each step
     looks only at the chains of the step before and at its own rows."""
-    if table.num_rows == 0:
+    if len(found.times) == 0:
         return [0] * steps
-    times = table.column("t").to_numpy()
-    masks = table.column("mask").to_numpy().astype(np.uint8)  # MAX_STEPS (8) bits
-    rel = times - times.min()
+    rel = found.times - found.times.min()
     # The rows come nearly in time order (day blobs are sorted): this first sort is quick.
-    order = np.argsort((rel << 3) | _LOWEST[masks], kind="stable")
-    users = table.column("u").to_numpy()  # vid: already integers
-    if window_ms is None:
-        sessions = _codes(table, "s")
-        order = _regroup(order, sessions)
-    order = _regroup(order, users)
-    user_of, rel, masks = users[order], rel[order], masks[order]
+    order = np.argsort((rel << 3) | _LOWEST[found.masks], kind="stable")
+    if found.sessions is not None:
+        order = _regroup(order, found.sessions)
+    order = _regroup(order, found.users)
+    user_of, rel, masks = found.users[order], rel[order], found.masks[order]
     new_partition = _starts(user_of)
-    if window_ms is None:
-        new_partition |= _starts(sessions[order])
+    if found.sessions is not None:
+        new_partition |= _starts(found.sessions[order])
     partition = np.cumsum(new_partition)
 
     def visitors(rows: np.ndarray) -> int:

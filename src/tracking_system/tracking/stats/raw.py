@@ -27,8 +27,8 @@ async def series(redis: aioredis.Redis, *, site_id: str, bounds: list[tuple[int,
     """Per unit of contiguous (start, end) bounds: events, pageviews, users, sessions of the
     events kept in it, and started, bounces, dur (ms) of the selected sessions begun in it."""
     start, end = bounds[0][0], bounds[-1][1]
-    rows = await _ask(redis, site_id, start, end, sql.series(filters, start, end),
-                      units=columnar.units([b[0] for b in bounds]))  # fmt: skip
+    query = sql.series(filters, [b[0] for b in bounds], end)
+    rows = await _ask(redis, site_id, start, end, query)
     found = {int(row[0]): row[1:] for row in rows}
     zero = (0,) * len(SERIES)
     return [dict(zip(SERIES, map(int, found.get(i, zero)), strict=True))

@@ -33,8 +33,8 @@ async def get_retention(*, redis: aioredis.Redis, site_id: str, period: Period, 
     units = intervals.buckets(period, unit)
     start, end = period.start_ms(), period.end_ms()
     events = await columnar.events_near(redis, site_id=site_id, start_ms=start, end_ms=end)
-    rows = await columnar.query(sql.retention(filters, start, end), events=events,
-                                units=columnar.units([b.start_ms for b in units]))  # fmt: skip
+    rows = await columnar.query(sql.retention(filters, [b.start_ms for b in units], end),
+                                events=events)  # fmt: skip
     counts = {(cohort, offset): n for cohort, offset, n in rows}
     return {"cohorts": [
         {"start": bucket.start, "size": counts.get((i, 0), 0),

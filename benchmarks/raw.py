@@ -1,0 +1,228 @@
+"""The raw questions at any size: generated events written straight into the columnar tier
+(the day blobs compaction writes, through the same `prepare` and Parquet code), then the
+two-filter summary, a 4-step funnel and a 12-week retention timed through the real gateway, side
+by side with ClickHouse (chdb) on the same rows. Loading skips the ingest pipeline (measured by
+`benchmarks.ingest`), so 10M events load in minutes rather than an hour.
+
+Run: python -m benchmarks.raw [--events 1000000,10000000] [--short]"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pyarrow as pa
+import pyarrow.feather as feather
+from tests.support.accounts import register
+from tests.support.redis_server import RedisServer, start_redis
+from tests.support.system import System, build_system
+
+from benchmarks import stats
+from benchmarks.data import chunk
+from benchmarks.report import Table, save_results
+from tracking_system.common import columnar, keys
+from tracking_system.common.columnar import DayMeta
+from tracking_system.worker.store import prepare
+
+# The questions the filter rollups cannot answer (stats.extra_requests' raw ones).
+QUESTIONS = ("filtered2", "funnel", "retention")
+LABELS = {
+    "filtered2": "summary under two filters (`country:IN` + a session's referrer)",
+    "funnel": "funnel, 4 steps, 1 day window, last 30 days",
+    "retention": "retention, 12 weekly cohorts",
+}
+REPEAT = 9
+
+
+def _build_part(args: tuple[str, int, list[int], int, int, str]) -> int:
+    """Prepare chunks of events; write their columnar rows per UTC day (Arrow files) and the
+    same events as JSON rows for chdb."""
+    site_id, seed, indices, start_ms, visitors, out = args
+    days: dict[int, list[list[Any]]] = defaultdict(list)
+    written = 0
+    with open(f"{out}/rows-{indices[0]}.ndjson", "wb") as rows_file:
+        for index in indices:
+            events = chunk(seed=seed, index=index, size=stats.CHUNK, start_ms=start_ms,
+                           days=stats.DAYS, visitors=visitors)  # fmt: skip
+            for k, row in enumerate(events):
+                event = {**row.event, "userAgent": row.user_agent, "ip": row.ip,
+                         "receivedAt": row.event["eventTime"]}  # fmt: skip
+                prepared = prepare(f"{index}-{k}", site_id, event, tz=stats.TZ).description
+                fields = prepared["f"]
+                stored = dict(zip(fields[::2], fields[1::2], strict=True))
+                rows_file.write(orjson.dumps({
+                    "a": site_id, "t": int(stored["eventTime"]), "u": stored["userId"],
+                    "s": stored["sessionId"], "n": stored["eventName"], "p": stored["path"],
+                    "rd": stored.get("referrerDomain", ""), "br": stored["browser"],
+                    "cc": stored.get("country", ""),
+                }) + b"\n")  # fmt: skip
+                values = columnar.decode_row(prepared["r"])
+                days[columnar.utc_day(values[1])].append(values)
+                written += 1
+    for day, values in days.items():
+        feather.write_feather(columnar.table_of_rows(values), f"{out}/day-{day}-{indices[0]}.arrow")
+    return written
+
+
+def load(server: RedisServer, site_id: str, *, events: int, out: Path) -> tuple[int, float]:
+    """Build `events` events with two processes, then one blob per UTC day into the site's
+    columnar tier; (events, seconds)."""
+    start_ms = int((datetime.now(UTC) - timedelta(days=stats.DAYS)).timestamp() * 1000)
+    chunks = max(1, events // stats.CHUNK)
+    per_task = 10
+    tasks = [(site_id, 1, list(range(i, min(i + per_task, chunks))), start_ms,
+              max(1000, events // 20), str(out)) for i in range(0, chunks, per_task)]  # fmt: skip
+    started = time.perf_counter()
+    done = 0
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        for written in pool.imap_unordered(_build_part, tasks):
+            done += written
+            rate = done / (time.perf_counter() - started)
+            print(f"\r  building: {done:>10,}/{chunks * stats.CHUNK:,} events ({rate:,.0f}/s)",
+                  end="", flush=True)  # fmt: skip
+    print()
+    parts: dict[int, list[Path]] = defaultdict(list)
+    for path in out.glob("day-*.arrow"):
+        parts[int(path.name.split("-")[1])].append(path)
+    client = server.client()
+    for n, (day, paths) in enumerate(sorted(parts.items()), 1):
+        table = pa.concat_tables([feather.read_table(p) for p in paths])
+        times = table.column("eventTime")
+        meta = DayMeta(f"bench{day}", table.num_rows, min(times.to_pylist()),
+                       max(times.to_pylist()))  # fmt: skip
+        client.set(keys.columnar_blob(site_id, day, meta.version), columnar.to_blob(table))
+        client.hset(keys.columnar_catalog(site_id), str(day), meta.dump())
+        for path in paths:
+            path.unlink()
+        print(f"\r  writing day blobs: {n}/{len(parts)}", end="", flush=True)
+    print()
+    return done, time.perf_counter() - started
+
+
+def time_gateway(system: System, auth: dict[str, str]) -> tuple[dict[str, list[float]],
+                                                                 dict[str, Any]]:  # fmt: skip
+    """Each question REPEAT times through the gateway (the first reads and decodes blobs)."""
+    timings: dict[str, list[float]] = {}
+    answers: dict[str, Any] = {}
+    requests = stats.extra_requests()
+    with httpx.Client(base_url=system.gateway_url, headers=auth, timeout=300) as api:
+        for name in QUESTIONS:
+            path, params = requests[name]
+            times = []
+            for _ in range(REPEAT):
+                started = time.perf_counter()
+                response = api.get(f"/api/v1/stats/{path}", params=params)
+                response.raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+                answers[name] = response.json()["data"]
+            timings[name] = times
+    return timings, answers
+
+
+def time_chdb(rows_dir: Path, site_id: str) -> tuple[dict[str, list[float]], dict[str, bytes]]:
+    """The same questions in chdb (MergeTree), loaded from the same rows."""
+    from chdb import session
+
+    db = session.Session(str(rows_dir / "chdb"))
+    db.query(stats.CH_TABLE)
+    files = sorted(rows_dir.glob("*.ndjson"))
+    for n, path in enumerate(files, 1):
+        db.query(f"""INSERT INTO ev SELECT a, fromUnixTimestamp64Milli(t), u, s, n, p, rd, br, cc
+            FROM file('{path}', 'JSONEachRow', '{stats.CH_ROW}')""")  # noqa: S608
+        print(f"\r  chdb: loaded {n}/{len(files)} files", end="", flush=True)
+    print()
+    queries = stats.chdb_queries(site_id)
+    timings: dict[str, list[float]] = {}
+    answers: dict[str, bytes] = {}
+    for name in QUESTIONS:
+        times = []
+        for _ in range(REPEAT):
+            started = time.perf_counter()
+            answers[name] = db.query(queries[name], "CSV").bytes()
+            times.append((time.perf_counter() - started) * 1000)
+        timings[name] = times
+    db.close()
+    return timings, answers
+
+
+def run_size(events: int) -> dict[str, Any]:
+    """One data set size, end to end."""
+    print(f"== raw questions, {events:,} events")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        server = start_redis(root / "redis")
+        # Latency is measured here, not the per-account query budget (tracking/guard.py).
+        env = {"LOG_LEVEL": "WARNING", "QUERY_BUDGET_SECONDS_PER_MINUTE": "3600"}
+        system = build_system(redis_url=server.url, log_dir=root / "logs", extra_env=env)
+        try:
+            for name in ("users", "tracking", "gateway"):
+                system.start(name)
+            with httpx.Client(base_url=system.gateway_url, timeout=30) as api:
+                account = register(api, timezone=stats.TZ)
+            rows_dir = root / "rows"
+            rows_dir.mkdir()
+            site_id = account.user["id"]
+            loaded, seconds = load(server, site_id, events=events, out=rows_dir)
+            ours, our_answers = time_gateway(system, account.auth())
+            theirs, their_answers = time_chdb(rows_dir, site_id)
+        finally:
+            system.stop_all()
+            server.stop()
+    return {"events": loaded, "load_seconds": seconds, "ours": ours, "chdb": theirs,
+            "agreement": stats.agreement(our_answers, their_answers, QUESTIONS)}  # fmt: skip
+
+
+def _median(values: list[float]) -> float:
+    warm = sorted(values[2:])  # the first two read and decode the day blobs
+    return warm[len(warm) // 2]
+
+
+def table(results: list[dict[str, Any]]) -> Table:
+    """Figures side by side: warm median and the first (cold) request."""
+    rows: list[tuple[str, ...]] = []
+    for r in results:
+        for name in QUESTIONS:
+            ours, theirs = _median(r["ours"][name]), _median(r["chdb"][name])
+            rows.append((f"{r['events']:,}", LABELS[name], f"{ours:.1f} ms",
+                         f"{r['ours'][name][0]:.0f} ms", f"{theirs:.1f} ms",
+                         f"{theirs / ours:.2f}x" if ours else "-"))  # fmt: skip
+        for what, (ours_answer, theirs_answer) in r["agreement"].items():
+            rows.append(("", f"{what}: ours / chdb", ours_answer, "", theirs_answer,
+                         "agree" if ours_answer == theirs_answer else "DIFFER"))  # fmt: skip
+    return Table(
+        title="Raw questions (columnar tier + DuckDB through the gateway vs chdb in-process)",
+        header=(
+            "events",
+            "question",
+            "Tracking System, warm median",
+            "first request",
+            "chdb",
+            "chdb time / ours (target ≥ 1)",
+        ),
+        rows=rows,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run and print the raw-question benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", default="1000000,10000000")
+    parser.add_argument("--short", action="store_true", help="200k events only")
+    args = parser.parse_args(argv)
+    sizes = [200_000] if args.short else [int(x) for x in args.events.split(",")]
+    results = [run_size(n) for n in sizes]
+    print(table(results).markdown())
+    save_results("raw", {"results": results})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
