@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import cluster, ingest, stats
+from benchmarks import cluster, ingest, raw, stats
 from benchmarks.report import RESULTS, Bar, bar_chart_svg, percentile
 
 SDK = Path(__file__).resolve().parents[1] / "sdk" / "dist" / "sdk.js"
@@ -27,8 +27,9 @@ def main(argv: list[str]) -> int:
     figures = ingest.run(short)
     sizes = [200_000] if short else [1_000_000, 10_000_000]
     dashboards = [stats.run_size(n) for n in sizes]
+    questions = [raw.run_size(n) for n in sizes]
     shards = cluster.run(short)
-    raw, gz = sdk_size()
+    sdk_bytes, sdk_gzipped = sdk_size()
     RESULTS.mkdir(exist_ok=True)
     f = figures
     ingest_chart = bar_chart_svg("Ingestion through the gateway vs a bare XADD endpoint", [
@@ -47,6 +48,15 @@ def main(argv: list[str]) -> int:
     (RESULTS / "dashboard.svg").write_text(
         bar_chart_svg("Dashboard set p95 (6 requests), lower is better", bars, "ms")
     )
+    bars = []
+    for r in questions:
+        for name in raw.QUESTIONS:
+            label = f"{r['events'] / 1e6:g}M: {name}"
+            bars += [Bar(f"{label}, Tracking System", raw.median(r["ours"][name])),
+                     Bar(f"{label}, chdb", raw.median(r["chdb"][name]), "#fd7e14")]  # fmt: skip
+    (RESULTS / "raw.svg").write_text(
+        bar_chart_svg("Raw questions, warm median, lower is better", bars, "ms", width=760)
+    )
     report = [
         "# Benchmark report",
         "",
@@ -62,11 +72,15 @@ def main(argv: list[str]) -> int:
         "",
         stats.table(dashboards).markdown(),
         "",
+        "![raw questions](raw.svg)",
+        "",
+        raw.table(questions).markdown(),
+        "",
         cluster.table(shards).markdown(),
         "",
         "### SDK",
         "",
-        f"`sdk/dist/sdk.js`: {raw:,} bytes, {gz:,} bytes gzipped (target < 2,048).",
+        f"`sdk/dist/sdk.js`: {sdk_bytes:,} bytes, {sdk_gzipped:,} bytes gzipped (target < 2,048).",
     ]
     path = RESULTS / "report.md"
     path.write_text("\n".join(report) + "\n")

@@ -180,7 +180,8 @@ def run_size(events: int) -> dict[str, Any]:
             "agreement": stats.agreement(our_answers, their_answers, QUESTIONS)}  # fmt: skip
 
 
-def _median(values: list[float]) -> float:
+def median(values: list[float]) -> float:
+    """The warm median of a question's timings."""
     warm = sorted(values[2:])  # the first two read and decode the day blobs
     return warm[len(warm) // 2]
 
@@ -190,7 +191,7 @@ def table(results: list[dict[str, Any]]) -> Table:
     rows: list[tuple[str, ...]] = []
     for r in results:
         for name in QUESTIONS:
-            ours, theirs = _median(r["ours"][name]), _median(r["chdb"][name])
+            ours, theirs = median(r["ours"][name]), median(r["chdb"][name])
             rows.append((f"{r['events']:,}", LABELS[name], f"{ours:.1f} ms",
                          f"{r['ours'][name][0]:.0f} ms", f"{theirs:.1f} ms",
                          f"{theirs / ours:.2f}x" if ours else "-"))  # fmt: skip
