@@ -7,7 +7,7 @@ import asyncio
 
 from tests.support.redis_server import RedisServer
 from tracking_system.common.redis import create_client
-from tracking_system.tracking.stats.columnar import site_events
+from tracking_system.tracking.stats.columnar import all_rows
 from tracking_system.worker.compaction import compact_all
 
 
@@ -31,7 +31,7 @@ def columnar_ids(server: RedisServer, site_id: str) -> list[str]:
     async def run() -> list[str]:
         client = create_client(server.url, cluster=server.is_cluster)
         try:
-            table = await site_events(client, site_id=site_id, start_ms=0, end_ms=2**62)
+            table = await all_rows(client, site_id=site_id)
         finally:
             await client.aclose()
         ids: list[str] = table.column("id").to_pylist()

@@ -4,6 +4,7 @@ its lock changes nothing."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,7 +17,7 @@ from tracking_system.common import columnar, keys
 from tracking_system.common.columnar import DayMeta
 from tracking_system.common.redis import create_client
 from tracking_system.common.zones import DAY_MS
-from tracking_system.tracking.stats.columnar import site_events
+from tracking_system.tracking.stats.columnar import TAILS, VISITORS, site_events
 from tracking_system.worker import compaction
 from tracking_system.worker.compaction import Compactor, compact_site
 
@@ -32,8 +33,13 @@ async def client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
     await connection.aclose()
 
 
+def _time(n: int, day: int = DAY) -> int:
+    """Row n's event time: one per row of a day."""
+    return day * DAY_MS + n * 1000
+
+
 def _row(n: int, day: int = DAY, **fields: str) -> list[Any]:
-    hash_fields = {"eventTime": str(day * DAY_MS + n * 1000), "eventName": "PAGE_VIEW",
+    hash_fields = {"eventTime": str(_time(n, day)), "eventName": "PAGE_VIEW",
                    "userId": f"u{n % 7}", "sessionId": f"s{n % 11}", "path": "/",
                    **fields}  # fmt: skip
     return columnar.row_of_hash(f"id{n:05d}", hash_fields)
@@ -61,8 +67,8 @@ async def test_compaction_moves_every_tail_row_into_its_days_blob(client: aiored
     assert (catalog[DAY].first, catalog[DAY].last) == (DAY * DAY_MS, DAY * DAY_MS + 29_000)
     events = await site_events(client, site_id=site, start_ms=DAY * DAY_MS,
                                end_ms=(DAY + 2) * DAY_MS)  # fmt: skip
-    assert sorted(events.column("id").to_pylist()) == sorted(
-        [f"id{n:05d}" for n in range(30)] + [f"id{n:05d}" for n in range(5)]
+    assert sorted(events.column("eventTime").to_pylist()) == sorted(
+        [_time(n) for n in range(30)] + [_time(n, DAY + 1) for n in range(5)]
     )
 
 
@@ -87,8 +93,8 @@ async def test_readers_see_blobs_and_tail_each_row_once(client: aioredis.Redis) 
     await _append(client, site, [_row(n) for n in range(20, 25)])  # still in the tail
     events = await site_events(client, site_id=site, start_ms=DAY * DAY_MS,
                                end_ms=(DAY + 1) * DAY_MS)  # fmt: skip
-    ids = events.column("id").to_pylist()
-    assert len(ids) == len(set(ids)) == 25
+    times = events.column("eventTime").to_pylist()  # one per row
+    assert sorted(times) == [_time(n) for n in range(25)]
 
 
 async def test_the_tail_is_bounded_by_the_period(client: aioredis.Redis) -> None:
@@ -96,7 +102,29 @@ async def test_the_tail_is_bounded_by_the_period(client: aioredis.Redis) -> None
     await _append(client, site, [_row(0, DAY - 3), _row(1, DAY), _row(2, DAY + 3)])
     events = await site_events(client, site_id=site, start_ms=DAY * DAY_MS,
                                end_ms=(DAY + 1) * DAY_MS)  # fmt: skip
-    assert events.column("id").to_pylist() == ["id00001"]
+    assert events.column("eventTime").to_pylist() == [_time(1)]
+
+
+async def test_a_held_tail_follows_appends_and_compactions(client: aioredis.Redis) -> None:
+    site = uuid.uuid4().hex
+
+    async def times() -> list[int]:
+        events = await site_events(client, site_id=site, start_ms=DAY * DAY_MS,
+                                   end_ms=(DAY + 1) * DAY_MS)  # fmt: skip
+        return sorted(events.column("eventTime").to_pylist())
+
+    await _append(client, site, [_row(n) for n in range(10)])
+    assert await times() == [_time(n) for n in range(10)]
+    await _append(client, site, [_row(n) for n in range(10, 15)])
+    assert await times() == [_time(n) for n in range(15)]
+    await compact_site(client, site, max_rows=12)  # rows 0..11 leave the tail
+    await _append(client, site, [_row(n) for n in range(15, 18)])
+    assert await times() == [_time(n) for n in range(18)]
+    held = TAILS.get(site, VISITORS.epoch)
+    assert held is not None
+    assert held.table.num_rows == 6  # rows 12..17, read once each
+    await compact_site(client, site)
+    assert await times() == [_time(n) for n in range(18)]
 
 
 async def test_a_site_locked_by_another_process_is_left_alone(client: aioredis.Redis) -> None:
@@ -124,6 +152,25 @@ async def test_a_compaction_that_lost_its_lock_changes_nothing(
     assert await _catalog(client, site) == {}
     assert not [k async for k in client.scan_iter(match=keys.columnar_prefix(site) + "d:*")]
     assert await client.get(keys.columnar_lock(site)) == "another-worker"  # not released
+
+
+async def test_a_merge_slower_than_the_lock_keeps_its_lock_and_compacts(
+    client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = uuid.uuid4().hex
+    await _append(client, site, [_row(n) for n in range(8)])
+    real = compaction._merged_blob
+
+    def slow(old: bytes | None, rows: list[list[object]]) -> tuple[bytes, int, int, int]:
+        time.sleep(1.0)  # a huge day: more than three times the lock's life
+        return real(old, rows)
+
+    monkeypatch.setattr(compaction, "_merged_blob", slow)
+    done = await compact_site(client, site, lock_ms=300)
+    assert done is not None
+    assert done.rows == 8
+    assert await client.xlen(keys.columnar_tail(site)) == 0
+    assert await client.get(keys.columnar_lock(site)) is None  # released
 
 
 async def test_a_deleted_sites_tail_is_not_compacted(client: aioredis.Redis) -> None:

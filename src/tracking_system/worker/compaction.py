@@ -10,8 +10,11 @@ exactly one of them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import cast
 
@@ -49,6 +52,10 @@ RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+EXTEND = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,26 @@ class Compacted:
 
     rows: int
     days: int
+
+
+@asynccontextmanager
+async def _held(redis: aioredis.Redis, lock: str, token: str, lock_ms: int) -> AsyncIterator[None]:
+    """Keep extending a held lock (every third of its life) while the block runs: a day too big
+    to merge within `lock_ms` still compacts, and a dead worker's lock still lapses."""
+
+    async def keep() -> None:
+        while True:
+            await asyncio.sleep(lock_ms / 3000)
+            if not await redis.eval(EXTEND, 1, lock, token, str(lock_ms)):
+                return  # lost: the swap will refuse
+
+    keeper = asyncio.create_task(keep())
+    try:
+        yield
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
 
 
 def _next_id(entry_id: str) -> str:
@@ -85,30 +112,31 @@ async def compact_site(redis: aioredis.Redis, site_id: str, *, max_rows: int = 1
     if not await redis.set(lock, token, nx=True, px=lock_ms):
         return None
     try:
-        entries = cast(Entries, await redis.xrange(tail, count=max_rows))
-        if not entries:
-            return Compacted(0, 0)
-        by_day: dict[int, list[list[object]]] = {}
-        for _, fields in entries:
-            row = columnar.decode_row(fields["r"])
-            by_day.setdefault(columnar.utc_day(int(row[1])), []).append(row)
-        known = await redis.hmget(catalog, [str(day) for day in by_day])
-        call_keys = [lock, catalog, tail, keys.site_gone(site_id)]
-        args: list[str | bytes] = [token, _next_id(entries[-1][0])]
-        for (day, rows), value in zip(by_day.items(), known, strict=True):
-            old = DayMeta.parse(value) if value is not None else None
-            old_key = keys.columnar_blob(site_id, day, old.version) if old else ""
-            old_blob = (await get_bytes(redis, old_key))[0] if old else None
-            if old and old_blob is None:
-                raise RuntimeError(f"columnar blob {old_key} is missing")
-            blob, count, first, last = await asyncio.to_thread(_merged_blob, old_blob, rows)
-            meta = DayMeta(uuid.uuid4().hex[:12], count, first, last)
-            call_keys.append(keys.columnar_blob(site_id, day, meta.version))
-            args += [str(day), meta.dump(), blob, old_key]
-        if not await redis.eval(SWAP, len(call_keys), *call_keys, *args):
-            log.warning("compaction_refused", site=site_id, reason="lock lost or site deleted")
-            return None
-        return Compacted(len(entries), len(by_day))
+        async with _held(redis, lock, token, lock_ms):
+            entries = cast(Entries, await redis.xrange(tail, count=max_rows))
+            if not entries:
+                return Compacted(0, 0)
+            by_day: dict[int, list[list[object]]] = {}
+            for _, fields in entries:
+                row = columnar.decode_row(fields["r"])
+                by_day.setdefault(columnar.utc_day(int(row[1])), []).append(row)
+            known = await redis.hmget(catalog, [str(day) for day in by_day])
+            call_keys = [lock, catalog, tail, keys.site_gone(site_id)]
+            args: list[str | bytes] = [token, _next_id(entries[-1][0])]
+            for (day, rows), value in zip(by_day.items(), known, strict=True):
+                old = DayMeta.parse(value) if value is not None else None
+                old_key = keys.columnar_blob(site_id, day, old.version) if old else ""
+                old_blob = (await get_bytes(redis, old_key))[0] if old else None
+                if old and old_blob is None:
+                    raise RuntimeError(f"columnar blob {old_key} is missing")
+                blob, count, first, last = await asyncio.to_thread(_merged_blob, old_blob, rows)
+                meta = DayMeta(uuid.uuid4().hex[:12], count, first, last)
+                call_keys.append(keys.columnar_blob(site_id, day, meta.version))
+                args += [str(day), meta.dump(), blob, old_key]
+            if not await redis.eval(SWAP, len(call_keys), *call_keys, *args):
+                log.warning("compaction_refused", site=site_id, reason="lock lost or site deleted")
+                return None
+            return Compacted(len(entries), len(by_day))
     finally:
         await redis.eval(RELEASE, 1, lock, token)
 

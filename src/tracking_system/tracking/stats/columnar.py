@@ -7,8 +7,10 @@ is never stale. Each table gains `vid`, the visitor as an integer, equal whereve
 from __future__ import annotations
 
 import asyncio
+import bisect
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -23,8 +25,15 @@ from tracking_system.common.errors import ServiceUnavailable
 from tracking_system.common.redis import get_bytes
 from tracking_system.tracking.stats.sql import SESSION_MARGIN_MS, Query
 
-# The catalog and the tail in one atomic step: every row is in exactly one of them.
-SNAPSHOT = "return {redis.call('HGETALL', KEYS[1]), redis.call('XRANGE', KEYS[2], '-', '+')}"
+# The catalog and the tail in one atomic step, so every row is in exactly one of them: the
+# tail's first entry, and its entries after ARGV[1] (all of them when it is '').
+SNAPSHOT = """
+local newer
+if ARGV[1] == '' then newer = redis.call('XRANGE', KEYS[2], '-', '+')
+else newer = redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') end
+return {redis.call('HGETALL', KEYS[1]), redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1),
+        newer}
+"""
 ATTEMPTS = 5
 
 
@@ -104,13 +113,76 @@ def configure(*, cache_mb: int) -> None:
     VISITORS.max_ids = CACHE.max_bytes // 256
 
 
+def _entry_id(value: str | bytes) -> tuple[int, int]:
+    text = value.decode() if isinstance(value, bytes) else value
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq)
+
+
+@dataclass(frozen=True)
+class Tail:
+    """A site's tail as last read: its entries' ids in order, their rows (queries' form, with
+    `vid`) and the epoch of the codes."""
+
+    ids: list[tuple[int, int]]
+    last: str
+    table: pa.Table
+    epoch: int
+
+    def updated(self, first: list[Any], newer: list[Any]) -> Tail:
+        """The tail now: entries before its first one are gone (compacted), `newer` appended."""
+        cut = len(self.ids) if not first else bisect.bisect_left(self.ids, _entry_id(first[0][0]))
+        added = Tail.of(newer)
+        if added.epoch != self.epoch:
+            return added  # the codes would not agree: the caller reads the tail whole again
+        return Tail(ids=self.ids[cut:] + added.ids, last=added.last or self.last,
+                    table=pa.concat_tables([self.table.slice(cut), added.table]),
+                    epoch=self.epoch)  # fmt: skip
+
+    @classmethod
+    def of(cls, entries: list[Any]) -> Tail:
+        """A tail of these entries."""
+        rows = [columnar.decode_row(fields[1]) for _, fields in entries]
+        table, epoch = VISITORS.with_codes(columnar.query_rows(rows))
+        last = entries[-1][0] if entries else ""
+        return cls(ids=[_entry_id(entry_id) for entry_id, _ in entries],
+                   last=last.decode() if isinstance(last, bytes) else last, table=table,
+                   epoch=epoch)  # fmt: skip
+
+
+class TailCache:
+    """The last tail read of the most recently queried sites: a query then fetches only the
+    entries added since (the tail holds up to COLUMNAR_COMPACT_ROWS rows)."""
+
+    def __init__(self, max_sites: int) -> None:
+        self.max_sites = max_sites
+        self._tails: OrderedDict[str, Tail] = OrderedDict()
+
+    def get(self, site_id: str, epoch: int) -> Tail | None:
+        """The site's tail as last read, if its codes are of this epoch."""
+        tail = self._tails.get(site_id)
+        if tail is None or tail.epoch != epoch:
+            return None
+        self._tails.move_to_end(site_id)
+        return tail
+
+    def put(self, site_id: str, tail: Tail) -> None:
+        """Keep a site's tail."""
+        self._tails[site_id] = tail
+        self._tails.move_to_end(site_id)
+        while len(self._tails) > self.max_sites:
+            self._tails.popitem(last=False)
+
+
+TAILS = TailCache(64)
+
+
 def _decode(blobs: list[bytes]) -> list[tuple[pa.Table, int]]:
     return [VISITORS.with_codes(columnar.query_table(blob)) for blob in blobs]
 
 
-def _tail_table(entries: list[Any], start_ms: int, end_ms: int) -> tuple[pa.Table, int]:
-    rows = [columnar.decode_row(fields[1]) for _, fields in entries]
-    return VISITORS.with_codes(columnar.query_rows([r for r in rows if start_ms <= r[1] < end_ms]))
+def _current_tail(held: Tail | None, first: list[Any], newer: list[Any]) -> Tail:
+    return held.updated(first, newer) if held is not None else Tail.of(newer)
 
 
 async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
@@ -119,13 +191,14 @@ async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
     tail row in it: a superset of the period's events, which queries bound by time."""
     call_keys = [keys.columnar_catalog(site_id), keys.columnar_tail(site_id)]
     for _ in range(ATTEMPTS):
-        catalog, tail = await redis.eval(SNAPSHOT, 2, *call_keys)
+        epoch = VISITORS.epoch
+        held = TAILS.get(site_id, epoch)
+        catalog, first, newer = await redis.eval(SNAPSHOT, 2, *call_keys, held.last if held else "")
         wanted = []
         for day, value in zip(catalog[0::2], catalog[1::2], strict=True):
             meta = DayMeta.parse(value)
             if meta.overlaps(start_ms, end_ms):
                 wanted.append(keys.columnar_blob(site_id, int(day), meta.version))
-        epoch = VISITORS.epoch
         tables = {key: CACHE.get(key, epoch) for key in wanted}
         missing = [key for key, table in tables.items() if table is None]
         blobs = await get_bytes(redis, *missing)
@@ -135,10 +208,31 @@ async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
         for key, (table, table_epoch) in zip(missing, decoded, strict=True):
             CACHE.put(key, table, table_epoch)
             tables[key] = table
-        tail_table, tail_epoch = await asyncio.to_thread(_tail_table, tail, start_ms, end_ms)
-        if any(e != epoch for _, e in decoded) or tail_epoch != epoch:
+        tail = await asyncio.to_thread(_current_tail, held, first, newer)
+        if any(e != epoch for _, e in decoded) or tail.epoch != epoch:
             continue  # the visitor numbering started again meanwhile: codes would not agree
-        return pa.concat_tables([*(t for t in tables.values() if t is not None), tail_table])
+        TAILS.put(site_id, tail)
+        times = tail.table.column("eventTime")
+        recent = tail.table.filter(pc.and_(pc.greater_equal(times, start_ms),
+                                           pc.less(times, end_ms)))  # fmt: skip
+        return pa.concat_tables([*(t for t in tables.values() if t is not None), recent])
+    raise ServiceUnavailable("The event store is being compacted; try again", retry_after=1)
+
+
+async def all_rows(redis: aioredis.Redis, *, site_id: str) -> pa.Table:
+    """Every stored row of the site over all time, every column (columnar.SCHEMA): the day
+    blobs and the tail taken in one step, nothing cached."""
+    call_keys = [keys.columnar_catalog(site_id), keys.columnar_tail(site_id)]
+    for _ in range(ATTEMPTS):
+        catalog, _, tail = await redis.eval(SNAPSHOT, 2, *call_keys, "")
+        blob_keys = [keys.columnar_blob(site_id, int(day), DayMeta.parse(value).version)
+                     for day, value in zip(catalog[0::2], catalog[1::2], strict=True)]  # fmt: skip
+        blobs = await get_bytes(redis, *blob_keys)
+        if any(blob is None for blob in blobs):
+            continue  # a compaction replaced a day meanwhile: take a new snapshot
+        rows = [columnar.decode_row(fields[1]) for _, fields in tail]
+        tables = [columnar.from_blob(blob or b"") for blob in blobs]
+        return pa.concat_tables([*tables, columnar.table_of_rows(rows)])
     raise ServiceUnavailable("The event store is being compacted; try again", retry_after=1)
 
 
