@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
 from tracking_system.common.app import create_service_app
@@ -56,9 +58,16 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
         )
         app.state.visitors = Visitors(app.state.redis)
         columnar.configure(cache_mb=settings.columnar_cache_mb)
+        app.state.warming = None
+        if settings.columnar_warm_days:
+            app.state.warming = asyncio.create_task(
+                columnar.warm_quietly(app.state.redis, days=settings.columnar_warm_days)
+            )
         app.state.cache_tokens = CacheTokens(settings.internal_secret)
 
     async def shutdown(app: FastAPI) -> None:
+        if app.state.warming is not None:
+            app.state.warming.cancel()
         await app.state.live_redis.aclose()
 
     return create_service_app(

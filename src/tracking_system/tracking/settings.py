@@ -41,6 +41,8 @@ class TrackingSettings(CommonSettings):
     ingest_streams: int = Field(default=1, ge=1, le=1024, validation_alias="INGEST_STREAMS")
     # Decoded day blobs of the columnar tier kept in each process (least recently used dropped).
     columnar_cache_mb: int = Field(default=1024, ge=16, validation_alias="COLUMNAR_CACHE_MB")
+    # After a start, every site's last this many days are decoded in the background (0: none).
+    columnar_warm_days: int = Field(default=31, ge=0, le=366, validation_alias="COLUMNAR_WARM_DAYS")
 
 
 @lru_cache

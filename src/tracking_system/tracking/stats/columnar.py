@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -18,11 +19,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import redis.asyncio as aioredis
+import structlog
 
 from tracking_system.common import columnar, keys
 from tracking_system.common.columnar import DayMeta
 from tracking_system.common.errors import ServiceUnavailable
 from tracking_system.common.redis import get_bytes
+from tracking_system.common.zones import DAY_MS
 from tracking_system.tracking.stats.sql import SESSION_MARGIN_MS, Query
 
 # The catalog and the tail in one atomic step, so every row is in exactly one of them: the
@@ -35,6 +38,7 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('XRANGE', KEYS[2], '-', '+', 
         newer}
 """
 ATTEMPTS = 5
+log = structlog.get_logger()
 
 
 class VisitorCodes:
@@ -79,6 +83,10 @@ class BlobCache:
         self._tables: OrderedDict[str, tuple[pa.Table, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+
+    def used_bytes(self) -> int:
+        """Bytes of the tables kept."""
+        return self._bytes
 
     def get(self, key: str, epoch: int) -> pa.Table | None:
         """The decoded blob, if kept with codes of this epoch."""
@@ -234,6 +242,31 @@ async def all_rows(redis: aioredis.Redis, *, site_id: str) -> pa.Table:
         tables = [columnar.from_blob(blob or b"") for blob in blobs]
         return pa.concat_tables([*tables, columnar.table_of_rows(rows)])
     raise ServiceUnavailable("The event store is being compacted; try again", retry_after=1)
+
+
+async def warm(redis: aioredis.Redis, *, days: int) -> int:
+    """Decode the last `days` days of every site with day blobs into the cache, until it is
+    half full (the first dashboard after a start need not wait for them); the sites warmed."""
+    now = int(time.time() * 1000)
+    warmed = 0
+    async for name in redis.scan_iter(match=keys.columnar_catalog("*"), count=1000):
+        if CACHE.used_bytes() * 2 > CACHE.max_bytes:
+            break
+        await site_events(redis, site_id=keys.tagged_site(name), start_ms=now - days * DAY_MS,
+                          end_ms=now)  # fmt: skip
+        warmed += 1
+    return warmed
+
+
+async def warm_quietly(redis: aioredis.Redis, *, days: int) -> None:
+    """warm, logging instead of failing (a cold cache only makes first answers slower)."""
+    started = time.monotonic()
+    try:
+        sites = await warm(redis, days=days)
+    except Exception as exc:  # any failure here must not take the service down
+        log.warning("columnar_warm_failed", error=type(exc).__name__)
+        return
+    log.info("columnar_warmed", sites=sites, seconds=round(time.monotonic() - started, 1))
 
 
 async def events_near(redis: aioredis.Redis, *, site_id: str, start_ms: int,
