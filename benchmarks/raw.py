@@ -8,8 +8,6 @@ Run: python -m benchmarks.raw [--events 1000000,10000000] [--short]"""
 
 from __future__ import annotations
 
-import argparse
-import multiprocessing
 import tempfile
 import time
 from collections import defaultdict
@@ -18,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pyarrow as pa
 import pyarrow.feather as feather
 from tests.support.accounts import register
-from tests.support.redis_server import RedisServer, start_redis
-from tests.support.system import System, build_system
+from tests.support.redis_server import RedisServer
+from tests.support.system import System
 
 from benchmarks import stats
 from benchmarks.data import chunk
@@ -58,12 +55,7 @@ def _build_part(args: tuple[str, int, list[int], int, int, str]) -> int:
                 prepared = prepare(f"{index}-{k}", site_id, event, tz=stats.TZ).description
                 fields = prepared["f"]
                 stored = dict(zip(fields[::2], fields[1::2], strict=True))
-                rows_file.write(orjson.dumps({
-                    "a": site_id, "t": int(stored["eventTime"]), "u": stored["userId"],
-                    "s": stored["sessionId"], "n": stored["eventName"], "p": stored["path"],
-                    "rd": stored.get("referrerDomain", ""), "br": stored["browser"],
-                    "cc": stored.get("country", ""),
-                }) + b"\n")  # fmt: skip
+                rows_file.write(stats.chdb_row(site_id, stored))
                 values = columnar.decode_row(prepared["r"])
                 days[columnar.utc_day(values[1])].append(values)
                 written += 1
@@ -81,14 +73,7 @@ def load(server: RedisServer, site_id: str, *, events: int, out: Path) -> tuple[
     tasks = [(site_id, 1, list(range(i, min(i + per_task, chunks))), start_ms,
               max(1000, events // 20), str(out)) for i in range(0, chunks, per_task)]  # fmt: skip
     started = time.perf_counter()
-    done = 0
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        for written in pool.imap_unordered(_build_part, tasks):
-            done += written
-            rate = done / (time.perf_counter() - started)
-            print(f"\r  building: {done:>10,}/{chunks * stats.CHUNK:,} events ({rate:,.0f}/s)",
-                  end="", flush=True)  # fmt: skip
-    print()
+    done = stats.in_two_processes(_build_part, tasks, total=chunks * stats.CHUNK, label="building")
     parts: dict[int, list[Path]] = defaultdict(list)
     for path in out.glob("day-*.arrow"):
         parts[int(path.name.split("-")[1])].append(path)
@@ -158,13 +143,7 @@ def run_size(events: int) -> dict[str, Any]:
     print(f"== raw questions, {events:,} events")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        server = start_redis(root / "redis")
-        # Latency is measured here, not the per-account query budget (tracking/guard.py).
-        env = {"LOG_LEVEL": "WARNING", "QUERY_BUDGET_SECONDS_PER_MINUTE": "3600"}
-        system = build_system(redis_url=server.url, log_dir=root / "logs", extra_env=env)
-        try:
-            for name in ("users", "tracking", "gateway"):
-                system.start(name)
+        with stats.bench_system(root) as (server, system):
             with httpx.Client(base_url=system.gateway_url, timeout=30) as api:
                 account = register(api, timezone=stats.TZ)
             rows_dir = root / "rows"
@@ -173,9 +152,6 @@ def run_size(events: int) -> dict[str, Any]:
             loaded, seconds = load(server, site_id, events=events, out=rows_dir)
             ours, our_answers = time_gateway(system, account.auth())
             theirs, their_answers = time_chdb(rows_dir, site_id)
-        finally:
-            system.stop_all()
-            server.stop()
     return {"events": loaded, "load_seconds": seconds, "ours": ours, "chdb": theirs,
             "agreement": stats.agreement(our_answers, their_answers, QUESTIONS)}  # fmt: skip
 
@@ -214,12 +190,7 @@ def table(results: list[dict[str, Any]]) -> Table:
 
 def main(argv: list[str] | None = None) -> int:
     """Run and print the raw-question benchmark."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", default="1000000,10000000")
-    parser.add_argument("--short", action="store_true", help="200k events only")
-    args = parser.parse_args(argv)
-    sizes = [200_000] if args.short else [int(x) for x in args.events.split(",")]
-    results = [run_size(n) for n in sizes]
+    results = [run_size(n) for n in stats.sizes(argv, __doc__)]
     print(table(results).markdown())
     save_results("raw", {"results": results})
     return 0

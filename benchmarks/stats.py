@@ -13,6 +13,8 @@ import multiprocessing
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +42,32 @@ REPEAT = 20
 
 
 # --- loading ----------------------------------------------------------------------------------
+
+
+def chdb_row(site_id: str, stored: dict[str, str]) -> bytes:
+    """A stored event's fields as chdb's JSON row (CH_ROW)."""
+    return orjson.dumps({
+        "a": site_id, "t": int(stored["eventTime"]), "u": stored["userId"],
+        "s": stored["sessionId"], "n": stored["eventName"], "p": stored["path"],
+        "rd": stored.get("referrerDomain", ""), "br": stored["browser"],
+        "cc": stored.get("country", ""),
+    }) + b"\n"  # fmt: skip
+
+
+@contextmanager
+def bench_system(root: Path) -> Iterator[tuple[RedisServer, System]]:
+    """Redis and the users, tracking and gateway services, for one data set."""
+    server = start_redis(root / "redis")
+    # Latency is measured here, not the per-account query budget (tracking/guard.py).
+    env = {"LOG_LEVEL": "WARNING", "QUERY_BUDGET_SECONDS_PER_MINUTE": "3600"}
+    system = build_system(redis_url=server.url, log_dir=root / "logs", extra_env=env)
+    try:
+        for name in ("users", "tracking", "gateway"):
+            system.start(name)
+        yield server, system
+    finally:
+        system.stop_all()
+        server.stop()
 
 
 def _load_part(args: tuple[str, str, int, list[int], int, int, str, int]) -> int:
@@ -70,12 +98,7 @@ def _load_part(args: tuple[str, str, int, list[int], int, int, str, int]) -> int
                     batch.append(prepared)
                     fields = prepared.description["f"]
                     stored = dict(zip(fields[::2], fields[1::2], strict=True))
-                    rows_file.write(orjson.dumps({
-                        "a": account_id, "t": int(stored["eventTime"]), "u": stored["userId"],
-                        "s": stored["sessionId"], "n": stored["eventName"], "p": stored["path"],
-                        "rd": stored.get("referrerDomain", ""), "br": stored["browser"],
-                        "cc": stored.get("country", ""),
-                    }) + b"\n")  # fmt: skip
+                    rows_file.write(chdb_row(account_id, stored))
                     if len(batch) == 500:
                         await store.store(batch)
                         batch = []
@@ -98,15 +121,23 @@ def load(server: RedisServer, account_id: str, *, events: int, seed: int, visito
         for i in range(chunks)
     ]  # fmt: skip
     started = time.perf_counter()
+    in_two_processes(_load_part, tasks, total=chunks * CHUNK, label=f"loading {label}")
+    return time.perf_counter() - started
+
+
+def in_two_processes(work: Callable[[Any], int], tasks: list[Any], *, total: int,
+                     label: str) -> int:  # fmt: skip
+    """Run the tasks in two processes, printing the events done so far; the events done."""
+    started = time.perf_counter()
     done = 0
     with multiprocessing.get_context("spawn").Pool(2) as pool:
-        for written in pool.imap_unordered(_load_part, tasks):
+        for written in pool.imap_unordered(work, tasks):
             done += written
             rate = done / (time.perf_counter() - started)
-            print(f"\r  loading {label}: {done:>10,}/{chunks * CHUNK:,} events ({rate:,.0f}/s)",
-                  end="", flush=True)  # fmt: skip
+            print(f"\r  {label}: {done:>10,}/{total:,} events ({rate:,.0f}/s)", end="",
+                  flush=True)  # fmt: skip
     print()
-    return time.perf_counter() - started
+    return done
 
 
 def compact(server: RedisServer, site_ids: list[str]) -> tuple[int, float]:
@@ -380,13 +411,7 @@ def run_size(events: int) -> dict[str, Any]:
     start_ms = int((datetime.now(UTC) - timedelta(days=DAYS)).timestamp() * 1000)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        server = start_redis(root / "redis")
-        # Latency is measured here, not the per-account query budget (tracking/guard.py).
-        env = {"LOG_LEVEL": "WARNING", "QUERY_BUDGET_SECONDS_PER_MINUTE": "3600"}
-        system = build_system(redis_url=server.url, log_dir=root / "logs", extra_env=env)
-        try:
-            for name in ("users", "tracking", "gateway"):
-                system.start(name)
+        with bench_system(root) as (server, system):
             with httpx.Client(base_url=system.gateway_url, timeout=30) as api:
                 account = register(api, timezone=TZ)
                 noise = [register(api, timezone="UTC") for _ in range(2)]
@@ -413,9 +438,6 @@ def run_size(events: int) -> dict[str, Any]:
             redis_set, redis_filtered, redis_answers = time_gateway(system, account)
             exported, export_seconds, rss_growth = measure_export(system, account)
             ch_set, ch_filtered, ch_answers = time_chdb(rows_dir, account.user["id"])
-        finally:
-            system.stop_all()
-            server.stop()
     loaded = max(1, events // CHUNK) * CHUNK
     return {
         "events": loaded,
@@ -531,14 +553,18 @@ def table(results: list[dict[str, Any]]) -> Table:
                          "set p95 < 50 ms)"), rows=rows)  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run and print the dashboard benchmark."""
-    parser = argparse.ArgumentParser(description=__doc__)
+def sizes(argv: list[str] | None, description: str | None) -> list[int]:
+    """The data set sizes asked for: `--events 1000000,10000000` (default) or `--short`."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--events", default="1000000,10000000")
     parser.add_argument("--short", action="store_true", help="200k events only")
     args = parser.parse_args(argv)
-    sizes = [200_000] if args.short else [int(x) for x in args.events.split(",")]
-    results = [run_size(n) for n in sizes]
+    return [200_000] if args.short else [int(x) for x in args.events.split(",")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run and print the dashboard benchmark."""
+    results = [run_size(n) for n in sizes(argv, __doc__)]
     print(table(results).markdown())
     save_results("stats", {"results": [
         {k: (v.__dict__ if isinstance(v, Timings) else v) for k, v in r.items()} for r in results
