@@ -195,7 +195,7 @@ def test_a_bad_saved_funnel_is_400_and_not_kept(
 
 
 @pytest.mark.parametrize("window_ms", [None, DAY_MS, 3 * DAY_MS])
-def test_visitors_walked_in_two_halves_count_as_in_one_walk(
+def test_visitors_walked_in_parts_count_as_in_one_walk(
     monkeypatch: pytest.MonkeyPatch, window_ms: int | None
 ) -> None:
     rng = random.Random(7)

@@ -5,6 +5,7 @@ same millisecond count in either order of arrival, taken in the funnel's order."
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -102,15 +103,24 @@ class _Rows:
     users: np.ndarray
     sessions: np.ndarray | None
 
-    def part(self, chosen: np.ndarray) -> _Rows:
-        """The chosen rows."""
-        sessions = None if self.sessions is None else self.sessions[chosen]
-        return _Rows(self.times[chosen], self.masks[chosen], self.users[chosen], sessions)
+    def parts(self, count: int) -> list[_Rows]:
+        """The rows in `count` parts by visitor (one visitor's rows all in one part), each in
+        the order the rows had."""
+        residue = (self.users % count).astype(np.uint8)
+        order = np.argsort(residue, kind="stable")  # a radix sort: one pass
+        bounds = np.searchsorted(residue[order], np.arange(count + 1)).tolist()
+        times, masks, users = self.times[order], self.masks[order], self.users[order]
+        sessions = None if self.sessions is None else self.sessions[order]
+        return [_Rows(times[a:b], masks[a:b], users[a:b],
+                      None if sessions is None else sessions[a:b])
+                for a, b in itertools.pairwise(bounds)]  # fmt: skip
 
 
-# Past this many rows, visitors are split in two halves walked in two threads (numpy lets go of
-# the GIL): about 1.6x faster at 2M rows, not worth splitting below.
-PARALLEL_ROWS = 500_000
+# Past this many rows, visitors are split in PARTS parts walked by two threads (numpy lets go
+# of the GIL, and a part's arrays stay in the CPU's caches): 1.3x faster than one piece at 220k
+# rows, 1.7x at 2.2M (1.5x faster than two halves).
+PARALLEL_ROWS = 100_000
+PARTS = 8
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="funnel")
 
 
@@ -126,10 +136,8 @@ def step_counts(table: pa.Table, steps: int, window_ms: int | None) -> list[int]
     )
     if table.num_rows < PARALLEL_ROWS:
         return _walk(rows, steps, window_ms)
-    even = (rows.users & 1) == 0  # one visitor's rows all fall in one half
-    halves = [rows.part(even), rows.part(~even)]
-    counted = list(_POOL.map(lambda half: _walk(half, steps, window_ms), halves))
-    return [a + b for a, b in zip(*counted, strict=True)]
+    counted = list(_POOL.map(lambda part: _walk(part, steps, window_ms), rows.parts(PARTS)))
+    return [sum(per_part) for per_part in zip(*counted, strict=True)]
 
 
 def _walk(found: _Rows, steps: int, window_ms: int | None) -> list[int]:
