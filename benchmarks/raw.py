@@ -30,9 +30,10 @@ from tracking_system.common.columnar import DayMeta
 from tracking_system.worker.store import prepare
 
 # The questions the filter rollups cannot answer (stats.extra_requests' raw ones).
-QUESTIONS = ("filtered2", "funnel", "retention")
+QUESTIONS = ("filtered2", "filtered_ctx", "funnel", "retention")
 LABELS = {
     "filtered2": "summary under two filters (`country:IN` + a session's referrer)",
+    "filtered_ctx": "summary under two filters (`country:IN` + `context.plan:pro`)",
     "funnel": "funnel, 4 steps, 1 day window, last 30 days",
     "retention": "retention, 12 weekly cohorts",
 }
@@ -114,16 +115,7 @@ def time_gateway(system: System, auth: dict[str, str]) -> tuple[dict[str, list[f
 
 def time_chdb(rows_dir: Path, site_id: str) -> tuple[dict[str, list[float]], dict[str, bytes]]:
     """The same questions in chdb (MergeTree), loaded from the same rows."""
-    from chdb import session
-
-    db = session.Session(str(rows_dir / "chdb"))
-    db.query(stats.CH_TABLE)
-    files = sorted(rows_dir.glob("*.ndjson"))
-    for n, path in enumerate(files, 1):
-        db.query(f"""INSERT INTO ev SELECT a, fromUnixTimestamp64Milli(t), u, s, n, p, rd, br, cc
-            FROM file('{path}', 'JSONEachRow', '{stats.CH_ROW}')""")  # noqa: S608
-        print(f"\r  chdb: loaded {n}/{len(files)} files", end="", flush=True)
-    print()
+    db = stats.chdb_session(rows_dir)
     queries = stats.chdb_queries(site_id)
     timings: dict[str, list[float]] = {}
     answers: dict[str, bytes] = {}

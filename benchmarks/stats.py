@@ -50,7 +50,7 @@ def chdb_row(site_id: str, stored: dict[str, str]) -> bytes:
         "a": site_id, "t": int(stored["eventTime"]), "u": stored["userId"],
         "s": stored["sessionId"], "n": stored["eventName"], "p": stored["path"],
         "rd": stored.get("referrerDomain", ""), "br": stored["browser"],
-        "cc": stored.get("country", ""),
+        "cc": stored.get("country", ""), "pl": stored.get("ctx_plan", ""),
     }) + b"\n"  # fmt: skip
 
 
@@ -224,6 +224,7 @@ def extra_requests() -> dict[str, tuple[str, dict[str, Any]]]:
     return {
         "filtered": ("summary", {"filter": ["country:IN"], **last30}),
         "filtered2": ("summary", {"filter": ["country:IN", "referrerDomain:google.com"], **last30}),
+        "filtered_ctx": ("summary", {"filter": ["country:IN", "context.plan:pro"], **last30}),
         "funnel": ("funnel", {"step": FUNNEL_STEPS, "window": "1d", **last30}),
         "retention": ("retention", {"unit": "week", **weeks12}),
     }
@@ -278,13 +279,31 @@ def time_gateway(system: System, account: Account) -> tuple[Timings, Timings, di
 
 
 CH_TABLE = """CREATE TABLE ev (a String, t DateTime64(3, 'UTC'), u String, s String, n String,
-p String, rd String, br String, cc String) ENGINE = MergeTree ORDER BY (a, t)"""
+p String, rd String, br String, cc String, pl String) ENGINE = MergeTree ORDER BY (a, t)"""
 
 
-# The rows as written: `t` is epoch milliseconds (read as a DateTime64 it would be seconds).
+# The rows as written: `t` is epoch milliseconds (read as a DateTime64 it would be seconds);
+# `pl` is the event's context `plan`.
 CH_ROW = (
-    "a String, t Int64, u String, s String, n String, p String, rd String, br String, cc String"
+    "a String, t Int64, u String, s String, n String, p String, rd String, br String, cc String, "
+    "pl String"
 )
+
+
+def chdb_session(rows_dir: Path) -> Any:
+    """A chdb session (MergeTree) holding the rows written under `rows_dir`."""
+    from chdb import session
+
+    db = session.Session(str(rows_dir / "chdb"))
+    db.query(CH_TABLE)
+    files = sorted(rows_dir.glob("*.ndjson"))
+    started = time.perf_counter()
+    for n, path in enumerate(files, 1):
+        db.query(f"""INSERT INTO ev SELECT a, fromUnixTimestamp64Milli(t), u, s, n, p, rd, br, cc,
+            pl FROM file('{path}', 'JSONEachRow', '{CH_ROW}')""")  # noqa: S608
+        print(f"\r  chdb: loaded {n}/{len(files)} files", end="", flush=True)
+    print(f" in {time.perf_counter() - started:.0f} s")
+    return db
 
 
 def chdb_queries(account_id: str) -> dict[str, str]:
@@ -296,16 +315,20 @@ def chdb_queries(account_id: str) -> dict[str, str]:
         day = f"toDate({column}, '{TZ}')"
         return f"{day} BETWEEN {today} - {back_from} AND {today} - {back_to}"
 
-    def summary(back_from: int, back_to: int, extra: str = "") -> str:
+    def summary(back_from: int, back_to: int, extra: str = "", sessions: str = "") -> str:
+        """Events matching `extra`; visits (bounces, duration) over whole sessions matching
+        `sessions` (by default `extra`)."""
+        whole = sessions or extra
         return f"""SELECT uniq(u), uniq(s), countIf(n = 'PAGE_VIEW'), count(),
             (SELECT countIf(c = 1 AND pv = 1) / count(), avg(d) FROM (SELECT s, count() c,
-             countIf(n = 'PAGE_VIEW') pv, max(t) - min(t) d, min(t) f FROM ev WHERE {a} {extra}
+             countIf(n = 'PAGE_VIEW') pv, max(t) - min(t) d, min(t) f FROM ev WHERE {a} {whole}
              GROUP BY s HAVING {days("f", back_from, back_to)}))
             FROM ev WHERE {a} {extra} AND {days("t", back_from, back_to)}"""  # noqa: S608
 
     # Sessions whose first event's referrer is google.com (a session's referrer is its first's).
     from_google = f"""AND cc = 'IN' AND s IN (SELECT s FROM ev WHERE {a}
         GROUP BY s HAVING argMin(rd, t) = 'google.com')"""  # noqa: S608
+    with_pro = f"AND cc = 'IN' AND s IN (SELECT s FROM ev WHERE {a} AND pl = 'pro')"  # noqa: S608
     day = f"toDate(t, '{TZ}')"
     month = f"toStartOfMonth({day}) = toStartOfMonth({today})"
     return {
@@ -323,6 +346,9 @@ def chdb_queries(account_id: str) -> dict[str, str]:
             WHERE r != '' GROUP BY r ORDER BY c DESC LIMIT 10""",  # noqa: S608
         "filtered": summary(29, 0, extra="AND cc = 'IN'"),
         "filtered2": summary(29, 0, extra=from_google),
+        # An event-level filter keeps the matching events, and the sessions holding one whole.
+        "filtered_ctx": summary(29, 0, extra="AND cc = 'IN' AND pl = 'pro'",
+                                sessions=with_pro),  # fmt: skip
         "funnel": f"""SELECT level, count() FROM (SELECT u, windowFunnel(86400)(toDateTime(t),
             n = 'PAGE_VIEW' AND p = '/pricing', n = 'PAGE_VIEW' AND p = '/docs',
             n = 'PAGE_VIEW' AND p = '/signup', n = 'signup') AS level
@@ -339,17 +365,7 @@ def chdb_queries(account_id: str) -> dict[str, str]:
 
 def time_chdb(rows_dir: Path, account_id: str) -> tuple[Timings, Timings, dict[str, Any]]:
     """Load the raw rows into chdb (MergeTree) and time the same set."""
-    from chdb import session
-
-    db = session.Session(str(rows_dir / "chdb"))
-    db.query(CH_TABLE)
-    files = sorted(rows_dir.glob("*.ndjson"))
-    started = time.perf_counter()
-    for n, path in enumerate(files, 1):
-        db.query(f"""INSERT INTO ev SELECT a, fromUnixTimestamp64Milli(t), u, s, n, p, rd, br, cc
-            FROM file('{path}', 'JSONEachRow', '{CH_ROW}')""")  # noqa: S608
-        print(f"\r  chdb: loaded {n}/{len(files)} files", end="", flush=True)
-    print(f" in {time.perf_counter() - started:.0f} s")
+    db = chdb_session(rows_dir)
     queries = chdb_queries(account_id)
     per: dict[str, list[float]] = {name: [] for name in dashboard_requests()}
     sets: list[float] = []
@@ -461,11 +477,12 @@ def run_size(events: int) -> dict[str, Any]:
 
 
 def agreement(ours: dict[str, Any], theirs: dict[str, bytes],
-              names: tuple[str, ...] = ("filtered", "filtered2", "funnel", "retention"),
+              names: tuple[str, ...] = ("filtered", "filtered2", "filtered_ctx", "funnel",
+                                        "retention"),
               ) -> dict[str, tuple[str, str]]:  # fmt: skip
     """The same answers, side by side: filtered event counts, funnel steps, retention cells."""
     out = {}
-    for name in ("filtered", "filtered2"):  # chdb's fourth column is count()
+    for name in ("filtered", "filtered2", "filtered_ctx"):  # chdb's fourth column is count()
         if name in names:
             out[f"{name} events"] = (f"{ours[name]['events']:,}",
                                      f"{int(theirs[name].decode().split(',')[3]):,}")  # fmt: skip
@@ -504,6 +521,7 @@ def table(results: list[dict[str, Any]]) -> Table:
         rf, cf = r["redis_filtered"], r["chdb_filtered"]
         labels = {"filtered": "filtered summary (`country:IN`, filter rollups)",
                   "filtered2": "filtered summary (`country:IN` + a referrer, raw path)",
+                  "filtered_ctx": "filtered summary (`country:IN` + `context.plan:pro`, raw path)",
                   "funnel": "funnel, 4 steps, 1 day window (columnar tier, DuckDB)",
                   "retention": "retention, 12 weekly cohorts (columnar tier, DuckDB)"}  # fmt: skip
         for name, label in labels.items():
