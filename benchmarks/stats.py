@@ -347,8 +347,7 @@ def chdb_queries(account_id: str) -> dict[str, str]:
         "filtered": summary(29, 0, extra="AND cc = 'IN'"),
         "filtered2": summary(29, 0, extra=from_google),
         # An event-level filter keeps the matching events, and the sessions holding one whole.
-        "filtered_ctx": summary(29, 0, extra="AND cc = 'IN' AND pl = 'pro'",
-                                sessions=with_pro),  # fmt: skip
+        "filtered_ctx": summary(29, 0, extra="AND cc = 'IN' AND pl = 'pro'", sessions=with_pro),
         "funnel": f"""SELECT level, count() FROM (SELECT u, windowFunnel(86400)(toDateTime(t),
             n = 'PAGE_VIEW' AND p = '/pricing', n = 'PAGE_VIEW' AND p = '/docs',
             n = 'PAGE_VIEW' AND p = '/signup', n = 'signup') AS level
