@@ -32,7 +32,7 @@ def counts(events: list[VisitorEvent], steps: int, window_ms: int | None) -> lis
     ])  # fmt: skip
     query = sql.funnel_events([], 0, 10**15, [("page", f"*x{k}*") for k in range(steps)],
                               sessions=window_ms is None)  # fmt: skip
-    events, _ = columnar.VISITORS.with_codes(table)
+    events, _ = columnar.CODES.with_codes(table)
     found = columnar.run_query(query, {"events": events}, arrow=True)
     return step_counts(found, steps, window_ms)
 

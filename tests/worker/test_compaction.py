@@ -17,7 +17,7 @@ from tracking_system.common import columnar, keys
 from tracking_system.common.columnar import DayMeta
 from tracking_system.common.redis import create_client
 from tracking_system.common.zones import DAY_MS
-from tracking_system.tracking.stats.columnar import CACHE, TAILS, VISITORS, site_events, warm
+from tracking_system.tracking.stats.columnar import CACHE, CODES, TAILS, site_events, warm
 from tracking_system.worker import compaction
 from tracking_system.worker.compaction import Compactor, compact_site
 
@@ -120,7 +120,7 @@ async def test_a_held_tail_follows_appends_and_compactions(client: aioredis.Redi
     await compact_site(client, site, max_rows=12)  # rows 0..11 leave the tail
     await _append(client, site, [_row(n) for n in range(15, 18)])
     assert await times() == [_time(n) for n in range(18)]
-    held = TAILS.get(site, VISITORS.epoch)
+    held = TAILS.get(site, CODES.epoch)
     assert held is not None
     assert held.table.num_rows == 6  # rows 12..17, read once each
     await compact_site(client, site)
@@ -135,10 +135,10 @@ async def test_warming_decodes_the_recent_days_of_every_site(client: aioredis.Re
     catalog = await _catalog(client, site)
     recent = keys.columnar_blob(site, today - 1, catalog[today - 1].version)
     old = keys.columnar_blob(site, today - 40, catalog[today - 40].version)
-    assert CACHE.get(recent, VISITORS.epoch) is None
+    assert CACHE.get(recent, CODES.epoch) is None
     assert await warm(client, days=31) >= 1
-    assert CACHE.get(recent, VISITORS.epoch) is not None
-    assert CACHE.get(old, VISITORS.epoch) is None
+    assert CACHE.get(recent, CODES.epoch) is not None
+    assert CACHE.get(old, CODES.epoch) is None
 
 
 async def test_a_site_locked_by_another_process_is_left_alone(client: aioredis.Redis) -> None:

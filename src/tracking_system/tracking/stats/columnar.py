@@ -1,8 +1,9 @@
 """Reading the columnar tier: a site's events near a period as one Arrow table (the day blobs
 that overlap it and the tail not compacted yet, taken in one consistent step), and DuckDB
 queries over it. Decoded blobs are kept per process: a blob's key names its version, so an entry
-is never stale. Each table gains `vid`, the visitor as an integer, equal wherever the userId is
-(queries group and count visitors by it, several times faster than by text)."""
+is never stale. Each table gains `vid` and `sid`, the visitor and the session as integers, equal
+wherever the userId (sessionId) is: queries group and count by them, several times faster than
+by text."""
 
 from __future__ import annotations
 
@@ -41,35 +42,48 @@ ATTEMPTS = 5
 log = structlog.get_logger()
 
 
-class VisitorCodes:
-    """Integer codes of visitor ids, one process-wide numbering: the codes of tables made in one
-    epoch agree. Past `max_ids` ids the numbering starts again in a new epoch."""
+# Text columns queries group and count by, and the integer column each gains.
+CODED = {"userId": "vid", "sessionId": "sid"}
+
+
+class Codes:
+    """Integer codes of visitor and session ids, one process-wide numbering per column: the
+    codes of tables made in one epoch agree. Past `max_ids` ids in all, every numbering starts
+    again in a new epoch."""
 
     def __init__(self, max_ids: int) -> None:
         self.max_ids = max_ids
         self.epoch = 0
-        self._ids: dict[str, int] = {}
+        self._ids: dict[str, dict[str, int]] = {column: {} for column in CODED}
         self._lock = threading.Lock()
 
     def with_codes(self, table: pa.Table) -> tuple[pa.Table, int]:
-        """The table with `vid`, and the epoch of its codes."""
-        users = table.column("userId")
+        """The table with a code column for each CODED column, and the epoch of its codes."""
         if table.num_rows == 0:
-            return table.append_column("vid", pa.array([], pa.int32())), self.epoch
-        distinct = pc.unique(users)
-        where = pc.index_in(users, value_set=distinct).to_numpy()
-        names = distinct.to_pylist()
+            for name in CODED.values():
+                table = table.append_column(name, pa.array([], pa.int32()))
+            return table, self.epoch
+        found = {}
+        for column in CODED:
+            values = table.column(column)
+            distinct = pc.unique(values)
+            found[column] = (distinct.to_pylist(), pc.index_in(values, value_set=distinct))
         with self._lock:
-            codes = self._number(names)
-            if len(self._ids) > self.max_ids:
-                self._ids.clear()
+            codes = {column: self._number(column, names) for column, (names, _) in found.items()}
+            if sum(len(ids) for ids in self._ids.values()) > self.max_ids:
+                for ids in self._ids.values():
+                    ids.clear()
                 self.epoch += 1
-                codes = self._number(names)
+                codes = {column: self._number(column, names)
+                         for column, (names, _) in found.items()}  # fmt: skip
             epoch = self.epoch
-        return table.append_column("vid", pa.array(codes[where])), epoch
+        for column, name in CODED.items():
+            where = found[column][1].to_numpy()
+            table = table.append_column(name, pa.array(codes[column][where]))
+        return table, epoch
 
-    def _number(self, names: list[str]) -> np.ndarray:
-        ids = self._ids
+    def _number(self, column: str, names: list[str]) -> np.ndarray:
+        ids = self._ids[column]
         return np.fromiter((ids.setdefault(u, len(ids)) for u in names), dtype=np.int32,
                            count=len(names))  # fmt: skip
 
@@ -111,14 +125,14 @@ class BlobCache:
 
 
 CACHE = BlobCache(1024 * 1024 * 1024)
-VISITORS = VisitorCodes(CACHE.max_bytes // 256)
+CODES = Codes(CACHE.max_bytes // 256)
 
 
 def configure(*, cache_mb: int) -> None:
-    """Size the blob cache, and the visitor numbering with it (an id per 256 bytes of cache;
-    a cached row takes about 120)."""
+    """Size the blob cache, and the numbering of visitors and sessions with it (an id per 256
+    bytes of cache; a cached row takes about 100)."""
     CACHE.max_bytes = cache_mb * 1024 * 1024
-    VISITORS.max_ids = CACHE.max_bytes // 256
+    CODES.max_ids = CACHE.max_bytes // 256
 
 
 def _entry_id(value: str | bytes) -> tuple[int, int]:
@@ -130,7 +144,7 @@ def _entry_id(value: str | bytes) -> tuple[int, int]:
 @dataclass(frozen=True)
 class Tail:
     """A site's tail as last read: its entries' ids in order, their rows (queries' form, with
-    `vid`) and the epoch of the codes."""
+    `vid` and `sid`) and the epoch of the codes."""
 
     ids: list[tuple[int, int]]
     last: str
@@ -151,7 +165,7 @@ class Tail:
     def of(cls, entries: list[Any]) -> Tail:
         """A tail of these entries."""
         rows = [columnar.decode_row(fields[1]) for _, fields in entries]
-        table, epoch = VISITORS.with_codes(columnar.query_rows(rows))
+        table, epoch = CODES.with_codes(columnar.query_rows(rows))
         last = entries[-1][0] if entries else ""
         return cls(ids=[_entry_id(entry_id) for entry_id, _ in entries],
                    last=last.decode() if isinstance(last, bytes) else last, table=table,
@@ -186,7 +200,7 @@ TAILS = TailCache(64)
 
 
 def _decode(blobs: list[bytes]) -> list[tuple[pa.Table, int]]:
-    return [VISITORS.with_codes(columnar.query_table(blob)) for blob in blobs]
+    return [CODES.with_codes(columnar.query_table(blob)) for blob in blobs]
 
 
 def _current_tail(held: Tail | None, first: list[Any], newer: list[Any]) -> Tail:
@@ -199,7 +213,7 @@ async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
     tail row in it: a superset of the period's events, which queries bound by time."""
     call_keys = [keys.columnar_catalog(site_id), keys.columnar_tail(site_id)]
     for _ in range(ATTEMPTS):
-        epoch = VISITORS.epoch
+        epoch = CODES.epoch
         held = TAILS.get(site_id, epoch)
         catalog, first, newer = await redis.eval(SNAPSHOT, 2, *call_keys, held.last if held else "")
         wanted = []

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import redis.asyncio as aioredis
 
 from tracking_system.common.errors import InvalidInput
@@ -67,12 +66,6 @@ def parse_window(value: str | None) -> int | None:
 
 # The lowest step an event is, by its step mask (ties of time are taken in the funnel's order).
 _LOWEST = np.array([(m & -m).bit_length() - 1 for m in range(1 << MAX_STEPS)], dtype=np.int64)
-
-
-def _codes(table: pa.Table, name: str) -> np.ndarray:
-    """A text column as integers from 0, equal where the text is."""
-    encoded = pc.dictionary_encode(table.column(name)).combine_chunks()
-    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _regroup(order: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -132,7 +125,7 @@ def step_counts(table: pa.Table, steps: int, window_ms: int | None) -> list[int]
         times=table.column("t").to_numpy(),
         masks=table.column("mask").to_numpy().astype(np.uint8),  # MAX_STEPS (8) bits
         users=table.column("u").to_numpy(),  # vid: already integers
-        sessions=_codes(table, "s") if window_ms is None else None,
+        sessions=table.column("s").to_numpy() if window_ms is None else None,  # sid
     )
     if table.num_rows < PARALLEL_ROWS:
         return _walk(rows, steps, window_ms)

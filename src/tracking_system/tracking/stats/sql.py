@@ -2,7 +2,8 @@
 the filter vocabulary of filters.py. A session-level filter keeps the sessions whose value (their
 first event's; the first or last page view's path for entry and exit pages) matches, reckoned
 over their events near the period; an event-level filter keeps the events matching it. Bots are
-always left out. Visitors are counted by `vid` (the userId as an integer: stats/columnar.py).
+always left out. Visitors and sessions are counted by `vid` and `sid` (the userId and sessionId
+as integers: stats/columnar.py).
 Identifiers come from fixed sets; every value is a bound parameter."""
 
 from __future__ import annotations
@@ -90,14 +91,14 @@ def scope(filters: Filters, start_ms: int, end_ms: int, *, sessions: bool = Fals
         start_ms - SESSION_MARGIN_MS,
         end_ms + SESSION_MARGIN_MS,
     )
-    query.add('sess AS (SELECT "sessionId", min("eventTime") AS first, max("eventTime") AS last, '
+    query.add('sess AS (SELECT sid, min("eventTime") AS first, max("eventTime") AS last, '
               f"count(*) AS n, count_if(\"eventName\" = '{PAGE_VIEW}') AS pvs, "
               'arg_min(vid, "eventTime") AS uid, bool_or(')  # fmt: skip
     query.extend(match).add(") AS mm" + "".join(", " + v for v in values))
-    query.add(' FROM near GROUP BY "sessionId"), ')
+    query.add(" FROM near GROUP BY sid), ")
     selected = Query("".join(f" AND s{i} = ?" for i in range(len(kinds.session))),
                      [v for _, v in kinds.session])  # fmt: skip
-    query.add('kept AS (SELECT near.* FROM near JOIN sess USING ("sessionId") '
+    query.add("kept AS (SELECT near.* FROM near JOIN sess USING (sid) "
               'WHERE "eventTime" >= ? AND "eventTime" < ? AND ', start_ms, end_ms)  # fmt: skip
     query.extend(match).extend(selected).add("), ")
     query.add("started AS (SELECT * FROM sess WHERE first >= ? AND first < ? AND mm",
@@ -129,7 +130,7 @@ def series(filters: Filters, starts: list[int], end_ms: int) -> Query:
     query.extend(unit_index('"eventTime"', starts)).add(
         " AS i, count(*) AS events, "
         f"count_if(\"eventName\" = '{PAGE_VIEW}') AS pageviews, "
-        'count(DISTINCT vid) AS users, count(DISTINCT "sessionId") AS sessions '
+        "count(DISTINCT vid) AS users, count(DISTINCT sid) AS sessions "
         "FROM kept GROUP BY i), st AS (SELECT "
     )
     query.extend(unit_index("first", starts))
@@ -161,10 +162,10 @@ def top_by_event(filters: Filters, start_ms: int, end_ms: int, dimension: str, l
     query = scope(filters, start_ms, end_ms)
     only = f" AND \"eventName\" = '{PAGE_VIEW}'" if page_views_only else ""
     present = "" if dimension.startswith("context.") else " AND value != ''"
-    query.add(' SELECT value, count(*) AS c, count(DISTINCT vid), count(DISTINCT "sessionId")'
+    query.add(" SELECT value, count(*) AS c, count(DISTINCT vid), count(DISTINCT sid)"
               " FROM (SELECT ").extend(value_of(dimension))  # fmt: skip
     return query.add(
-        f' AS value, vid, "sessionId" FROM kept WHERE TRUE{only}) WHERE value IS NOT NULL'
+        f" AS value, vid, sid FROM kept WHERE TRUE{only}) WHERE value IS NOT NULL"
         f"{present} GROUP BY value ORDER BY c DESC, value ASC LIMIT ?", limit
     )  # fmt: skip
 
@@ -213,7 +214,7 @@ def funnel_events(filters: Filters, start_ms: int, end_ms: int, steps: list[tupl
                   *, sessions: bool) -> Query:  # fmt: skip
     """The kept events that are some step, unordered: (u, [s,] t, mask: bit k set when the
     event is step k); `s` only with `sessions`."""
-    session = '"sessionId" AS s, ' if sessions else ""
+    session = "sid AS s, " if sessions else ""
     query = scope(filters, start_ms, end_ms).add(
         f' SELECT * FROM (SELECT vid AS u, {session}"eventTime" AS t, ('
     )
