@@ -20,6 +20,11 @@ REFERRERS = [
 IPS = ["8.8.8.8", "1.1.1.1", "81.2.69.142", "49.36.0.1", "85.214.132.117"]
 CUSTOM = ["signup", "add_to_cart", "purchase", "Download PDF"]
 DAY_MS = 86_400_000
+TZ = "Asia/Kolkata"  # the benchmark account's zone
+DAYS = 90  # of history
+CHUNK = 20_000  # events per generated chunk
+# Beyond the dashboard's first screen: a 4-step funnel over the generated pages and events.
+FUNNEL_STEPS = ["page:/pricing", "page:/docs", "page:/signup", "event:signup"]
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from tests.support.accounts import register
 from tests.support.redis_server import RedisServer
 from tests.support.system import System
 
-from benchmarks import stats
-from benchmarks.data import chunk
+from benchmarks import chdb, stats
+from benchmarks.data import CHUNK, DAYS, TZ, chunk
 from benchmarks.report import Table, save_results
 from tracking_system.common import columnar, keys
 from tracking_system.common.columnar import DayMeta
@@ -48,15 +48,15 @@ def _build_part(args: tuple[str, int, list[int], int, int, str]) -> int:
     written = 0
     with open(f"{out}/rows-{indices[0]}.ndjson", "wb") as rows_file:
         for index in indices:
-            events = chunk(seed=seed, index=index, size=stats.CHUNK, start_ms=start_ms,
-                           days=stats.DAYS, visitors=visitors)  # fmt: skip
+            events = chunk(seed=seed, index=index, size=CHUNK, start_ms=start_ms,
+                           days=DAYS, visitors=visitors)  # fmt: skip
             for k, row in enumerate(events):
                 event = {**row.event, "userAgent": row.user_agent, "ip": row.ip,
                          "receivedAt": row.event["eventTime"]}  # fmt: skip
-                prepared = prepare(f"{index}-{k}", site_id, event, tz=stats.TZ).description
+                prepared = prepare(f"{index}-{k}", site_id, event, tz=TZ).description
                 fields = prepared["f"]
                 stored = dict(zip(fields[::2], fields[1::2], strict=True))
-                rows_file.write(stats.chdb_row(site_id, stored))
+                rows_file.write(chdb.row(site_id, stored))
                 values = columnar.decode_row(prepared["r"])
                 days[columnar.utc_day(values[1])].append(values)
                 written += 1
@@ -68,13 +68,13 @@ def _build_part(args: tuple[str, int, list[int], int, int, str]) -> int:
 def load(server: RedisServer, site_id: str, *, events: int, out: Path) -> tuple[int, float]:
     """Build `events` events with two processes, then one blob per UTC day into the site's
     columnar tier; (events, seconds)."""
-    start_ms = int((datetime.now(UTC) - timedelta(days=stats.DAYS)).timestamp() * 1000)
-    chunks = max(1, events // stats.CHUNK)
+    start_ms = int((datetime.now(UTC) - timedelta(days=DAYS)).timestamp() * 1000)
+    chunks = max(1, events // CHUNK)
     per_task = 10
     tasks = [(site_id, 1, list(range(i, min(i + per_task, chunks))), start_ms,
               max(1000, events // 20), str(out)) for i in range(0, chunks, per_task)]  # fmt: skip
     started = time.perf_counter()
-    done = stats.in_two_processes(_build_part, tasks, total=chunks * stats.CHUNK, label="building")
+    done = stats.in_two_processes(_build_part, tasks, total=chunks * CHUNK, label="building")
     parts: dict[int, list[Path]] = defaultdict(list)
     for path in out.glob("day-*.arrow"):
         parts[int(path.name.split("-")[1])].append(path)
@@ -115,8 +115,8 @@ def time_gateway(system: System, auth: dict[str, str]) -> tuple[dict[str, list[f
 
 def time_chdb(rows_dir: Path, site_id: str) -> tuple[dict[str, list[float]], dict[str, bytes]]:
     """The same questions in chdb (MergeTree), loaded from the same rows."""
-    db = stats.chdb_session(rows_dir)
-    queries = stats.chdb_queries(site_id)
+    db = chdb.session(rows_dir)
+    queries = chdb.queries(site_id)
     timings: dict[str, list[float]] = {}
     answers: dict[str, bytes] = {}
     for name in QUESTIONS:
@@ -137,7 +137,7 @@ def run_size(events: int) -> dict[str, Any]:
         root = Path(tmp)
         with stats.bench_system(root) as (server, system):
             with httpx.Client(base_url=system.gateway_url, timeout=30) as api:
-                account = register(api, timezone=stats.TZ)
+                account = register(api, timezone=TZ)
             rows_dir = root / "rows"
             rows_dir.mkdir()
             site_id = account.user["id"]
@@ -145,7 +145,7 @@ def run_size(events: int) -> dict[str, Any]:
             ours, our_answers = time_gateway(system, account.auth())
             theirs, their_answers = time_chdb(rows_dir, site_id)
     return {"events": loaded, "load_seconds": seconds, "ours": ours, "chdb": theirs,
-            "agreement": stats.agreement(our_answers, their_answers, QUESTIONS)}  # fmt: skip
+            "agreement": chdb.agreement(our_answers, their_answers, QUESTIONS)}  # fmt: skip
 
 
 def median(values: list[float]) -> float:

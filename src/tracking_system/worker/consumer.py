@@ -35,7 +35,6 @@ from tracking_system.worker.zones import SiteZones
 log = structlog.get_logger(__name__)
 
 Entry = tuple[str, dict[str, str]]
-REDIS_DOWN = REDIS_ERRORS  # wait and retry
 
 
 async def ensure_group(
@@ -299,13 +298,13 @@ async def consume_stream(consumer: Consumer, stream: str, stop: asyncio.Event) -
             if batch:
                 in_flight = asyncio.create_task(consumer.store_batch(stream, batch))
             backoff = 0.1
-        except REDIS_DOWN as exc:
+        except REDIS_ERRORS as exc:
             in_flight = None
             log.warning("redis_unavailable", stream=stream, error=str(exc), retry_in=backoff)
             await _sleep_or_stop(stop, backoff)
             backoff = min(backoff * 2, 2.0)
     if in_flight is not None:
-        with contextlib.suppress(*REDIS_DOWN):
+        with contextlib.suppress(*REDIS_ERRORS):
             await in_flight
 
 
@@ -319,7 +318,7 @@ async def maintain_forever(consumer: Consumer, stop: asyncio.Event, beat: Any) -
             if time.monotonic() - last_maintenance >= settings.maintenance_seconds:
                 await consumer.maintain()
                 last_maintenance = time.monotonic()
-        except REDIS_DOWN as exc:
+        except REDIS_ERRORS as exc:
             log.warning("redis_unavailable", error=str(exc))
         except ResponseError:
             log.exception("maintenance_failed")
@@ -331,7 +330,7 @@ async def delete_sites_forever(consumer: Consumer, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await delete_pending_sites(consumer.redis, consumer=consumer.name)
-        except REDIS_DOWN as exc:
+        except REDIS_ERRORS as exc:
             log.warning("redis_unavailable", error=str(exc))
         except ResponseError as exc:
             log.error("site_deletion_failed", error=str(exc))
@@ -344,7 +343,7 @@ async def compact_forever(consumer: Consumer, stop: asyncio.Event) -> None:
         try:
             moved = await consumer.compactor.run_once()
             metrics.ROWS_COMPACTED.inc(moved)
-        except REDIS_DOWN as exc:
+        except REDIS_ERRORS as exc:
             log.warning("redis_unavailable", error=str(exc))
         except Exception:  # a failed compaction leaves the tail as it was; consuming goes on
             log.exception("compaction_failed")

@@ -14,9 +14,9 @@ import structlog
 from prometheus_client import start_http_server
 
 from tracking_system.common import keys
+from tracking_system.common.errors import REDIS_ERRORS
 from tracking_system.common.redis import check_capabilities, create_client, wait_for_redis
 from tracking_system.worker.consumer import (
-    REDIS_DOWN,
     Consumer,
     compact_forever,
     consume_forever,
@@ -65,7 +65,7 @@ async def run(settings: WorkerSettings) -> None:
             compact_forever(consumer, stop),
         )
     finally:
-        with contextlib.suppress(*REDIS_DOWN):
+        with contextlib.suppress(*REDIS_ERRORS):
             await redis.delete(keys.worker_heartbeat(settings.consumer_name))
         await redis.aclose()
         log.info("worker_stopped", consumer=settings.consumer_name)

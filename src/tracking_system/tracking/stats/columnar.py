@@ -39,6 +39,7 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('XRANGE', KEYS[2], '-', '+', 
         newer}
 """
 ATTEMPTS = 5
+COMPACTING = "The event store is being compacted; try again"
 log = structlog.get_logger()
 
 
@@ -64,10 +65,9 @@ class Codes:
                 table = table.append_column(name, pa.array([], pa.int32()))
             return table, self.epoch
         found = {}
-        for column in CODED:
-            values = table.column(column)
-            distinct = pc.unique(values)
-            found[column] = (distinct.to_pylist(), pc.index_in(values, value_set=distinct))
+        for column in CODED:  # one hashing pass: the distinct values and where each row's is
+            encoded = pc.dictionary_encode(table.column(column)).combine_chunks()
+            found[column] = (encoded.dictionary.to_pylist(), encoded.indices)
         with self._lock:
             codes = {column: self._number(column, names) for column, (names, _) in found.items()}
             if sum(len(ids) for ids in self._ids.values()) > self.max_ids:
@@ -238,7 +238,7 @@ async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
         recent = tail.table.filter(pc.and_(pc.greater_equal(times, start_ms),
                                            pc.less(times, end_ms)))  # fmt: skip
         return pa.concat_tables([*(t for t in tables.values() if t is not None), recent])
-    raise ServiceUnavailable("The event store is being compacted; try again", retry_after=1)
+    raise ServiceUnavailable(COMPACTING, retry_after=1)
 
 
 async def all_rows(redis: aioredis.Redis, *, site_id: str) -> pa.Table:
@@ -255,7 +255,7 @@ async def all_rows(redis: aioredis.Redis, *, site_id: str) -> pa.Table:
         rows = [columnar.decode_row(fields[1]) for _, fields in tail]
         tables = [columnar.from_blob(blob or b"") for blob in blobs]
         return pa.concat_tables([*tables, columnar.table_of_rows(rows)])
-    raise ServiceUnavailable("The event store is being compacted; try again", retry_after=1)
+    raise ServiceUnavailable(COMPACTING, retry_after=1)
 
 
 async def warm(redis: aioredis.Redis, *, days: int) -> int:

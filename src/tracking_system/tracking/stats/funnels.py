@@ -69,10 +69,8 @@ _LOWEST = np.array([(m & -m).bit_length() - 1 for m in range(1 << MAX_STEPS)], d
 
 
 def _regroup(order: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """`order` stably re-sorted by the rows' codes: two passes of 16 bits (radix sorts, several
-    times faster than one sort of a composite key) while the codes fit in 32 bits."""
-    if int(codes.max()) >= 1 << 32:
-        return order[np.argsort(codes[order], kind="stable")]
+    """`order` stably re-sorted by the rows' int32 codes (vid, sid): two passes of 16 bits,
+    radix sorts several times faster than one sort of a composite key."""
     for shift in (0, 16):
         digits = ((codes[order] >> shift) & 0xFFFF).astype(np.uint16)
         order = order[np.argsort(digits, kind="stable")]
