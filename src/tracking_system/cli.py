@@ -77,9 +77,10 @@ def run_service(name: str) -> int:
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     if (failed := _check_redis(settings.redis_url, cluster=settings.redis_cluster)) is not None:
         return failed
-    options: dict[str, Any] = {}
+    # The services' HTTP protocol serves their fast routes (common/fastpath.py).
+    options: dict[str, Any] = {"http": "tracking_system.common.fastpath:FastPathProtocol"}
     if name == "gateway":
-        # The gateway is public: its HTTP protocol bounds every request's head (431 / 414).
+        # The gateway is public: its HTTP protocol also bounds every request's head (431 / 414).
         from tracking_system.gateway.server import UVICORN_OPTIONS
 
         options = UVICORN_OPTIONS

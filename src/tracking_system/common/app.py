@@ -9,10 +9,10 @@ from typing import Any
 import redis.asyncio as aioredis
 import structlog
 from fastapi import APIRouter, FastAPI
-from starlette.types import ASGIApp
 
 from tracking_system import __version__
 from tracking_system.common.errors import install_error_handlers
+from tracking_system.common.fastpath import FAST_ROUTES, FastRoutes
 from tracking_system.common.internal import InternalCredentialMiddleware
 from tracking_system.common.metrics import NO_OPENTELEMETRY
 from tracking_system.common.metrics import router as metrics_router
@@ -31,13 +31,13 @@ def create_service_app(
     routers: Sequence[APIRouter],
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
-    fast_paths: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
+    fast_routes: Callable[[FastAPI], FastRoutes] | None = None,
 ) -> FastAPI:
     """Build an internal service: only the gateway, holding the credential, may call it.
-    `fast_paths` are ASGI middleware serving a hot route before the router, after the check."""
+    `fast_routes`, built once started, serves hot routes at the HTTP protocol (fastpath.py)."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         redis: aioredis.Redis = create_client(settings.redis_url, cluster=settings.redis_cluster)
         await wait_for_redis(redis)
         await check_capabilities(redis)
@@ -47,7 +47,7 @@ def create_service_app(
             await hook(app)
         log.info("service_started", service=name, version=__version__)
         try:
-            yield
+            yield {} if fast_routes is None else {FAST_ROUTES: fast_routes(app)}
         finally:
             for hook in on_shutdown:
                 await hook(app)
@@ -61,8 +61,6 @@ def create_service_app(
         redoc_url=None,
         telemetry=NO_OPENTELEMETRY,
     )
-    for fast_path in fast_paths:
-        app.add_middleware(fast_path)
     app.add_middleware(InternalCredentialMiddleware, secret=settings.internal_secret)
     install_error_handlers(app)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tracking_system.common.errors import error_response
@@ -19,6 +20,11 @@ RESERVED_HEADER_PREFIXES = ("x-internal-", "x-account-", "x-client-", "x-forward
 
 # Paths a service answers without the credential (liveness only, no data).
 PUBLIC_SERVICE_PATHS = frozenset({"/health", "/metrics"})
+
+
+def credential_refused() -> Response:
+    """The answer to a request without the gateway's credential."""
+    return error_response(401, {"message": "Missing or invalid internal credential"})
 
 
 def is_reserved_header(name: str) -> bool:
@@ -44,7 +50,6 @@ class InternalCredentialMiddleware:
                 presented = value
                 break
         if not hmac.compare_digest(presented, self._secret):
-            response = error_response(401, {"message": "Missing or invalid internal credential"})
-            await response(scope, receive, send)
+            await credential_refused()(scope, receive, send)
             return
         await self.app(scope, receive, send)

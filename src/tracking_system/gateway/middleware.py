@@ -22,6 +22,12 @@ SECURITY_HEADERS = {
     "referrer-policy": "strict-origin-when-cross-origin",
     "cross-origin-opener-policy": "same-origin",
 }
+# On answers to public ingestion POSTs that carry an Origin: any site may send events, and the SDK
+# reads how long to back off after a 429 or 503.
+PUBLIC_CORS_HEADERS = {
+    "access-control-allow-origin": "*",
+    "access-control-expose-headers": "Retry-After",
+}
 DASHBOARD_ALLOWED_HEADERS = "authorization, content-type, x-api-key"
 # x-umami-cache: the token Umami's tracker sends back (drop-in route /api/send).
 INGEST_ALLOWED_HEADERS = "content-type, x-api-key, x-umami-cache"
@@ -105,11 +111,10 @@ class CorsMiddleware:
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["access-control-allow-origin"] = allowed
                 if allowed == "*":
-                    # Lets the SDK read how long to back off after a 429 or 503.
-                    headers["access-control-expose-headers"] = "Retry-After"
+                    headers.update(PUBLIC_CORS_HEADERS)
                 else:
+                    headers["access-control-allow-origin"] = allowed
                     headers.add_vary_header("Origin")
                     headers["access-control-allow-credentials"] = "true"
             await send(message)

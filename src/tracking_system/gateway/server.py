@@ -9,8 +9,8 @@ from http import HTTPStatus
 from typing import Any, ClassVar, NoReturn
 
 import orjson
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from tracking_system.common.fastpath import FastPathProtocol
 from tracking_system.gateway.settings import GatewaySettings
 
 # After refusing a request, the rest of it is read and thrown away for this long, so a client
@@ -31,7 +31,7 @@ class _HeadRefused(Exception):
     """Raised in a parser callback to stop parsing a request over a limit."""
 
 
-class HeadLimitedProtocol(HttpToolsProtocol):
+class HeadLimitedProtocol(FastPathProtocol):
     """Answers 431 (head too large, too many headers) or 414 (target too long) and closes."""
 
     limits: ClassVar[HeadLimits] = HeadLimits()

@@ -84,5 +84,5 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
         ],
         on_startup=[startup],
         on_shutdown=[shutdown],
-        fast_paths=[ingest.IngestFastPath],
+        fast_routes=lambda app: ingest.IngestFastRoutes(app.state, secret=settings.internal_secret),
     )

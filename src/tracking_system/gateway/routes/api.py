@@ -31,9 +31,14 @@ LIVE_PATH = "/api/v1/events/live"
 def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str:
     """The caller's address; behind a trusted proxy, the nearest untrusted X-Forwarded-For hop."""
     peer = request.client.host if request.client else ""
+    return client_address(peer, request.headers.get("x-forwarded-for", ""), trusted_proxies)
+
+
+def client_address(peer: str, forwarded_for: str, trusted_proxies: tuple[str, ...]) -> str:
+    """The peer, or behind a trusted proxy the nearest untrusted hop of X-Forwarded-For."""
     if peer not in trusted_proxies:
         return peer
-    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
     for hop in reversed(hops):
         if hop not in trusted_proxies:
             return hop
@@ -84,9 +89,9 @@ async def forward_request(request: Request, route: Route) -> Response:
 
 
 class IngestFastPath:
-    """Public ingestion POSTs forwarded without the framework's routing and request handling,
-    which cost the gateway half its time per event (py-spy, `benchmarks.ingest`). Mounted inside
-    the CORS, path and security-header middleware, so the answers carry the same headers."""
+    """Public ingestion POSTs forwarded without the framework's routing (the drop-in paths lie
+    outside /api/v1), when the protocol's fast route (ingest.py) has not taken them. Mounted
+    inside the CORS, path and security-header middleware, so the answers carry the same headers."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
