@@ -30,6 +30,23 @@ def test_direct_call_with_a_wrong_credential_is_refused(system: System, service:
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize("token", [None, TEST_INTERNAL_SECRET + "x", TEST_INTERNAL_SECRET[:-1]])
+def test_direct_ingestion_without_the_credential_is_refused(
+    system: System, token: str | None
+) -> None:
+    # Ingestion is served at the protocol, past the middleware: it checks the credential itself.
+    response = httpx.post(
+        system.service_url("tracking") + "/api/v1/events",
+        json=[],
+        headers={} if token is None else {"X-Internal-Token": token},
+    )
+    assert response.status_code == 401
+    assert response.json() == {
+        "data": None,
+        "errors": {"message": "Missing or invalid internal credential"},
+    }
+
+
 @pytest.mark.parametrize("service", ["users", "tracking"])
 def test_liveness_needs_no_credential(system: System, service: str) -> None:
     response = httpx.get(system.service_url(service) + "/health")
