@@ -36,6 +36,15 @@ def test_the_service_gets_the_body_query_and_trusted_headers(
     assert len(headers["x-request-id"]) == 16
 
 
+def test_expect_is_answered_by_the_gateway_not_forwarded(echo_gateway: EchoGateway) -> None:
+    response = httpx.post(
+        f"{echo_gateway.url}/api/v1/events", content=b"z" * 900,
+        headers={"Expect": "100-continue"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "expect" not in response.json()["headers"]
+
+
 def test_a_request_id_sent_by_the_client_is_kept(echo_gateway: EchoGateway) -> None:
     response = httpx.post(f"{echo_gateway.url}/api/v1/events", headers={"X-Request-Id": "abc123"})
     assert response.json()["headers"]["x-request-id"] == "abc123"

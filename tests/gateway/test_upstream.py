@@ -38,6 +38,8 @@ class Service:
                 if target == b"/garbage":
                     writer.write(b"NOT HTTP AT ALL\r\n\r\n")
                     break
+                if target == b"/continue":
+                    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 close = target == b"/close"
                 writer.write(
                     b"HTTP/1.1 201 Created\r\ncontent-type: text/plain\r\nx-seen: "
@@ -92,6 +94,15 @@ async def test_concurrent_requests_open_at_most_the_pool_size(service: Service) 
     )
     assert [a.body for a in answers] == [str(i).encode() for i in range(30)]
     assert service.connections <= 3
+    pool.close()
+
+
+async def test_an_interim_100_continue_is_skipped_for_the_final_answer(service: Service) -> None:
+    pool = pool_for(service)
+    answer = await pool.request("POST", b"/continue", [], b"abc")
+    assert (answer.status, answer.body) == (201, b"abc")
+    assert (await pool.request("POST", b"/ok", [], b"d")).body == b"d"
+    assert service.connections == 1
     pool.close()
 
 

@@ -42,7 +42,8 @@ _DROPPED_WITH_CORS = _DROPPED | PUBLIC_CORS_HEADERS.keys()
 
 def _forwarded(name: bytes) -> bool:
     text = name.decode("latin-1")
-    return text not in HOP_BY_HOP and not is_reserved_header(text)
+    # The whole body is here already: the service is not asked to say 100 Continue.
+    return text not in HOP_BY_HOP and text != "expect" and not is_reserved_header(text)
 
 
 class IngestFastRoutes:

@@ -72,7 +72,10 @@ class _Connection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        """Parser callback: the answer is whole."""
+        """Parser callback: the answer is whole (an interim 1xx one is skipped)."""
+        if self.parser.get_status_code() < 200:
+            self._headers, self._body = [], []
+            return
         self.reusable = self.parser.should_keep_alive()
         response = UpstreamResponse(
             self.parser.get_status_code(), self._headers, b"".join(self._body)
