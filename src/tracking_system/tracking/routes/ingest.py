@@ -6,8 +6,9 @@ from __future__ import annotations
 import hmac
 import time
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from functools import partial
+from typing import Any, Protocol
 
 import orjson
 from fastapi import APIRouter, Request
@@ -35,6 +36,7 @@ from tracking_system.tracking import metrics, schemas
 from tracking_system.tracking.deps import CurrentSite, RedisDep
 from tracking_system.tracking.ingest.pipeline import IngestRequest, IngestResult, ingest
 from tracking_system.tracking.ingest.schema import ingest_request_body
+from tracking_system.tracking.routes import dropin
 
 router = APIRouter(tags=["ingestion"])
 
@@ -96,21 +98,34 @@ async def ingest_answer(state: State, *, headers: Mapping[str, str], body: bytes
         return _answer(result)
 
 
+class Answer(Protocol):
+    """An ingestion route's answer to a request's headers and body."""
+
+    def __call__(
+        self, state: State, *, headers: Mapping[str, str], body: bytes
+    ) -> Awaitable[Response]: ...
+
+
 class IngestFastRoutes:
-    """POST /api/v1/events served at the HTTP protocol (common/fastpath.py), past the ASGI app
-    and its middleware, which cost this service half its time per event (py-spy,
-    `benchmarks.ingest`); the route above serves it when the protocol is not ours."""
+    """The ingestion POSTs (ours and the drop-in ones) served at the HTTP protocol
+    (common/fastpath.py), past the ASGI app and its middleware, which cost this service half its
+    time per event (py-spy, `benchmarks.ingest`); the routes serve them when the protocol is
+    not ours."""
 
     def __init__(self, state: State, *, secret: str) -> None:
         self.state = state
         self.max_body_bytes: int = state.ingest_policy.limits.max_body_bytes
         self._secret = secret.encode()
+        answers: dict[str, Answer] = {INGEST_PATH: ingest_answer, **dropin.ANSWERS}
+        self._handlers: dict[str, Handler] = {
+            path: partial(self._serve, path, answer) for path, answer in answers.items()
+        }
 
     def match(self, method: str, path: str, raw_path: bytes) -> Handler | None:
-        """The ingestion POST; nothing else."""
-        return self.ingest if method == "POST" and path == INGEST_PATH else None
+        """An ingestion POST's handler; nothing else."""
+        return self._handlers.get(path) if method == "POST" else None
 
-    async def ingest(self, request: FastRequest) -> Response:
+    async def _serve(self, path: str, answer: Answer, request: FastRequest) -> Response:
         """The credential check, then the route's answer, errors mapped as the app maps them."""
         if not hmac.compare_digest(request.header(INTERNAL_TOKEN) or b"", self._secret):
             return credential_refused()
@@ -120,11 +135,11 @@ class IngestFastRoutes:
         try:
             if request.oversize:
                 raise PayloadTooLarge(f"Body larger than {self.max_body_bytes:,} bytes")
-            return await ingest_answer(self.state, headers=headers, body=request.body)
+            return await answer(self.state, headers=headers, body=request.body)
         except AppError as exc:
             return app_error_response(exc)
         except REDIS_ERRORS as exc:
-            return redis_unavailable_response(INGEST_PATH, exc)
+            return redis_unavailable_response(path, exc)
 
 
 def _answer(result: IngestResult) -> Response:
