@@ -7,6 +7,7 @@ import asyncio
 from fastapi import FastAPI
 
 from tracking_system.common.app import create_service_app
+from tracking_system.common.autopipeline import AutoPipeline
 from tracking_system.common.redis import create_client
 from tracking_system.tracking import live
 from tracking_system.tracking.guard import QueryGuard
@@ -56,7 +57,11 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
             max_backlog=settings.ingest_max_backlog,
             streams=settings.ingest_streams,
         )
-        app.state.visitors = Visitors(app.state.redis)
+        # Ingestion's Redis calls (a visit, the append), pipelined across concurrent requests.
+        app.state.appender = None
+        if not settings.redis_cluster and settings.redis_url.startswith("redis://"):
+            app.state.appender = AutoPipeline(settings.redis_url, timeout_seconds=10)
+        app.state.visitors = Visitors(app.state.redis, runner=app.state.appender)
         columnar.configure(cache_mb=settings.columnar_cache_mb)
         app.state.warming = None
         if settings.columnar_warm_days:
@@ -69,6 +74,8 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
         if app.state.warming is not None:
             app.state.warming.cancel()
         await app.state.live_redis.aclose()
+        if app.state.appender is not None:
+            app.state.appender.close()
 
     return create_service_app(
         name="tracking",

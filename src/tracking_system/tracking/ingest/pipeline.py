@@ -5,14 +5,12 @@ per site (refusals.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError
 
 from tracking_system.common import keys
 from tracking_system.common.agents import is_bot
@@ -26,6 +24,7 @@ from tracking_system.common.errors import (
 )
 from tracking_system.common.geo import country_of
 from tracking_system.common.redis import is_cluster
+from tracking_system.common.scripts import Script, ScriptClient
 from tracking_system.common.stream import EVENT_FIELD, SITE_FIELD
 from tracking_system.tracking import metrics
 from tracking_system.tracking.ingest import refusals
@@ -89,22 +88,9 @@ end
 """
 
 
-class _Script:
-    """A Lua script run by its digest (EVAL of the source only when Redis lacks it)."""
-
-    def __init__(self, body: str) -> None:
-        self.source = _FUNCTIONS + body
-        self.sha = hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
-
-    async def run(self, redis: aioredis.Redis, script_keys: list[str], args: list[Any]) -> Any:
-        """Its answer for these keys and arguments."""
-        try:
-            return await redis.evalsha(self.sha, len(script_keys), *script_keys, *args)
-        except NoScriptError:
-            return await redis.eval(self.source, len(script_keys), *script_keys, *args)
-
-
-_ADMIT = _Script(f"""
+_ADMIT = Script(
+    _FUNCTIONS
+    + f"""
 local count = tonumber(ARGV[1])
 refuse(KEYS[2], '{refusals.INVALID}', tonumber(ARGV[4]))
 if over_rate(KEYS[1], count, tonumber(ARGV[2])) then
@@ -112,18 +98,27 @@ if over_rate(KEYS[1], count, tonumber(ARGV[2])) then
   return {_RATE_LIMITED}
 end
 return count
-""")
-_APPEND = _Script(f"""
+"""
+)
+_APPEND = Script(
+    _FUNCTIONS
+    + f"""
 if owed(KEYS[1], ARGV[2]) >= tonumber(ARGV[1]) then return {_BACKLOG_FULL} end
 return append(KEYS[1], ARGV[3], 4)
-""")
-_REFUSE_BACKLOG = _Script(f"""
+"""
+)
+_REFUSE_BACKLOG = Script(
+    _FUNCTIONS
+    + f"""
 local count = tonumber(ARGV[1])
 -- The counter expires 2 s after its second began: a counter gone is a budget already renewed.
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECRBY', KEYS[1], count) end
 refuse(KEYS[2], '{refusals.BACKLOG}', count)
-""")
-_ONE_NODE = _Script(f"""
+"""
+)
+_ONE_NODE = Script(
+    _FUNCTIONS
+    + f"""
 local count = tonumber(ARGV[1])
 refuse(KEYS[2], '{refusals.INVALID}', tonumber(ARGV[4]))
 if owed(KEYS[3], ARGV[7]) >= tonumber(ARGV[6]) then
@@ -135,7 +130,8 @@ if over_rate(KEYS[1], count, tonumber(ARGV[2])) then
   return {_RATE_LIMITED}
 end
 return append(KEYS[3], ARGV[8], 9)
-""")
+"""
+)
 
 
 async def _in_slots(
@@ -193,6 +189,7 @@ async def ingest(
     resolver: ApiKeyResolver,
     request: IngestRequest,
     policy: IngestPolicy,
+    appender: ScriptClient | None = None,
 ) -> IngestResult:
     """Accept what is valid into the events stream, or raise the error the contract names."""
     if len(request.body) > policy.limits.max_body_bytes:
@@ -205,8 +202,9 @@ async def ingest(
         error = PayloadTooLarge if exc.status == 413 else InvalidInput
         raise error(errors=exc.errors) from exc
     return await ingest_parsed(
-        redis=redis, resolver=resolver, request=request, policy=policy, parsed=parsed
-    )
+        redis=redis, resolver=resolver, request=request, policy=policy, parsed=parsed,
+        appender=appender,
+    )  # fmt: skip
 
 
 async def ingest_parsed(
@@ -216,9 +214,11 @@ async def ingest_parsed(
     request: IngestRequest,
     policy: IngestPolicy,
     parsed: ParsedBody,
+    appender: ScriptClient | None = None,
 ) -> IngestResult:
     """The pipeline from the key on, for events a drop-in route has already parsed into the event
-    model (its site named by `header_api_key`, a key or a reference, see apikeys.py)."""
+    model (its site named by `header_api_key`, a key or a reference, see apikeys.py). The
+    events are appended through `appender` when given (on one Redis server), else `redis`."""
     api_key = request.header_api_key or parsed.api_key
     if api_key is None and not parsed.is_batch and isinstance(parsed.events[0], dict):
         own = parsed.events[0].get("apiKey")
@@ -279,7 +279,9 @@ async def ingest_parsed(
     if is_cluster(redis):
         outcome = await _in_slots(redis, (site_keys, site_args), (stream, stream_args))
     else:
-        outcome = await _ONE_NODE.run(redis, [*site_keys, stream], [*site_args, *stream_args])
+        outcome = await _ONE_NODE.run(
+            appender or redis, [*site_keys, stream], [*site_args, *stream_args]
+        )
     if outcome == _BACKLOG_FULL:
         _reject("backlog", count)
         raise ServiceUnavailable("Too many events waiting to be processed", retry_after=5)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import redis.asyncio as aioredis
 
 from tracking_system.common import keys
+from tracking_system.common.scripts import Script, ScriptClient
 
 _SALT_BYTES = 32
 _VISITOR_HEX = 32
@@ -23,7 +24,7 @@ _VISITOR_HEX = 32
 # fresh session id, ARGV[2] idle seconds, ARGV[3] a user id to remember ('' for none).
 # Continues yesterday's visit when it is still open and today's is not; returns {1 if today's key
 # was used else 0, session id, user id or ''}.
-_VISIT = """
+_VISIT = Script("""
 local key = KEYS[1]
 if KEYS[2] ~= KEYS[1] and redis.call('EXISTS', KEYS[1]) == 0
    and redis.call('EXISTS', KEYS[2]) == 1 then key = KEYS[2] end
@@ -37,7 +38,7 @@ local u = redis.call('HGET', key, 'u') or ''
 redis.call('EXPIRE', key, ARGV[2])
 if key == KEYS[1] then return {1, s, u} end
 return {0, s, u}
-"""
+""")
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,13 @@ def visitor_hash(salt: bytes, site_id: str, ip: str, user_agent: str) -> str:
 
 
 class Visitors:
-    """Daily salts (cached in the process: a day's salt never changes) and visits."""
+    """Daily salts (cached in the process: a day's salt never changes) and visits, each one
+    script run through `runner` when given (the auto-pipelined connection), else `redis`."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: aioredis.Redis, *, runner: ScriptClient | None = None) -> None:
         self._redis = redis
+        self._runner: ScriptClient = runner or redis
         self._salts: dict[str, bytes] = {}
-        self._script = redis.register_script(_VISIT)
 
     async def _salt(self, day: str) -> bytes:
         salt = self._salts.get(day)
@@ -104,9 +106,10 @@ class Visitors:
         return await self._visit(site_id, visitor, visitor, user_id)
 
     async def _visit(self, site_id: str, today: str, yesterday: str, user_id: str | None) -> Visit:
-        used_today, session_id, known_user = await self._script(
-            keys=[keys.visit(site_id, today), keys.visit(site_id, yesterday)],
-            args=[uuid.uuid4().hex, keys.VISIT_IDLE_SECONDS, user_id or ""],
+        used_today, session_id, known_user = await _VISIT.run(
+            self._runner,
+            [keys.visit(site_id, today), keys.visit(site_id, yesterday)],
+            [uuid.uuid4().hex, keys.VISIT_IDLE_SECONDS, user_id or ""],
         )
         return Visit(
             visitor=today if int(used_today) else yesterday,

@@ -78,6 +78,7 @@ async def _ingest(
         request=_request(headers, site_ref),
         policy=state.ingest_policy,
         parsed=parsed,
+        appender=state.appender,
     )
 
 

@@ -87,6 +87,7 @@ async def ingest_answer(state: State, *, headers: Mapping[str, str], body: bytes
             redis=state.redis,
             resolver=state.resolver,
             policy=state.ingest_policy,
+            appender=state.appender,
             request=IngestRequest(
                 body=body,
                 header_api_key=headers.get("x-api-key"),
