@@ -131,6 +131,30 @@ def run_migrate() -> int:
     return migrate.main(settings.redis_url, cluster=cluster)
 
 
+def run_rebuild(site_ids: list[str]) -> int:
+    """Rebuild sites' rollups in their zones from the columnar tier, with progress."""
+    from tracking_system.common.redis import create_client
+    from tracking_system.worker.rebuild import rebuild_sites
+
+    try:
+        settings = CommonSettings()
+    except ValidationError as exc:
+        return _fail(f"invalid settings: {_settings_error(exc)}", 2)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    cluster = settings.redis_cluster
+    if (failed := _check_redis(settings.redis_url, cluster=cluster, layout=True)) is not None:
+        return failed
+
+    async def rebuild() -> int:
+        redis = create_client(settings.redis_url, cluster=cluster)
+        try:
+            return await rebuild_sites(redis, site_ids)
+        finally:
+            await redis.aclose()
+
+    return asyncio.run(rebuild())
+
+
 def run_redis() -> int:
     """Replace this process with the embedded redis-server (foreground)."""
     from tracking_system.common import embedded_redis
@@ -210,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run one worker process")
     sub.add_parser("migrate", help="bring data of an earlier release to the current layout")
     sub.add_parser("redis", help="run the embedded Redis Stack alone, in the foreground")
+    rebuild = sub.add_parser(
+        "rebuild-rollups",
+        help="rebuild sites' rollups in their zones from the stored events (the worker does it "
+        "by itself after a zone change)",
+    )
+    rebuild.add_argument("site_ids", nargs="+", metavar="SITE_ID")
     openapi = sub.add_parser(
         "openapi", help="print the public OpenAPI document (built offline: no Redis, no service)"
     )
@@ -248,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_worker()
     if args.command == "migrate":
         return run_migrate()
+    if args.command == "rebuild-rollups":
+        return run_rebuild(args.site_ids)
     if args.command == "demo":
         from tracking_system import demo
 

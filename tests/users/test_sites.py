@@ -11,8 +11,8 @@ import pytest
 import redis
 
 from tests.support.accounts import Account, register
-from tests.support.events import make_event, send
-from tracking_system.common import keys
+from tests.support.events import make_event, send, wait_for_stored
+from tracking_system.common import keys, rollups
 
 
 def _domain() -> str:
@@ -145,6 +145,43 @@ def test_patch_of_the_profile_zone_and_origins_changes_the_first_site(
     assert (me["timezone"], me["allowedOrigins"]) == ("Asia/Tokyo", ["https://a.example.com"])
     first = api.get(f"/api/v1/sites/{account.user['id']}", headers=account.auth()).json()["data"]
     assert (first["timezone"], first["allowedOrigins"]) == ("Asia/Tokyo", ["https://a.example.com"])
+
+
+def test_a_zone_change_has_the_worker_rebuild_the_sites_rollups_in_it(
+    api: httpx.Client, account: Account, redis_sync: redis.Redis
+) -> None:
+    site = _site(api, account, domain=_domain(), timezone="UTC")
+    now = int(time.time() * 1000)
+    events = [make_event(eventTime=now - n * 3_600_000, sessionId=f"s{n % 9}",
+                         eventName="PAGE_VIEW" if n % 3 else "signup")
+              for n in range(60)]  # fmt: skip
+    assert send(api, site["apiKey"], events).status_code == 202
+    assert wait_for_stored(redis_sync, site["id"], len(events)) == len(events)
+    renamed = api.patch(f"/api/v1/sites/{site['id']}", json={"name": "Renamed"},
+                        headers=account.auth())  # fmt: skip
+    assert renamed.status_code == 200
+    assert not redis_sync.sismember(keys.ROLLUP_REBUILDS, site["id"])  # the zone is the same
+
+    response = api.patch(f"/api/v1/sites/{site['id']}", json={"timezone": "Asia/Kolkata"},
+                         headers=account.auth())  # fmt: skip
+
+    assert response.status_code == 200
+    meta = rollups.meta(site["id"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        redis_sync.hget(meta, rollups.generation_field("Asia/Kolkata"))
+        and not redis_sync.sismember(keys.ROLLUP_REBUILDS, site["id"])
+    ):
+        time.sleep(0.1)
+    assert redis_sync.hget(meta, rollups.generation_field("Asia/Kolkata")) == "1"
+    assert not redis_sync.sismember(keys.ROLLUP_REBUILDS, site["id"])
+    answers = [
+        api.get("/api/v1/stats/summary", headers=account.auth(),
+                params={"site": site["id"], "source": source}).json()["data"]
+        for source in ("auto", "raw")
+    ]  # fmt: skip
+    assert answers[0]["events"] == answers[1]["events"] == len(events)
+    assert answers[0]["pageviews"] == answers[1]["pageviews"] == 40
 
 
 def test_rotating_a_sites_key_refuses_the_old_one_and_leaves_others_alone(

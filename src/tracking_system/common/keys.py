@@ -124,6 +124,8 @@ SITE_DOMAIN_PREFIX = "SiteDomain:"
 SITE_GONE_PREFIX = "SiteGone:"
 # Ids of deleted sites whose data the worker is still removing (resumable after a crash).
 SITE_DELETIONS = "SiteDeletions"
+# Ids of sites whose rollups the worker is to rebuild in their zone (after a zone change).
+ROLLUP_REBUILDS = "RollupRebuilds"
 # How long a deleted site's marker outlives its data, so late stream entries are dropped.
 SITE_GONE_TTL_SECONDS = 30 * 24 * 3600
 # Layout version of the data; `tracking-system migrate` brings older installations to it.

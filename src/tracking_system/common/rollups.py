@@ -23,6 +23,11 @@ UTC epoch minute: `R:{a}:rt:{minute}:e` (counter) and `:u` (HLL), expiring after
 rollups (`f:{tz}`), so a query in a zone can tell whether the rollups there cover every event;
 its `t:first` holds the earliest counted event's time (ms), where "All time" starts.
 
+A zone's rollups can be rebuilt from the columnar tier (worker/rebuild.py): the rebuild writes a
+new generation `n` under the label `{tz}#{n}` (in place of `{tz}` in every name above), then
+switches `meta` `g:{tz}` to `n` in the same step as it takes over the zone's counts. Readers and
+the store script name keys by the zone's label (`zone_label`), which `meta` tells.
+
 The worker's Lua script (worker/store.lua) composes the same names from the prefixes below;
 the two must change together.
 """
@@ -75,8 +80,36 @@ def site_prefix(site_id: str) -> str:
 
 
 def zone_prefix(site_id: str, tz: str) -> str:
-    """Prefix of every per-zone rollup key of the site."""
+    """Prefix of every per-zone rollup key of the site (`tz`: the zone's label)."""
     return f"{site_prefix(site_id)}{tz}:"
+
+
+def zone_label(tz: str, generation: int | str | None) -> str:
+    """The name a zone's rollups go by: the zone, or `{tz}#{n}` once rebuilt as generation n."""
+    return f"{tz}#{generation}" if generation else tz
+
+
+def generations_prefix(site_id: str, tz: str) -> str:
+    """What the names of every rebuilt generation of the zone's rollups start with."""
+    return f"{site_prefix(site_id)}{tz}#"
+
+
+def generation_field(tz: str) -> str:
+    """The `meta` field holding the generation of the zone's rollups (absent: the first)."""
+    return f"g:{tz}"
+
+
+GENERATIONS_FIELD = "g:#"  # `meta`: the last generation number handed out
+
+
+def replay_fields(label: str) -> tuple[str, str]:
+    """The `meta` fields counting what a rebuild replayed into `label` (all, filter rollups)."""
+    return f"r:{label}", f"rf:{label}"
+
+
+def rebuild_progress(site_id: str) -> str:
+    """HASH of the running rebuild: label, done, total (events), started (ms)."""
+    return f"{site_prefix(site_id)}rebuild"
 
 
 def lifetime_prefix(site_id: str) -> str:

@@ -194,6 +194,10 @@ async def update_site(
         if not changes:
             return doc
         if await _change_domain_and_fields(redis, doc, changes):
+            if changes.get("timezone", doc.get("timezone")) != doc.get("timezone"):
+                # The worker rebuilds the site's rollups in the new zone (until then, the raw
+                # path answers in it).
+                await redis.sadd(keys.ROLLUP_REBUILDS, site_id)
             return await get_site(redis, account_id=account_id, site_id=site_id)
     raise Conflict("The site changed meanwhile; try again")
 

@@ -67,7 +67,7 @@ class Compacted:
 
 
 @asynccontextmanager
-async def _held(redis: aioredis.Redis, lock: str, token: str, lock_ms: int) -> AsyncIterator[None]:
+async def held(redis: aioredis.Redis, lock: str, token: str, lock_ms: int) -> AsyncIterator[None]:
     """Keep extending a held lock (every third of its life) while the block runs: a day too big
     to merge within `lock_ms` still compacts, and a dead worker's lock still lapses."""
 
@@ -112,7 +112,7 @@ async def compact_site(redis: aioredis.Redis, site_id: str, *, max_rows: int = 1
     if not await redis.set(lock, token, nx=True, px=lock_ms):
         return None
     try:
-        async with _held(redis, lock, token, lock_ms):
+        async with held(redis, lock, token, lock_ms):
             entries = cast(Entries, await redis.xrange(tail, count=max_rows))
             if not entries:
                 return Compacted(0, 0)

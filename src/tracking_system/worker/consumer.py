@@ -21,6 +21,7 @@ from tracking_system.common.zones import DEFAULT_ZONE
 from tracking_system.worker import metrics
 from tracking_system.worker.compaction import Compactor
 from tracking_system.worker.deletion import delete_pending_sites
+from tracking_system.worker.rebuild import rebuild_pending_sites
 from tracking_system.worker.settings import WorkerSettings
 from tracking_system.worker.store import (
     DUPLICATE,
@@ -334,6 +335,18 @@ async def delete_sites_forever(consumer: Consumer, stop: asyncio.Event) -> None:
             log.warning("redis_unavailable", error=str(exc))
         except ResponseError as exc:
             log.error("site_deletion_failed", error=str(exc))
+        await _sleep_or_stop(stop, consumer.settings.maintenance_seconds)
+
+
+async def rebuild_forever(consumer: Consumer, stop: asyncio.Event) -> None:
+    """Rebuild the rollups of the sites whose zone changed, in the background of consuming."""
+    while not stop.is_set():
+        try:
+            await rebuild_pending_sites(consumer.redis)
+        except REDIS_ERRORS as exc:
+            log.warning("redis_unavailable", error=str(exc))
+        except Exception:  # the zone keeps its current rollups; the next round starts over
+            log.exception("rollup_rebuild_failed")
         await _sleep_or_stop(stop, consumer.settings.maintenance_seconds)
 
 

@@ -43,7 +43,7 @@ async def delete_site_data(redis: aioredis.Redis, site_id: str, *, token: str) -
     next_report = PROGRESS_EVERY
     await drop_site_event_index(redis, site_id)  # before its documents: nothing to unindex
     for pattern in rollups.site_key_patterns(site_id):
-        async for chunk in _scan_chunks(redis, pattern):
+        async for chunk in scan_chunks(redis, pattern):
             await redis.unlink(*chunk)
             removed += len(chunk)
             metrics.SITE_KEYS_DELETED.inc(len(chunk))
@@ -61,7 +61,7 @@ async def delete_site_data(redis: aioredis.Redis, site_id: str, *, token: str) -
     return removed
 
 
-async def _scan_chunks(redis: aioredis.Redis, pattern: str) -> AsyncIterator[list[str]]:
+async def scan_chunks(redis: aioredis.Redis, pattern: str) -> AsyncIterator[list[str]]:
     """Batches of keys matching the pattern (SCAN: other writes go on meanwhile)."""
     cursor = 0
     while True:

@@ -22,6 +22,7 @@ from tracking_system.worker.consumer import (
     consume_forever,
     delete_sites_forever,
     maintain_forever,
+    rebuild_forever,
 )
 from tracking_system.worker.settings import WorkerSettings
 
@@ -63,6 +64,7 @@ async def run(settings: WorkerSettings) -> None:
             maintain_forever(consumer, stop, lambda: beat(redis, settings, started)),
             delete_sites_forever(consumer, stop),
             compact_forever(consumer, stop),
+            rebuild_forever(consumer, stop),
         )
     finally:
         with contextlib.suppress(*REDIS_ERRORS):

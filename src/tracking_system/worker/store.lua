@@ -7,8 +7,11 @@
 -- tracking_system/common/keys.py and rollups.py (store.py), the script only appends to them.
 -- KEYS[1] the site's deletion marker, KEYS[2] its rollup meta hash, KEYS[3] its lifetime totals,
 -- KEYS[4] its columnar tail (every stored event's row, bots too, for the worker to compact).
--- ARGV[1] JSON {zones = [...], events = [...]} (store.py); ARGV[2] the meta field of the
--- site's earliest counted event time (ms).
+-- ARGV[1] JSON {zones = [...], events = [...], replay = true?} (store.py); ARGV[2] the meta
+-- field of the site's earliest counted event time (ms).
+-- A zone's rollups are named by its label: the prefix `pz` plus the generation the meta hash
+-- holds (field `gf`), or the prefix `p` as given. A replay (worker/rebuild.py) only rolls up
+-- events already stored, into the prefix it gives, counting them in its own meta fields.
 -- Returns one number per event: 1 stored, 0 duplicate, 2 dropped (the site was deleted).
 
 local hincr, zincr, pfadd, expire = {}, {}, {}, {}
@@ -146,7 +149,8 @@ local function session(m, A)
       end
     end
   end
-  redis.call('EXPIRE', key, A.sttl)
+  -- A replayed event carries what is left of its session's life (`ttl`).
+  redis.call('EXPIRE', key, m.ttl or A.sttl)
   return sd
 end
 
@@ -156,7 +160,7 @@ local function rollup(m, A)
   H(day, 'e', 1)
   P(day .. ':u', m.u)
   P(day .. ':s', m.s)
-  H(KEYS[2], A.tz, 1)
+  H(KEYS[2], A.mz, 1)
   counted(A.p .. 'z:' .. m.d .. ':eventName', A.p .. 'h:' .. m.d .. ':eventName:' .. m.nt,
     m.n, m.u, m.s)
   if m.pv == 1 then
@@ -171,11 +175,13 @@ local function rollup(m, A)
       counted(A.l .. 'z:page', A.l .. 'h:page:' .. m.gt, m.g, m.u, m.s)
     end
   end
-  local minute = A.rt .. m.m
-  Z('\0rt', minute, 1)  -- summed per minute, written with INCRBY below
-  P(minute .. ':u', m.u)
-  expire[minute .. ':u'] = A.rttl
-  expire[minute .. ':e'] = A.rttl
+  if A.rt ~= '' then
+    local minute = A.rt .. m.m
+    Z('\0rt', minute, 1)  -- summed per minute, written with INCRBY below
+    P(minute .. ':u', m.u)
+    expire[minute .. ':u'] = A.rttl
+    expire[minute .. ':e'] = A.rttl
+  end
   local sd = session(m, A)
   if sd then
     -- Every event of a session counts under each of the session's values, on its own day.
@@ -202,12 +208,21 @@ end
 
 local input = cjson.decode(ARGV[1])
 local zones = input.zones
+for _, A in ipairs(zones) do
+  if not A.p then
+    local generation = redis.call('HGET', KEYS[2], A.gf)
+    A.p = A.pz .. (generation and ('#' .. generation) or '') .. ':'
+  end
+end
 local results = {}
 local gone = redis.call('EXISTS', KEYS[1]) == 1
 for i, m in ipairs(input.events) do
   local A = zones[m.a]
   if gone then
     results[i] = 2
+  elseif input.replay then
+    rollup(m, A)
+    results[i] = 1
   elseif redis.call('EXISTS', m.k) == 1 then
     results[i] = 0
   else

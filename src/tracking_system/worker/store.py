@@ -102,45 +102,56 @@ def prepare(
     context = event.get("context")
     if context is not None:
         fields += ["_context", orjson.dumps(context).decode(), *context_fields(context)]
-    session_dims: list[str] = []
-    for dim in rollups.SESSION_DIMENSIONS:
-        value = referrer if dim == "referrer" else enriched.get(dim, "")
-        if value or dim in rollups.EMPTY_ROW_DIMENSIONS:  # '' counts: "Direct / None", "Unknown"
-            session_dims += [dim, value, rollups.value_token(value)]
     ulid = event_ulid(site_id, event_id)
     row = columnar.row_of_hash(ulid, dict(zip(fields[0::2], fields[1::2], strict=True)))
     live = {"id": ulid, "eventName": name, "page": page, "path": path, "userId": user_id,
             "sessionId": session_id, "eventTime": event_time, **enriched}  # fmt: skip
     description = {
+        **rollup_description(time=event_time, user=user_id, session=session_id, name=name,
+                             path=path, values={"referrer": referrer, **enriched}, tz=tz),
         "k": keys.event(site_id, ulid),
         "bot": 1 if agent.bot else 0,
-        "d": local_day(event_time, tz),
-        "m": event_time // 60_000,
-        "t": event_time,
-        "u": user_id,
-        "s": session_id,
+        "f": fields,
+        "live": orjson.dumps(live).decode(),
+        "r": columnar.encode_row(row).decode(),
+    }  # fmt: skip
+    return Prepared(entry_id, site_id, tz, with_lifetime, description)
+
+
+def rollup_description(*, time: int, user: str, session: str, name: str, path: str,
+                       values: dict[str, str], tz: str) -> dict[str, Any]:  # fmt: skip
+    """What the store script's rollups need of one event (`values`: its session dimensions)."""
+    session_dims: list[str] = []
+    for dim in rollups.SESSION_DIMENSIONS:
+        value = values.get(dim) or ""
+        if value or dim in rollups.EMPTY_ROW_DIMENSIONS:  # '' counts: "Direct / None", "Unknown"
+            session_dims += [dim, value, rollups.value_token(value)]
+    return {
+        "d": local_day(time, tz),
+        "m": time // 60_000,
+        "t": time,
+        "u": user,
+        "s": session,
         "n": name,
         "nt": rollups.value_token(name),
         "pv": 1 if name == PAGE_VIEW else 0,
         "g": path,
         "gt": rollups.value_token(path),
         "sd": session_dims,
-        "f": fields,
-        "live": orjson.dumps(live).decode(),
-        "r": columnar.encode_row(row).decode(),
     }
-    return Prepared(entry_id, site_id, tz, with_lifetime, description)
 
 
 def site_constants(site_id: str, tz: str, with_lifetime: bool) -> dict[str, Any]:
-    """What the store script needs once per site and zone in a batch."""
+    """What the store script needs once per site and zone in a batch (it finds the zone's
+    generation, rollups.zone_label, in the site's meta hash)."""
     return {
-        "p": rollups.zone_prefix(site_id, tz),
+        "pz": rollups.zone_prefix(site_id, tz).removesuffix(":"),
+        "gf": rollups.generation_field(tz),
+        "mz": tz,
         "l": rollups.lifetime_prefix(site_id) if with_lifetime else "",
         "rt": rollups.realtime_prefix(site_id),
         "rttl": rollups.REALTIME_TTL_SECONDS,
         "sttl": rollups.SESSION_TTL_SECONDS,
-        "tz": tz,
         "ch": keys.live_channel(site_id),
         "sdd": rollups.SESSION_DIMENSIONS,
         "sdn": SESSION_VALUE_FIELDS,
@@ -148,7 +159,35 @@ def site_constants(site_id: str, tz: str, with_lifetime: bool) -> dict[str, Any]
     }
 
 
+def replay_constants(site_id: str, label: str) -> dict[str, Any]:
+    """What the store script needs to replay stored events into one generation of a zone's
+    rollups (worker/rebuild.py): no lifetime, realtime or live feed, its own counts in meta."""
+    count_field, filter_field = rollups.replay_fields(label)
+    return {
+        "p": rollups.zone_prefix(site_id, label),
+        "mz": count_field,
+        "ftz": filter_field,
+        "l": "",
+        "rt": "",
+        "rttl": 0,
+        "sttl": rollups.SESSION_TTL_SECONDS,
+        "ch": "",
+        "sdd": rollups.SESSION_DIMENSIONS,
+        "sdn": SESSION_VALUE_FIELDS,
+    }
+
+
 STORED, DUPLICATE, SITE_GONE = 1, 0, 2
+
+
+def script_keys(site_id: str) -> list[str]:
+    """The store script's KEYS for one site (store.lua's header)."""
+    return [
+        keys.site_gone(site_id),
+        rollups.meta(site_id),
+        rollups.lifetime_totals(site_id),
+        keys.columnar_tail(site_id),
+    ]
 
 
 class Store:
@@ -171,13 +210,7 @@ class Store:
             events.append({**prepared.description, "a": position})
         zones = [site_constants(site_id, tz, lifetime) for tz, lifetime in index]
         payload = orjson.dumps({"zones": zones, "events": events})
-        call_keys = [
-            keys.site_gone(site_id),
-            rollups.meta(site_id),
-            rollups.lifetime_totals(site_id),
-            keys.columnar_tail(site_id),
-        ]
-        return call_keys, [payload, rollups.FIRST_EVENT_FIELD]
+        return script_keys(site_id), [payload, rollups.FIRST_EVENT_FIELD]
 
     async def store(
         self, batch: list[Prepared], *, stream: str = keys.EVENTS_STREAM

@@ -25,9 +25,10 @@ MAX_PAGES = 100_000
 
 async def _use_rollups(
     redis: aioredis.Redis, site_id: str, tz: str, filters: Filters, source: str = "auto"
-) -> bool:
+) -> str | None:
+    """The label of the zone's rollups (rollup.covers) when they answer, else None."""
     if source == "raw" or filters:
-        return False
+        return None
     return await rollup.covers(redis, site_id=site_id, tz=tz)
 
 
@@ -38,13 +39,13 @@ async def _rollup_view(redis: aioredis.Redis, site_id: str, tz: str, filters: Fi
     if source == "raw" or len(filters) > 1:
         return None
     if not filters:
-        covered = await rollup.covers(redis, site_id=site_id, tz=tz)
-        return rollup.View(site_id, tz) if covered else None
+        label = await rollup.covers(redis, site_id=site_id, tz=tz)
+        return rollup.View(site_id, label) if label else None
     dimension, value = filters[0]
     if dimension not in rollups.SESSION_DIMENSIONS:
         return None
-    covered = await rollup.covers(redis, site_id=site_id, tz=tz, filters=True)
-    return rollup.View(site_id, tz, (dimension, value)) if covered else None
+    label = await rollup.covers(redis, site_id=site_id, tz=tz, filters=True)
+    return rollup.View(site_id, label, (dimension, value)) if label else None
 
 
 async def get_overview(
@@ -124,18 +125,21 @@ async def _table(*, redis: aioredis.Redis, site_id: str, period: Period | None,
             for kind in ("u", "s")))  # fmt: skip
         return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
                 for v, c in ranked]  # fmt: skip
-    if period is not None and await _use_rollups(redis, site_id, tz, filters, source):
+    label = None
+    if period is not None:
+        label = await _use_rollups(redis, site_id, tz, filters, source)
+    if period is not None and label is not None:
         days = [d.isoformat() for d in period.days]
         ranked = await rollup.top(
             redis,
             site_id=site_id,
-            zset_keys=[rollups.day_top(site_id, tz, d, dimension) for d in days],
+            zset_keys=[rollups.day_top(site_id, label, d, dimension) for d in days],
             limit=limit,
         )
         values = [v for v, _ in ranked]
         users, sessions = await asyncio.gather(*(
             rollup.distinct_per_value(redis, hll_keys={
-                v: [rollups.day_value_hll(site_id, tz, d, dimension, v, kind) for d in days]
+                v: [rollups.day_value_hll(site_id, label, d, dimension, v, kind) for d in days]
                 for v in values})
             for kind in ("u", "s")))  # fmt: skip
         return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
@@ -222,27 +226,28 @@ async def get_breakdown(*, redis: aioredis.Redis, site_id: str, period: Period,
     """value, count, visitors for one dimension over the period."""
     # Rollups count channels and the sessions without a value ('' rows) since the filter
     # rollups exist.
-    if (
-        dimension.startswith("context.")
-        or not await _use_rollups(redis, site_id, period.tz, filters, source)
-        or (dimension in rollups.SINCE_FILTER_ROLLUPS
-            and not await rollup.covers(redis, site_id=site_id, tz=period.tz, filters=True))
-    ):  # fmt: skip
+    label = None
+    if not dimension.startswith("context."):
+        label = await _use_rollups(redis, site_id, period.tz, filters, source)
+    if label is None or (
+        dimension in rollups.SINCE_FILTER_ROLLUPS
+        and not await rollup.covers(redis, site_id=site_id, tz=period.tz, filters=True)
+    ):
         return await _raw_breakdown(redis, site_id, period, filters, dimension, limit)
-    tz, days = period.tz, [d.isoformat() for d in period.days]
+    days = [d.isoformat() for d in period.days]
     ranked = await rollup.top(
         redis,
         site_id=site_id,
-        zset_keys=[rollups.day_top(site_id, tz, d, dimension) for d in days],
+        zset_keys=[rollups.day_top(site_id, label, d, dimension) for d in days],
         limit=limit,
     )
     values = [v for v, _ in ranked]
     if dimension == "exitPage":
-        visitors = await rollup.exit_visitors(redis, site_id=site_id, tz=tz,
+        visitors = await rollup.exit_visitors(redis, site_id=site_id, label=label,
                                               days=period.days, values=values)  # fmt: skip
     else:
         visitors = await rollup.distinct_per_value(redis, hll_keys={
-            v: [rollups.day_value_hll(site_id, tz, d, dimension, v, "u") for d in days]
+            v: [rollups.day_value_hll(site_id, label, d, dimension, v, "u") for d in days]
             for v in values})  # fmt: skip
     return [{"value": v, "count": c, "visitors": visitors[v]} for v, c in ranked]
 
@@ -297,8 +302,9 @@ async def get_goal_stats(*, redis: aioredis.Redis, site_id: str, period: Period,
     goal) and the conversion rate against every visitor of the period, under the filters."""
     if not goals:
         return []
-    if await _use_rollups(redis, site_id, period.tz, filters, source):
-        total, per_goal = await _rollup_goals(redis, site_id, period, goals)
+    label = await _use_rollups(redis, site_id, period.tz, filters, source)
+    if label is not None:
+        total, per_goal = await _rollup_goals(redis, site_id, label, period, goals)
     else:
         total, per_goal = await _raw_goals(redis, site_id, period, filters, goals)
     return [
@@ -308,13 +314,14 @@ async def get_goal_stats(*, redis: aioredis.Redis, site_id: str, period: Period,
     ]  # fmt: skip
 
 
-async def _rollup_goals(redis: aioredis.Redis, site_id: str, period: Period,
+async def _rollup_goals(redis: aioredis.Redis, site_id: str, label: str, period: Period,
                         goals: list[Goal]) -> tuple[int, list[tuple[int, int]]]:  # fmt: skip
-    tz, days = period.tz, [d.isoformat() for d in period.days]
-    total = (await rollup.totals(redis, view=rollup.View(site_id, tz), days=period.days))["users"]
+    days = [d.isoformat() for d in period.days]
+    view = rollup.View(site_id, label)
+    total = (await rollup.totals(redis, view=view, days=period.days))["users"]
     paths: list[tuple[str, int]] = []
     if any(goal.kind == "page" for goal in goals):  # every page viewed in the period, counted
-        page_keys = [rollups.day_top(site_id, tz, d, "page") for d in days]
+        page_keys = [rollups.day_top(site_id, label, d, "page") for d in days]
         paths = await rollup.top(redis, site_id=site_id, limit=MAX_PAGES, zset_keys=page_keys)
     per_goal = []
     for goal in goals:
@@ -322,13 +329,13 @@ async def _rollup_goals(redis: aioredis.Redis, site_id: str, period: Period,
             dimension = "eventName"
             async with redis.pipeline(transaction=False) as pipe:
                 for d in days:
-                    pipe.zscore(rollups.day_top(site_id, tz, d, dimension), goal.match)
+                    pipe.zscore(rollups.day_top(site_id, label, d, dimension), goal.match)
                 scores = await pipe.execute()
             values = [(goal.match, sum(int(score or 0) for score in scores))]
         else:
             dimension = "page"
             values = [(path, count) for path, count in paths if page_matches(goal.match, path)]
-        hlls = [rollups.day_value_hll(site_id, tz, d, dimension, value)
+        hlls = [rollups.day_value_hll(site_id, label, d, dimension, value)
                 for value, count in values if count for d in days]  # fmt: skip
         visitors = int(await redis.pfcount(*hlls)) if hlls else 0
         per_goal.append((sum(count for _, count in values), visitors))

@@ -17,31 +17,35 @@ def _day(day: date) -> str:
     return day.isoformat()
 
 
-async def covers(redis: aioredis.Redis, *, site_id: str, tz: str, filters: bool = False) -> bool:
-    """True when every stored (non-bot) event was rolled up in this zone (into its filter
-    rollups too, with `filters`)."""
+async def covers(
+    redis: aioredis.Redis, *, site_id: str, tz: str, filters: bool = False
+) -> str | None:
+    """The label of the zone's rollups (rollups.zone_label) when every stored (non-bot) event
+    was rolled up in this zone (into its filter rollups too, with `filters`); else None."""
     field = rollups.filter_meta_field(tz) if filters else tz
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.hget(rollups.meta(site_id), field)
+        pipe.hmget(rollups.meta(site_id), [field, rollups.generation_field(tz)])
         pipe.hget(rollups.lifetime_totals(site_id), "e")
-        in_zone, total = await pipe.execute()
-    return int(in_zone or 0) == int(total or 0)
+        (in_zone, generation), total = await pipe.execute()
+    if int(in_zone or 0) != int(total or 0):
+        return None
+    return rollups.zone_label(tz, generation)
 
 
 @dataclass(frozen=True)
 class View:
-    """The rollups answering a question: the site's day counters in a zone, or those of the
-    sessions with one session-level value (a filter)."""
+    """The rollups answering a question: the site's day counters in a zone (named by its label,
+    see covers), or those of the sessions with one session-level value (a filter)."""
 
     site_id: str
-    tz: str
+    label: str
     filter: tuple[str, str] | None = None
 
     def counters(self, day: date) -> str:
         """HASH of a day's counters; its HLLs are `+ ":u"` and `+ ":s"`."""
         if self.filter is None:
-            return rollups.day_counters(self.site_id, self.tz, _day(day))
-        return rollups.filter_counters(self.site_id, self.tz, _day(day), *self.filter)
+            return rollups.day_counters(self.site_id, self.label, _day(day))
+        return rollups.filter_counters(self.site_id, self.label, _day(day), *self.filter)
 
     def lifetime(self) -> str:
         """HASH whose `e` counts the lifetime events."""
@@ -128,14 +132,14 @@ async def distinct_per_value(
     return {value: int(c) for value, c in zip(hll_keys, counts, strict=True)}
 
 
-async def exit_visitors(redis: aioredis.Redis, *, site_id: str, tz: str, days: list[date],
+async def exit_visitors(redis: aioredis.Redis, *, site_id: str, label: str, days: list[date],
                         values: list[str]) -> dict[str, int]:  # fmt: skip
     """Distinct users whose sessions ended on each page (exact: a union of ZSETs)."""
     out: dict[str, int] = {}
     script = redis.register_script(_UNION_CARD)
     for value in values:
         temp = keys.temp(site_id, "exit", uuid.uuid4().hex)
-        key_list = [rollups.day_exit_visitors(site_id, tz, _day(d), value) for d in days]
+        key_list = [rollups.day_exit_visitors(site_id, label, _day(d), value) for d in days]
         out[value] = int(await script(keys=[temp, *key_list]))
     return out
 
