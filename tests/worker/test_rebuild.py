@@ -27,7 +27,7 @@ from tracking_system.worker.compaction import compact_all
 from tracking_system.worker.rebuild import rebuild_pending_sites, rebuild_rollups
 from tracking_system.worker.store import Store, prepare
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.on_cluster]  # once more on a 3-shard cluster
 
 OLD, NEW = "UTC", "America/New_York"  # the new zone has a DST change within the data
 DIMENSIONS = ("referrerDomain", "country", "browser", "channel", "entryPage", "exitPage", "page",

@@ -62,14 +62,16 @@ async def delete_site_data(redis: aioredis.Redis, site_id: str, *, token: str) -
 
 
 async def scan_chunks(redis: aioredis.Redis, pattern: str) -> AsyncIterator[list[str]]:
-    """Batches of keys matching the pattern (SCAN: other writes go on meanwhile)."""
-    cursor = 0
-    while True:
-        cursor, found = await redis.scan(cursor=cursor, match=pattern, count=SCAN_COUNT)
-        if found:
-            yield [str(k) for k in found]
-        if cursor == 0:
-            return
+    """Batches of keys matching the pattern (SCAN, on every node of a cluster: other writes go
+    on meanwhile)."""
+    chunk: list[str] = []
+    async for key in redis.scan_iter(match=pattern, count=SCAN_COUNT):
+        chunk.append(str(key))
+        if len(chunk) >= SCAN_COUNT:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 async def delete_pending_sites(redis: aioredis.Redis, *, consumer: str) -> int:
