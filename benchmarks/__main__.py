@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import cluster, ingest, raw, stats
+from benchmarks import cluster, ingest, raw, rebuild, stats
 from benchmarks.report import RESULTS, Bar, bar_chart_svg, percentile
 
 SDK = Path(__file__).resolve().parents[1] / "sdk" / "dist" / "sdk.js"
@@ -29,6 +29,7 @@ def main(argv: list[str]) -> int:
     dashboards = [stats.run_size(n) for n in sizes]
     questions = [raw.run_size(n) for n in sizes]
     shards = cluster.run(short)
+    rebuilds = rebuild.run(short)
     sdk_bytes, sdk_gzipped = sdk_size()
     RESULTS.mkdir(exist_ok=True)
     f = figures
@@ -77,6 +78,8 @@ def main(argv: list[str]) -> int:
         raw.table(questions).markdown(),
         "",
         cluster.table(shards).markdown(),
+        "",
+        rebuild.table(rebuilds).markdown(),
         "",
         "### SDK",
         "",

@@ -220,19 +220,21 @@ async def test_a_site_held_by_a_compaction_is_not_rebuilt_meanwhile(
 
 
 async def test_listed_sites_are_rebuilt_and_leave_the_list(client: aioredis.Redis) -> None:
-    rebuilt_site = await _site(client, OLD)
-    await _store(client, rebuilt_site, _data(seed=15, sessions=20).events, OLD)
-    await _set_zone(client, rebuilt_site, NEW)
-    busy_site = await _site(client, NEW)
-    await client.set(keys.columnar_lock(busy_site), "another-worker", px=60_000)
+    sites = {}
+    for name, seed in (("rebuilt", 15), ("busy", 16), ("covered", 17)):
+        sites[name] = await _site(client, OLD)
+        await _store(client, sites[name], _data(seed=seed, sessions=20).events, OLD)
+    for name in ("rebuilt", "busy"):
+        await _set_zone(client, sites[name], NEW)
+    await client.set(keys.columnar_lock(sites["busy"]), "another-worker", px=60_000)
     gone_site = uuid.uuid4().hex
-    await client.sadd(keys.ROLLUP_REBUILDS, rebuilt_site, busy_site, gone_site)
+    await client.sadd(keys.ROLLUP_REBUILDS, *sites.values(), gone_site)
 
-    await rebuild_pending_sites(client, grace_seconds=0)
+    assert await rebuild_pending_sites(client, grace_seconds=0) == 1
 
     listed = await client.smembers(keys.ROLLUP_REBUILDS)
-    assert busy_site in listed
-    assert rebuilt_site not in listed
-    assert gone_site not in listed
-    assert await rollup.covers(client, site_id=rebuilt_site, tz=NEW) == f"{NEW}#1"
-    await client.srem(keys.ROLLUP_REBUILDS, busy_site)
+    assert listed & {*sites.values(), gone_site} == {sites["busy"]}
+    assert await rollup.covers(client, site_id=sites["rebuilt"], tz=NEW) == f"{NEW}#1"
+    covered_meta = await client.hgetall(rollups.meta(sites["covered"]))
+    assert rollups.generation_field(OLD) not in covered_meta  # nothing to rebuild: left alone
+    await client.srem(keys.ROLLUP_REBUILDS, sites["busy"])

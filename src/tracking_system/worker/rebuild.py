@@ -253,6 +253,15 @@ async def rebuild_rollups(redis: aioredis.Redis, site_id: str, *,
     return rebuilt
 
 
+async def _covered(redis: aioredis.Redis, site_id: str, tz: str) -> bool:
+    """True when the zone's rollups, filter rollups included, count every event."""
+    in_zone, in_filters = await redis.hmget(
+        rollups.meta(site_id), [tz, rollups.filter_meta_field(tz)]
+    )
+    total = await redis.hget(rollups.lifetime_totals(site_id), "e")
+    return int(in_zone or 0) == int(in_filters or 0) == int(total or 0)
+
+
 async def rebuild_pending_sites(
     redis: aioredis.Redis, *, grace_seconds: float = GRACE_SECONDS
 ) -> int:
@@ -265,6 +274,9 @@ async def rebuild_pending_sites(
             keys.site_gone(site_id)
         ):
             await redis.srem(keys.ROLLUP_REBUILDS, site_id)
+            continue
+        if await _covered(redis, site_id, await site_zone(redis, site_id)):
+            await redis.srem(keys.ROLLUP_REBUILDS, site_id)  # rebuilt meanwhile, or no events
             continue
         rebuilt = await rebuild_rollups(redis, site_id, grace_seconds=grace_seconds)
         if rebuilt is not None and await site_zone(redis, site_id) == rebuilt.tz:
