@@ -196,12 +196,14 @@ async def test_the_old_generation_and_a_dead_rebuilds_keys_are_removed(
     assert old_keys
 
     first = await rebuild_rollups(client, site_id, grace_seconds=0)
+    left = rollups.zone_prefix(site_id, NEW) + "d:2026-01-02"  # as if a crash came before removal
+    await client.hset(left, "e", 1)
     second = await rebuild_rollups(client, site_id, grace_seconds=0)
 
     assert first is not None
     assert second is not None
     assert (first.label, second.label) == (f"{NEW}#1", f"{NEW}#2")
-    assert not await client.exists(dead, *old_keys)
+    assert not await client.exists(dead, left, *old_keys)
     assert not [k async for k in client.scan_iter(rollups.zone_prefix(site_id, first.label) + "*")]
     assert [k async for k in client.scan_iter(rollups.zone_prefix(site_id, second.label) + "*")]
     fields = await client.hkeys(rollups.meta(site_id))
@@ -231,10 +233,16 @@ async def test_listed_sites_are_rebuilt_and_leave_the_list(client: aioredis.Redi
     await client.sadd(keys.ROLLUP_REBUILDS, *sites.values(), gone_site)
 
     assert await rebuild_pending_sites(client, grace_seconds=0) == 1
+    listed = await client.smembers(keys.ROLLUP_REBUILDS)
+    assert listed & {*sites.values(), gone_site} == {sites["rebuilt"], sites["busy"]}
+    await _store(client, sites["rebuilt"], _data(seed=18, sessions=5).events, OLD)  # lagging
+
+    assert await rebuild_pending_sites(client, grace_seconds=0) == 1  # rebuilt once more
+    assert await rebuild_pending_sites(client, grace_seconds=0) == 0
 
     listed = await client.smembers(keys.ROLLUP_REBUILDS)
     assert listed & {*sites.values(), gone_site} == {sites["busy"]}
-    assert await rollup.covers(client, site_id=sites["rebuilt"], tz=NEW) == f"{NEW}#1"
+    assert await rollup.covers(client, site_id=sites["rebuilt"], tz=NEW) == f"{NEW}#2"
     covered_meta = await client.hgetall(rollups.meta(sites["covered"]))
     assert rollups.generation_field(OLD) not in covered_meta  # nothing to rebuild: left alone
     await client.srem(keys.ROLLUP_REBUILDS, sites["busy"])

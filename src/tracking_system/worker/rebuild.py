@@ -175,6 +175,8 @@ async def _drop_dead_generations(redis: aioredis.Redis, site_id: str, tz: str, k
     labels: set[str] = set()
     async for chunk in scan_chunks(redis, _glob(rollups.generations_prefix(site_id, tz)) + "*"):
         labels.update(name[start:].split(":", 1)[0] for name in chunk)
+    if keep != tz:  # the first generation, if a crash left it
+        labels.add(tz)
     for label in labels - {keep}:
         await _unlink_label(redis, site_id, label)
     stale = [f for f in await redis.hkeys(meta) if str(f).startswith(("r:", "rf:"))]
@@ -265,8 +267,10 @@ async def _covered(redis: aioredis.Redis, site_id: str, tz: str) -> bool:
 async def rebuild_pending_sites(
     redis: aioredis.Redis, *, grace_seconds: float = GRACE_SECONDS
 ) -> int:
-    """Rebuild the rollups of every site listed in `RollupRebuilds`; the number done. A site
-    leaves the list once rebuilt in the zone it has then (a zone changed again stays listed)."""
+    """Rebuild the rollups of every site listed in `RollupRebuilds`; the number rebuilt. A site
+    leaves the list on a later round, once its zone's rollups count every event: a worker that
+    still stored in the old zone after the switch (its zone cache lags by a few seconds) leaves
+    the site listed, and rebuilt again."""
     done = 0
     for member in await redis.smembers(keys.ROLLUP_REBUILDS):
         site_id = str(member)
@@ -278,9 +282,7 @@ async def rebuild_pending_sites(
         if await _covered(redis, site_id, await site_zone(redis, site_id)):
             await redis.srem(keys.ROLLUP_REBUILDS, site_id)  # rebuilt meanwhile, or no events
             continue
-        rebuilt = await rebuild_rollups(redis, site_id, grace_seconds=grace_seconds)
-        if rebuilt is not None and await site_zone(redis, site_id) == rebuilt.tz:
-            await redis.srem(keys.ROLLUP_REBUILDS, site_id)
+        if await rebuild_rollups(redis, site_id, grace_seconds=grace_seconds) is not None:
             done += 1
     return done
 
@@ -306,7 +308,6 @@ async def rebuild_sites(redis: aioredis.Redis, site_ids: list[str]) -> int:
                   file=sys.stderr)  # fmt: skip
             status = 1
         else:
-            await redis.srem(keys.ROLLUP_REBUILDS, site_id)
             print(f"{site_id}: {rebuilt.events:,} events rolled up in {rebuilt.tz} "
                   f"(as {rebuilt.label})")  # fmt: skip
     return status
