@@ -134,6 +134,8 @@ async def test_a_zone_change_is_rebuilt_and_answered_from_rollups_like_brute_for
     assert rebuilt.events == len(ordered)  # every stored row, bots too, read once
     assert await rollup.covers(client, site_id=site_id, tz=NEW) == f"{NEW}#1"
     assert await rollup.covers(client, site_id=site_id, tz=NEW, filters=True) == f"{NEW}#1"
+    assert not [k async for k in client.scan_iter(rollups.zone_prefix(site_id, OLD) + "*")]
+    assert OLD not in await client.hkeys(rollups.meta(site_id))  # the old zone's are gone
     await _assert_rollups_answer_like_brute_force(client, site_id, data.events, monkeypatch)
 
 

@@ -10,7 +10,8 @@ zone the replayed counts. Every event stored before that step was replayed; ever
 after it is rolled up by the store script into the new generation: none is missed or counted
 twice. Until then the zone's queries take the raw path (its counts do not cover), so answers
 stay right meanwhile. The old generation is unlinked after a grace period (readers that named it
-finish first); a crash leaves the old one in use, and the next run removes the dead one's keys."""
+finish first), and so are the rollups of the site's earlier zones; a crash leaves the old
+generation in use, and the next run removes the dead one's keys."""
 
 from __future__ import annotations
 
@@ -169,6 +170,19 @@ async def _unlink_label(redis: aioredis.Redis, site_id: str, label: str) -> int:
     return removed
 
 
+async def _drop_other_zones(redis: aioredis.Redis, site_id: str, keep: str) -> int:
+    """Remove the rollups of every zone but `keep` (the site's zone before a change: nothing
+    counts in them any more, and they cost as much memory as the live ones); how many keys."""
+    meta, removed = rollups.meta(site_id), 0
+    zones = [str(f) for f in await redis.hkeys(meta) if ":" not in str(f) and str(f) != keep]
+    for tz in zones:
+        removed += await _unlink_label(redis, site_id, tz)
+        async for chunk in scan_chunks(redis, _glob(rollups.generations_prefix(site_id, tz)) + "*"):
+            removed += int(await redis.unlink(*chunk))
+        await redis.hdel(meta, tz, rollups.filter_meta_field(tz), rollups.generation_field(tz))
+    return removed
+
+
 async def _drop_dead_generations(redis: aioredis.Redis, site_id: str, tz: str, keep: str) -> None:
     """Remove what rebuilds that died left of the zone: their generations' keys and counts."""
     meta, start = rollups.meta(site_id), len(rollups.site_prefix(site_id))
@@ -250,6 +264,7 @@ async def rebuild_rollups(redis: aioredis.Redis, site_id: str, *,
     rebuilt, old_label = outcome
     await asyncio.sleep(grace_seconds)  # queries that named the old generation end first
     removed = await _unlink_label(redis, site_id, old_label)
+    removed += await _drop_other_zones(redis, site_id, keep=rebuilt.tz)
     log.info("rollup_rebuilt", site=site_id, label=rebuilt.label, events=rebuilt.events,
              old_keys_removed=removed)  # fmt: skip
     return rebuilt
