@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.processes import REPO_ROOT, free_port
 from tests.support.redis_server import RedisServer
+from tracking_system.common import keys, rollups
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -54,3 +55,16 @@ def test_help_lists_every_command() -> None:
     result = _run(["--help"], {})
     for command in ("up", "gateway", "users", "tracking", "worker", "redis"):
         assert command in result.stdout
+
+
+def test_rebuild_rollups_rebuilds_a_site_and_names_an_unknown_one(
+    redis_server: RedisServer,
+) -> None:
+    client = redis_server.client()
+    site_id = f"cli{os.getpid()}"
+    client.json().set(keys.site(site_id), "$", {"id": site_id, "timezone": "Asia/Kolkata"})
+    result = _run(["rebuild-rollups", site_id, "no-such-site"], {"REDIS_URL": redis_server.url})
+    assert result.returncode == 1
+    assert f"{site_id}: 0 events rolled up in Asia/Kolkata (as Asia/Kolkata#1)" in result.stdout
+    assert "no-such-site: no such site" in result.stderr
+    assert client.hget(rollups.meta(site_id), rollups.generation_field("Asia/Kolkata")) == "1"

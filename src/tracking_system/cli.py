@@ -116,19 +116,25 @@ def run_worker() -> int:
     return 0
 
 
-def run_migrate() -> int:
-    """Bring the data to the current key layout (idempotent), with progress."""
-    from tracking_system import migrate
-
+def _redis_settings(*, layout: bool) -> CommonSettings | int:
+    """The settings, logging configured and Redis checked; or the exit status of a failure."""
     try:
         settings = CommonSettings()
     except ValidationError as exc:
         return _fail(f"invalid settings: {_settings_error(exc)}", 2)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    cluster = settings.redis_cluster
-    if (failed := _check_redis(settings.redis_url, cluster=cluster, layout=False)) is not None:
-        return failed
-    return migrate.main(settings.redis_url, cluster=cluster)
+    failed = _check_redis(settings.redis_url, cluster=settings.redis_cluster, layout=layout)
+    return settings if failed is None else failed
+
+
+def run_migrate() -> int:
+    """Bring the data to the current key layout (idempotent), with progress."""
+    from tracking_system import migrate
+
+    settings = _redis_settings(layout=False)
+    if isinstance(settings, int):
+        return settings
+    return migrate.main(settings.redis_url, cluster=settings.redis_cluster)
 
 
 def run_rebuild(site_ids: list[str]) -> int:
@@ -136,23 +142,18 @@ def run_rebuild(site_ids: list[str]) -> int:
     from tracking_system.common.redis import create_client
     from tracking_system.worker.rebuild import rebuild_sites
 
-    try:
-        settings = CommonSettings()
-    except ValidationError as exc:
-        return _fail(f"invalid settings: {_settings_error(exc)}", 2)
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
-    cluster = settings.redis_cluster
-    if (failed := _check_redis(settings.redis_url, cluster=cluster, layout=True)) is not None:
-        return failed
+    settings = _redis_settings(layout=True)
+    if isinstance(settings, int):
+        return settings
 
-    async def rebuild() -> int:
-        redis = create_client(settings.redis_url, cluster=cluster)
+    async def rebuild(settings: CommonSettings) -> int:
+        redis = create_client(settings.redis_url, cluster=settings.redis_cluster)
         try:
             return await rebuild_sites(redis, site_ids)
         finally:
             await redis.aclose()
 
-    return asyncio.run(rebuild())
+    return asyncio.run(rebuild(settings))
 
 
 def run_redis() -> int:
