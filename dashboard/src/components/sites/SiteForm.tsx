@@ -97,7 +97,7 @@ export function SiteForm({ site }: { site: Site }) {
             value={draft.timezone}
             onChange={set('timezone')}
             error={errors.fields.timezone}
-            description="“Today” and “this month” are counted in this zone"
+            description="Days and months are counted in this zone; after a change, past days are re-counted in the new one (exact at once, fast again after a short rebuild)"
           />
           <TagsInput
             label="Allowed origins"
