@@ -1,6 +1,6 @@
 """Rebuilding a site's rollups in a new zone from the columnar tier, against the real Redis and
-brute force over the events stored: the rebuilt zone answers from rollups like brute force,
-with events stored during the rebuild (before and at the switch) and after it, late events and
+brute force over the events stored: the rebuilt zone answers from rollups like brute force
+(between UTC, Asia/Kolkata and America/New_York, whose DST change is in the data), with events stored during the rebuild (before and at the switch) and after it, late events and
 duplicates counted once; the old and dead generations are removed; a busy site waits."""
 
 from __future__ import annotations
@@ -78,16 +78,20 @@ def _close(got: float, expected: float, key: str) -> bool:
 
 
 async def _assert_rollups_answer_like_brute_force(
-    client: aioredis.Redis, site_id: str, events: list[Sent], monkeypatch: pytest.MonkeyPatch
+    client: aioredis.Redis,
+    site_id: str,
+    events: list[Sent],
+    monkeypatch: pytest.MonkeyPatch,
+    tz: str = NEW,
 ) -> None:
     def refuse(*_: Any, **__: Any) -> Any:
         raise AssertionError("the raw path answered")
 
     for name in ("series", "totals", "top_by_event", "top_by_session"):
         monkeypatch.setattr(raw, name, refuse)
-    first = dataset.local_day(min(e.time for e in events), NEW)
-    period = Period(NEW, first, datetime.now(UTC).date() + timedelta(days=1))
-    lo, hi = dataset.day_bounds(period.first, period.last, NEW)
+    first = dataset.local_day(min(e.time for e in events), tz)
+    period = Period(tz, first, datetime.now(UTC).date() + timedelta(days=1))
+    lo, hi = dataset.day_bounds(period.first, period.last, tz)
     for filters in ([], [("referrerDomain", "google.com")], [("country", "IN")]):
         got = await queries.get_summary(redis=client, site_id=site_id, period=period,
                                         filters=filters)  # fmt: skip
@@ -97,7 +101,7 @@ async def _assert_rollups_answer_like_brute_force(
             assert _close(got[key], number, key), (filters, key, got, expected)
     for row in await queries.get_daily(redis=client, site_id=site_id, period=period, filters=[]):
         day = date.fromisoformat(row["day"])
-        numbers = dataset.totals(dataset.in_range(events, *dataset.day_bounds(day, day, NEW)))
+        numbers = dataset.totals(dataset.in_range(events, *dataset.day_bounds(day, day, tz)))
         for key, number in numbers.items():
             assert _close(row[key], number, key), (day, key, row, numbers)
     for dimension in DIMENSIONS:
@@ -111,32 +115,37 @@ async def _assert_rollups_answer_like_brute_force(
                 assert _close(got_rows[value][key], number, key), (dimension, value, key)
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [(OLD, NEW), (NEW, "Asia/Kolkata"), ("Asia/Kolkata", OLD)],
+    ids=["UTC-to-New_York", "New_York-to-Kolkata", "Kolkata-to-UTC"],
+)
 async def test_a_zone_change_is_rebuilt_and_answered_from_rollups_like_brute_force(
-    client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+    client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch, old: str, new: str
 ) -> None:
     data = _data(seed=11, sessions=250)
     ordered = sorted(data.events + data.bots, key=lambda s: s.time)
     cut, late_cut = len(ordered) * 6 // 10, len(ordered) * 8 // 10
-    site_id = await _site(client, OLD)
-    await _store(client, site_id, ordered[:cut], OLD)
+    site_id = await _site(client, old)
+    await _store(client, site_id, ordered[:cut], old)
     await compact_all(client, site_id)  # these in day blobs, the next in the tail
-    await _store(client, site_id, ordered[cut:late_cut], OLD)
-    await _set_zone(client, site_id, NEW)
+    await _store(client, site_id, ordered[cut:late_cut], old)
+    await _set_zone(client, site_id, new)
     late = ordered[late_cut:]
     random.Random(3).shuffle(late)  # out of time order: late events among them
-    await _store(client, site_id, late + ordered[:40], NEW)  # 40 duplicates
-    assert await rollup.covers(client, site_id=site_id, tz=NEW) is None
+    await _store(client, site_id, late + ordered[:40], new)  # 40 duplicates
+    assert await rollup.covers(client, site_id=site_id, tz=new) is None
 
     rebuilt = await rebuild_rollups(client, site_id, grace_seconds=0)
 
     assert rebuilt is not None
-    assert (rebuilt.tz, rebuilt.label) == (NEW, f"{NEW}#1")
+    assert (rebuilt.tz, rebuilt.label) == (new, f"{new}#1")
     assert rebuilt.events == len(ordered)  # every stored row, bots too, read once
-    assert await rollup.covers(client, site_id=site_id, tz=NEW) == f"{NEW}#1"
-    assert await rollup.covers(client, site_id=site_id, tz=NEW, filters=True) == f"{NEW}#1"
-    assert not [k async for k in client.scan_iter(rollups.zone_prefix(site_id, OLD) + "*")]
-    assert OLD not in await client.hkeys(rollups.meta(site_id))  # the old zone's are gone
-    await _assert_rollups_answer_like_brute_force(client, site_id, data.events, monkeypatch)
+    assert await rollup.covers(client, site_id=site_id, tz=new) == f"{new}#1"
+    assert await rollup.covers(client, site_id=site_id, tz=new, filters=True) == f"{new}#1"
+    assert not [k async for k in client.scan_iter(rollups.zone_prefix(site_id, old) + "*")]
+    assert old not in await client.hkeys(rollups.meta(site_id))  # the old zone's are gone
+    await _assert_rollups_answer_like_brute_force(client, site_id, data.events, monkeypatch, new)
 
 
 async def test_events_stored_during_the_rebuild_and_after_it_count_once(
