@@ -1,7 +1,8 @@
 """Rebuilding a site's rollups in a new zone from the columnar tier, against the real Redis and
 brute force over the events stored: the rebuilt zone answers from rollups like brute force
-(between UTC, Asia/Kolkata and America/New_York, whose DST change is in the data), with events stored during the rebuild (before and at the switch) and after it, late events and
-duplicates counted once; the old and dead generations are removed; a busy site waits."""
+(between UTC, Asia/Kolkata and America/New_York, whose DST change is in the data), with events
+stored during the rebuild (before and at the switch) and after it, late events and duplicates
+counted once; the old and dead generations are removed; a busy site waits."""
 
 from __future__ import annotations
 
