@@ -242,19 +242,22 @@ async def test_listed_sites_are_rebuilt_and_leave_the_list(client: aioredis.Redi
         await _set_zone(client, sites[name], NEW)
     await client.set(keys.columnar_lock(sites["busy"]), "another-worker", px=60_000)
     gone_site = uuid.uuid4().hex
-    await client.sadd(keys.ROLLUP_REBUILDS, *sites.values(), gone_site)
+    # A list of its own: the session's running worker works through RollupRebuilds too.
+    listing = f"test:rebuilds:{uuid.uuid4().hex}"
+    await client.sadd(listing, *sites.values(), gone_site)
 
-    assert await rebuild_pending_sites(client, grace_seconds=0) == 1
-    listed = await client.smembers(keys.ROLLUP_REBUILDS)
+    assert await rebuild_pending_sites(client, listing=listing, grace_seconds=0) == 1
+    listed = await client.smembers(listing)
     assert listed & {*sites.values(), gone_site} == {sites["rebuilt"], sites["busy"]}
     await _store(client, sites["rebuilt"], _data(seed=18, sessions=5).events, OLD)  # lagging
 
-    assert await rebuild_pending_sites(client, grace_seconds=0) == 1  # rebuilt once more
-    assert await rebuild_pending_sites(client, grace_seconds=0) == 0
+    # Rebuilt once more, then done.
+    assert await rebuild_pending_sites(client, listing=listing, grace_seconds=0) == 1
+    assert await rebuild_pending_sites(client, listing=listing, grace_seconds=0) == 0
 
-    listed = await client.smembers(keys.ROLLUP_REBUILDS)
+    listed = await client.smembers(listing)
     assert listed & {*sites.values(), gone_site} == {sites["busy"]}
     assert await rollup.covers(client, site_id=sites["rebuilt"], tz=NEW) == f"{NEW}#2"
     covered_meta = await client.hgetall(rollups.meta(sites["covered"]))
     assert rollups.generation_field(OLD) not in covered_meta  # nothing to rebuild: left alone
-    await client.srem(keys.ROLLUP_REBUILDS, sites["busy"])
+    await client.delete(listing)

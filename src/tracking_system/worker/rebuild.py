@@ -280,22 +280,26 @@ async def _covered(redis: aioredis.Redis, site_id: str, tz: str) -> bool:
 
 
 async def rebuild_pending_sites(
-    redis: aioredis.Redis, *, grace_seconds: float = GRACE_SECONDS
+    redis: aioredis.Redis,
+    *,
+    listing: str = keys.ROLLUP_REBUILDS,
+    grace_seconds: float = GRACE_SECONDS,
 ) -> int:
-    """Rebuild the rollups of every site listed in `RollupRebuilds`; the number rebuilt. A site
+    """Rebuild the rollups of every site listed in `listing` (the SET `RollupRebuilds`); the
+    number rebuilt. A site
     leaves the list on a later round, once its zone's rollups count every event: a worker that
     still stored in the old zone after the switch (its zone cache lags by a few seconds) leaves
     the site listed, and rebuilt again."""
     done = 0
-    for member in await redis.smembers(keys.ROLLUP_REBUILDS):
+    for member in await redis.smembers(listing):
         site_id = str(member)
         if not await redis.exists(keys.site(site_id)) or await redis.exists(
             keys.site_gone(site_id)
         ):
-            await redis.srem(keys.ROLLUP_REBUILDS, site_id)
+            await redis.srem(listing, site_id)
             continue
         if await _covered(redis, site_id, await site_zone(redis, site_id)):
-            await redis.srem(keys.ROLLUP_REBUILDS, site_id)  # rebuilt meanwhile, or no events
+            await redis.srem(listing, site_id)  # rebuilt meanwhile, or no events
             continue
         if await rebuild_rollups(redis, site_id, grace_seconds=grace_seconds) is not None:
             done += 1
