@@ -21,7 +21,7 @@ from tests.support.dataset import Sent
 from tests.support.redis_server import RedisServer
 from tracking_system.common import keys, rollups
 from tracking_system.common.redis import create_client
-from tracking_system.tracking.stats import queries, raw, rollup
+from tracking_system.tracking.stats import queries, raw
 from tracking_system.tracking.stats.params import Period
 from tracking_system.worker import rebuild
 from tracking_system.worker.compaction import compact_all
@@ -135,15 +135,15 @@ async def test_a_zone_change_is_rebuilt_and_answered_from_rollups_like_brute_for
     late = ordered[late_cut:]
     random.Random(3).shuffle(late)  # out of time order: late events among them
     await _store(client, site_id, late + ordered[:40], new)  # 40 duplicates
-    assert await rollup.covers(client, site_id=site_id, tz=new) is None
+    assert await rollups.covers(client, site_id=site_id, tz=new) is None
 
     rebuilt = await rebuild_rollups(client, site_id, grace_seconds=0)
 
     assert rebuilt is not None
     assert (rebuilt.tz, rebuilt.label) == (new, f"{new}#1")
     assert rebuilt.events == len(ordered)  # every stored row, bots too, read once
-    assert await rollup.covers(client, site_id=site_id, tz=new) == f"{new}#1"
-    assert await rollup.covers(client, site_id=site_id, tz=new, filters=True) == f"{new}#1"
+    assert await rollups.covers(client, site_id=site_id, tz=new) == f"{new}#1"
+    assert await rollups.covers(client, site_id=site_id, tz=new, filters=True) == f"{new}#1"
     assert not [k async for k in client.scan_iter(rollups.zone_prefix(site_id, old) + "*")]
     assert old not in await client.hkeys(rollups.meta(site_id))  # the old zone's are gone
     await _assert_rollups_answer_like_brute_force(client, site_id, data.events, monkeypatch, new)
@@ -220,7 +220,7 @@ async def test_the_old_generation_and_a_dead_rebuilds_keys_are_removed(
     assert [k async for k in client.scan_iter(rollups.zone_prefix(site_id, second.label) + "*")]
     fields = await client.hkeys(rollups.meta(site_id))
     assert not [f for f in fields if str(f).startswith(("r:", "rf:"))]
-    assert await rollup.covers(client, site_id=site_id, tz=NEW) == second.label
+    assert await rollups.covers(client, site_id=site_id, tz=NEW) == second.label
 
 
 async def test_a_site_held_by_a_compaction_is_not_rebuilt_meanwhile(
@@ -257,7 +257,7 @@ async def test_listed_sites_are_rebuilt_and_leave_the_list(client: aioredis.Redi
 
     listed = await client.smembers(listing)
     assert listed & {*sites.values(), gone_site} == {sites["busy"]}
-    assert await rollup.covers(client, site_id=sites["rebuilt"], tz=NEW) == f"{NEW}#2"
+    assert await rollups.covers(client, site_id=sites["rebuilt"], tz=NEW) == f"{NEW}#2"
     covered_meta = await client.hgetall(rollups.meta(sites["covered"]))
     assert rollups.generation_field(OLD) not in covered_meta  # nothing to rebuild: left alone
     await client.delete(listing)

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import hashlib
 
+import redis.asyncio as aioredis
+
 from tracking_system.common import keys
 
 ROLLUP_PREFIX = "R:"
@@ -105,6 +107,21 @@ GENERATIONS_FIELD = "g:#"  # `meta`: the last generation number handed out
 def replay_fields(label: str) -> tuple[str, str]:
     """The `meta` fields counting what a rebuild replayed into `label` (all, filter rollups)."""
     return f"r:{label}", f"rf:{label}"
+
+
+async def covers(
+    redis: aioredis.Redis, *, site_id: str, tz: str, filters: bool = False
+) -> str | None:
+    """The label of the zone's rollups (zone_label) when every stored (non-bot) event was rolled
+    up in this zone (into its filter rollups too, with `filters`); else None."""
+    field = filter_meta_field(tz) if filters else tz
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.hmget(meta(site_id), [field, generation_field(tz)])
+        pipe.hget(lifetime_totals(site_id), "e")
+        (in_zone, generation), total = await pipe.execute()
+    if int(in_zone or 0) != int(total or 0):
+        return None
+    return zone_label(tz, generation)
 
 
 def rebuild_progress(site_id: str) -> str:

@@ -194,7 +194,7 @@ async def update_site(
         if not changes:
             return doc
         if await _change_domain_and_fields(redis, doc, changes):
-            if changes.get("timezone", doc.get("timezone")) != doc.get("timezone"):
+            if "timezone" in changes and changes["timezone"] != doc.get("timezone"):
                 # The worker rebuilds the site's rollups in the new zone (until then, the raw
                 # path answers in it).
                 await redis.sadd(keys.ROLLUP_REBUILDS, site_id)

@@ -162,12 +162,17 @@ async def _day_rows(redis: aioredis.Redis, site_id: str, day: int, value: str) -
     return [list(row) for row in zip(*(c.to_pylist() for c in table.columns), strict=True)]
 
 
-async def _unlink_label(redis: aioredis.Redis, site_id: str, label: str) -> int:
-    """Remove every key of one generation of a zone's rollups; how many."""
+async def _unlink_starting(redis: aioredis.Redis, prefix: str) -> int:
+    """Remove every key whose name starts with `prefix`; how many."""
     removed = 0
-    async for chunk in scan_chunks(redis, _glob(rollups.zone_prefix(site_id, label)) + "*"):
+    async for chunk in scan_chunks(redis, _glob(prefix) + "*"):
         removed += int(await redis.unlink(*chunk))
     return removed
+
+
+async def _unlink_label(redis: aioredis.Redis, site_id: str, label: str) -> int:
+    """Remove every key of one generation of a zone's rollups; how many."""
+    return await _unlink_starting(redis, rollups.zone_prefix(site_id, label))
 
 
 async def _drop_other_zones(redis: aioredis.Redis, site_id: str, keep: str) -> int:
@@ -177,8 +182,7 @@ async def _drop_other_zones(redis: aioredis.Redis, site_id: str, keep: str) -> i
     zones = [str(f) for f in await redis.hkeys(meta) if ":" not in str(f) and str(f) != keep]
     for tz in zones:
         removed += await _unlink_label(redis, site_id, tz)
-        async for chunk in scan_chunks(redis, _glob(rollups.generations_prefix(site_id, tz)) + "*"):
-            removed += int(await redis.unlink(*chunk))
+        removed += await _unlink_starting(redis, rollups.generations_prefix(site_id, tz))
         await redis.hdel(meta, tz, rollups.filter_meta_field(tz), rollups.generation_field(tz))
     return removed
 
@@ -270,15 +274,6 @@ async def rebuild_rollups(redis: aioredis.Redis, site_id: str, *,
     return rebuilt
 
 
-async def _covered(redis: aioredis.Redis, site_id: str, tz: str) -> bool:
-    """True when the zone's rollups, filter rollups included, count every event."""
-    in_zone, in_filters = await redis.hmget(
-        rollups.meta(site_id), [tz, rollups.filter_meta_field(tz)]
-    )
-    total = await redis.hget(rollups.lifetime_totals(site_id), "e")
-    return int(in_zone or 0) == int(in_filters or 0) == int(total or 0)
-
-
 async def rebuild_pending_sites(
     redis: aioredis.Redis,
     *,
@@ -298,7 +293,9 @@ async def rebuild_pending_sites(
         ):
             await redis.srem(listing, site_id)
             continue
-        if await _covered(redis, site_id, await site_zone(redis, site_id)):
+        # The filter rollups counting every event means the zone's rollups do too.
+        tz = await site_zone(redis, site_id)
+        if await rollups.covers(redis, site_id=site_id, tz=tz, filters=True):
             await redis.srem(listing, site_id)  # rebuilt meanwhile, or no events
             continue
         if await rebuild_rollups(redis, site_id, grace_seconds=grace_seconds) is not None:

@@ -141,6 +141,15 @@ def rollup_description(*, time: int, user: str, session: str, name: str, path: s
     }
 
 
+# What the store script takes the same for every site and zone.
+_EVERY_ZONE = {
+    "rttl": rollups.REALTIME_TTL_SECONDS,
+    "sttl": rollups.SESSION_TTL_SECONDS,
+    "sdd": rollups.SESSION_DIMENSIONS,
+    "sdn": SESSION_VALUE_FIELDS,
+}
+
+
 def site_constants(site_id: str, tz: str, with_lifetime: bool) -> dict[str, Any]:
     """What the store script needs once per site and zone in a batch (it finds the zone's
     generation, rollups.zone_label, in the site's meta hash)."""
@@ -150,12 +159,9 @@ def site_constants(site_id: str, tz: str, with_lifetime: bool) -> dict[str, Any]
         "mz": tz,
         "l": rollups.lifetime_prefix(site_id) if with_lifetime else "",
         "rt": rollups.realtime_prefix(site_id),
-        "rttl": rollups.REALTIME_TTL_SECONDS,
-        "sttl": rollups.SESSION_TTL_SECONDS,
         "ch": keys.live_channel(site_id),
-        "sdd": rollups.SESSION_DIMENSIONS,
-        "sdn": SESSION_VALUE_FIELDS,
         "ftz": rollups.filter_meta_field(tz),
+        **_EVERY_ZONE,
     }
 
 
@@ -169,11 +175,8 @@ def replay_constants(site_id: str, label: str) -> dict[str, Any]:
         "ftz": filter_field,
         "l": "",
         "rt": "",
-        "rttl": 0,
-        "sttl": rollups.SESSION_TTL_SECONDS,
         "ch": "",
-        "sdd": rollups.SESSION_DIMENSIONS,
-        "sdn": SESSION_VALUE_FIELDS,
+        **_EVERY_ZONE,
     }
 
 

@@ -26,10 +26,10 @@ MAX_PAGES = 100_000
 async def _use_rollups(
     redis: aioredis.Redis, site_id: str, tz: str, filters: Filters, source: str = "auto"
 ) -> str | None:
-    """The label of the zone's rollups (rollup.covers) when they answer, else None."""
+    """The label of the zone's rollups (rollups.covers) when they answer, else None."""
     if source == "raw" or filters:
         return None
-    return await rollup.covers(redis, site_id=site_id, tz=tz)
+    return await rollups.covers(redis, site_id=site_id, tz=tz)
 
 
 async def _rollup_view(redis: aioredis.Redis, site_id: str, tz: str, filters: Filters,
@@ -39,12 +39,12 @@ async def _rollup_view(redis: aioredis.Redis, site_id: str, tz: str, filters: Fi
     if source == "raw" or len(filters) > 1:
         return None
     if not filters:
-        label = await rollup.covers(redis, site_id=site_id, tz=tz)
+        label = await rollups.covers(redis, site_id=site_id, tz=tz)
         return rollup.View(site_id, label) if label else None
     dimension, value = filters[0]
     if dimension not in rollups.SESSION_DIMENSIONS:
         return None
-    label = await rollup.covers(redis, site_id=site_id, tz=tz, filters=True)
+    label = await rollups.covers(redis, site_id=site_id, tz=tz, filters=True)
     return rollup.View(site_id, label, (dimension, value)) if label else None
 
 
@@ -125,9 +125,7 @@ async def _table(*, redis: aioredis.Redis, site_id: str, period: Period | None,
             for kind in ("u", "s")))  # fmt: skip
         return [{key: v, "count": c, "users": users[v], "sessions": sessions[v]}
                 for v, c in ranked]  # fmt: skip
-    label = None
-    if period is not None:
-        label = await _use_rollups(redis, site_id, tz, filters, source)
+    label = await _use_rollups(redis, site_id, tz, filters, source) if period else None
     if period is not None and label is not None:
         days = [d.isoformat() for d in period.days]
         ranked = await rollup.top(
@@ -231,7 +229,7 @@ async def get_breakdown(*, redis: aioredis.Redis, site_id: str, period: Period,
         label = await _use_rollups(redis, site_id, period.tz, filters, source)
     if label is None or (
         dimension in rollups.SINCE_FILTER_ROLLUPS
-        and not await rollup.covers(redis, site_id=site_id, tz=period.tz, filters=True)
+        and not await rollups.covers(redis, site_id=site_id, tz=period.tz, filters=True)
     ):
         return await _raw_breakdown(redis, site_id, period, filters, dimension, limit)
     days = [d.isoformat() for d in period.days]

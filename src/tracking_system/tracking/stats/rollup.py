@@ -17,25 +17,10 @@ def _day(day: date) -> str:
     return day.isoformat()
 
 
-async def covers(
-    redis: aioredis.Redis, *, site_id: str, tz: str, filters: bool = False
-) -> str | None:
-    """The label of the zone's rollups (rollups.zone_label) when every stored (non-bot) event
-    was rolled up in this zone (into its filter rollups too, with `filters`); else None."""
-    field = rollups.filter_meta_field(tz) if filters else tz
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.hmget(rollups.meta(site_id), [field, rollups.generation_field(tz)])
-        pipe.hget(rollups.lifetime_totals(site_id), "e")
-        (in_zone, generation), total = await pipe.execute()
-    if int(in_zone or 0) != int(total or 0):
-        return None
-    return rollups.zone_label(tz, generation)
-
-
 @dataclass(frozen=True)
 class View:
     """The rollups answering a question: the site's day counters in a zone (named by its label,
-    see covers), or those of the sessions with one session-level value (a filter)."""
+    see rollups.covers), or those of the sessions with one session-level value (a filter)."""
 
     site_id: str
     label: str
