@@ -145,6 +145,16 @@ def meta(site_id: str) -> str:
 
 
 FIRST_EVENT_FIELD = "t:first"
+# `meta`: the hot window's start (epoch ms, a UTC midnight). Event hashes (and their index
+# entries) of earlier times may be gone (worker/hot.py); the columnar tier holds every event, so
+# readers take times before it from there. The store script refuses events older than it.
+HOT_FROM_FIELD = "t:hot"
+
+
+async def hot_from(redis: aioredis.Redis, site_id: str) -> int:
+    """The site's hot window start (0: every stored event still has its hash)."""
+    value = await redis.hget(meta(site_id), HOT_FROM_FIELD)
+    return int(value) if value is not None else 0
 
 
 def filter_meta_field(tz: str) -> str:
