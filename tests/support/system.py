@@ -126,6 +126,8 @@ def build_system(
         # tier's tail and blobs are both what a test chose; the kill tests compact all along.
         "COLUMNAR_COMPACT_SECONDS": "3600",
         "COLUMNAR_COMPACT_ROWS": "1000000",
+        # Tests send events of any past day and read them back from the index.
+        "EVENTS_HOT_DAYS": "100000",
         **(extra_env or {}),
     }
     return System(redis_url=redis_url, log_dir=log_dir, ports=ports, env=env)

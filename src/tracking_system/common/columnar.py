@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
+from ulid import ULID
 
 from tracking_system.common.zones import DAY_MS
 
@@ -100,6 +101,19 @@ def query_table(blob: bytes) -> pa.Table:
 def query_rows(rows: list[list[Any]]) -> pa.Table:
     """Rows (COLUMNS order) as queries read them (QUERY_SCHEMA)."""
     return table_of_rows(rows).select(QUERY_SCHEMA.names).cast(QUERY_SCHEMA)
+
+
+# An event whose hash left the hot window (worker/hot.py) is remembered by a marker: 63 bits of
+# its id (itself a hash of site and eventId) as a decimal integer, which a Redis set of at most
+# 512 integers keeps in 8 bytes. A day's markers are spread by 16 other bits over sets of about
+# MARKERS_PER_SET each.
+MARKERS_PER_SET = 400
+
+
+def marker(event_ulid: str) -> tuple[int, str]:
+    """(bucket seed, set member) of an event's id."""
+    value = int(ULID.from_str(event_ulid))
+    return value >> 112, str(value & (2**63 - 1))
 
 
 def utc_day(event_time_ms: int) -> int:

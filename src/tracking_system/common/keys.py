@@ -248,6 +248,21 @@ def columnar_blob(site_id: str, day: int, version: str) -> str:
     return f"{columnar_prefix(site_id)}d:{day}:{version}"
 
 
+def columnar_evicted(site_id: str) -> str:
+    """HASH: UTC day number -> `<version> <buckets>`: the blob version whose events' hashes were
+    removed (worker/hot.py), and how many sets hold the day's markers."""
+    return f"{columnar_prefix(site_id)}evicted"
+
+
+def columnar_seen_prefix(site_id: str) -> str:
+    """Prefix of the sets of evicted events' markers: `<prefix><day>:<bucket>`."""
+    return f"{columnar_prefix(site_id)}seen:"
+
+
+# Sites whose tails were compacted at least once: the hot window's worker looks at their days.
+COLUMNAR_SITES = "ColumnarSites"
+
+
 def columnar_lock(site_id: str) -> str:
     """Held by the worker compacting the site's tail (expires if it dies)."""
     return f"{columnar_prefix(site_id)}lock"

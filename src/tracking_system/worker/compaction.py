@@ -136,6 +136,7 @@ async def compact_site(redis: aioredis.Redis, site_id: str, *, max_rows: int = 1
             if not await redis.eval(SWAP, len(call_keys), *call_keys, *args):
                 log.warning("compaction_refused", site=site_id, reason="lock lost or site deleted")
                 return None
+            await redis.sadd(keys.COLUMNAR_SITES, site_id)  # its days enter the hot window's care
             return Compacted(len(entries), len(by_day))
     finally:
         await redis.eval(RELEASE, 1, lock, token)

@@ -21,6 +21,7 @@ from tracking_system.common.zones import DEFAULT_ZONE
 from tracking_system.worker import metrics
 from tracking_system.worker.compaction import Compactor
 from tracking_system.worker.deletion import delete_pending_sites
+from tracking_system.worker.hot import Evictor
 from tracking_system.worker.rebuild import rebuild_pending_sites
 from tracking_system.worker.settings import WorkerSettings
 from tracking_system.worker.store import (
@@ -64,6 +65,8 @@ class Consumer:
         self.compactor = Compactor(redis, rows=settings.columnar_compact_rows,
                                    seconds=settings.columnar_compact_seconds,
                                    lock_ms=int(settings.columnar_lock_seconds * 1000))  # fmt: skip
+        self.evictor = Evictor(redis, hot_days=settings.events_hot_days,
+                               check_seconds=settings.events_hot_check_seconds)  # fmt: skip
 
     async def ensure_groups(self) -> None:
         """Create every shard's stream and group if needed, with this consumer in each."""
@@ -351,11 +354,13 @@ async def rebuild_forever(consumer: Consumer, stop: asyncio.Event) -> None:
 
 
 async def compact_forever(consumer: Consumer, stop: asyncio.Event) -> None:
-    """Compact the sites' tails into day blobs, in the background of consuming."""
+    """Compact the sites' tails into day blobs and keep their hot windows, in the background of
+    consuming."""
     while not stop.is_set():
         try:
             moved = await consumer.compactor.run_once()
             metrics.ROWS_COMPACTED.inc(moved)
+            metrics.HASHES_EVICTED.inc((await consumer.evictor.run_once()).events)
         except REDIS_ERRORS as exc:
             log.warning("redis_unavailable", error=str(exc))
         except Exception:  # a failed compaction leaves the tail as it was; consuming goes on

@@ -24,3 +24,6 @@ EVENTS_SITE_GONE = Counter(
     "worker_events_site_deleted_total", "Events dropped because their site was deleted"
 )
 SITE_KEYS_DELETED = Counter("worker_site_keys_deleted_total", "Keys of deleted sites removed")
+HASHES_EVICTED = Counter(
+    "worker_event_hashes_evicted_total", "Event hashes removed past the hot window (worker/hot.py)"
+)

@@ -38,6 +38,7 @@ from tracking_system.worker.store import (
     STORE_SCRIPT,
     replay_constants,
     rollup_description,
+    script_fields,
     script_keys,
 )
 
@@ -123,7 +124,7 @@ class _Replay:
             events = [self._describe(row, now_ms) for row in counted[i : i + CHUNK]]
             payload = orjson.dumps({"zones": [self.zone], "events": events, "replay": True})
             await self.script(keys=script_keys(self.site_id),
-                              args=[payload, rollups.FIRST_EVENT_FIELD])  # fmt: skip
+                              args=[payload, *script_fields(self.site_id)])  # fmt: skip
         self.done += len(rows)
         if self.on_progress is not None:
             self.on_progress(self.done, max(self.total, self.done))

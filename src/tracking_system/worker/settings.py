@@ -46,6 +46,12 @@ class WorkerSettings(CommonSettings):
     columnar_compact_check_seconds: float = Field(
         default=2.0, gt=0, validation_alias="COLUMNAR_COMPACT_CHECK_SECONDS"
     )
+    # Event hashes (the explorer's index) are kept for the last this many UTC days; older events
+    # stay in the columnar tier only (worker/hot.py). Sites are looked at every `check` seconds.
+    events_hot_days: int = Field(default=30, ge=1, le=100_000, validation_alias="EVENTS_HOT_DAYS")
+    events_hot_check_seconds: float = Field(
+        default=300.0, gt=0, validation_alias="EVENTS_HOT_CHECK_SECONDS"
+    )
     # A site's compaction lock lapses after this (a killed worker's, so another takes over).
     columnar_lock_seconds: float = Field(
         default=120.0, ge=1, validation_alias="COLUMNAR_LOCK_SECONDS"

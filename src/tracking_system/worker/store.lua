@@ -6,9 +6,11 @@
 -- Every key the script touches carries the site's hash tag; the prefixes come from
 -- tracking_system/common/keys.py and rollups.py (store.py), the script only appends to them.
 -- KEYS[1] the site's deletion marker, KEYS[2] its rollup meta hash, KEYS[3] its lifetime totals,
--- KEYS[4] its columnar tail (every stored event's row, bots too, for the worker to compact).
+-- KEYS[4] its columnar tail (every stored event's row, bots too, for the worker to compact),
+-- KEYS[5] its evicted days (day -> `<version> <buckets>`).
 -- ARGV[1] JSON {zones = [...], events = [...], replay = true?} (store.py); ARGV[2] the meta
--- field of the site's earliest counted event time (ms).
+-- field of the site's earliest counted event time (ms); ARGV[3] the meta field of the hot
+-- window's start; ARGV[4] the prefix of the evicted events' marker sets.
 -- A zone's rollups are named by its label: the prefix `pz` plus the generation the meta hash
 -- holds (field `gf`), or the prefix `p` as given. A replay (worker/rebuild.py) only rolls up
 -- events already stored, into the prefix it gives, counting them in its own meta fields.
@@ -214,6 +216,17 @@ for _, A in ipairs(zones) do
     A.p = A.pz .. (generation and ('#' .. generation) or '') .. ':'
   end
 end
+-- Before the hot window an event's hash may be gone (worker/hot.py): a marker in its UTC day's
+-- sets then says it was stored.
+local hot = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or 0)
+local function evicted(m)
+  local day = tostring(math.floor(m.t / 86400000))
+  local record = redis.call('HGET', KEYS[5], day)
+  if not record then return false end
+  local buckets = tonumber(string.match(record, ' (%d+)$'))
+  return redis.call('SISMEMBER', ARGV[4] .. day .. ':' .. (m.xb % buckets), m.x) == 1
+end
+
 local results = {}
 local gone = redis.call('EXISTS', KEYS[1]) == 1
 for i, m in ipairs(input.events) do
@@ -223,7 +236,7 @@ for i, m in ipairs(input.events) do
   elseif input.replay then
     rollup(m, A)
     results[i] = 1
-  elseif redis.call('EXISTS', m.k) == 1 then
+  elseif redis.call('EXISTS', m.k) == 1 or (m.t < hot and evicted(m)) then
     results[i] = 0
   else
     redis.call('HSET', m.k, unpack(m.f))

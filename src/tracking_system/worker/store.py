@@ -103,6 +103,7 @@ def prepare(
     if context is not None:
         fields += ["_context", orjson.dumps(context).decode(), *context_fields(context)]
     ulid = event_ulid(site_id, event_id)
+    seed, member = columnar.marker(ulid)
     row = columnar.row_of_hash(ulid, dict(zip(fields[0::2], fields[1::2], strict=True)))
     live = {"id": ulid, "eventName": name, "page": page, "path": path, "userId": user_id,
             "sessionId": session_id, "eventTime": event_time, **enriched}  # fmt: skip
@@ -110,6 +111,8 @@ def prepare(
         **rollup_description(time=event_time, user=user_id, session=session_id, name=name,
                              path=path, values={"referrer": referrer, **enriched}, tz=tz),
         "k": keys.event(site_id, ulid),
+        "x": member,
+        "xb": seed,
         "bot": 1 if agent.bot else 0,
         "f": fields,
         "live": orjson.dumps(live).decode(),
@@ -190,7 +193,13 @@ def script_keys(site_id: str) -> list[str]:
         rollups.meta(site_id),
         rollups.lifetime_totals(site_id),
         keys.columnar_tail(site_id),
+        keys.columnar_evicted(site_id),
     ]
+
+
+def script_fields(site_id: str) -> list[str]:
+    """The store script's ARGV after the payload (store.lua's header)."""
+    return [rollups.FIRST_EVENT_FIELD, rollups.HOT_FROM_FIELD, keys.columnar_seen_prefix(site_id)]
 
 
 class Store:
@@ -213,7 +222,7 @@ class Store:
             events.append({**prepared.description, "a": position})
         zones = [site_constants(site_id, tz, lifetime) for tz, lifetime in index]
         payload = orjson.dumps({"zones": zones, "events": events})
-        return script_keys(site_id), [payload, rollups.FIRST_EVENT_FIELD]
+        return script_keys(site_id), [payload, *script_fields(site_id)]
 
     async def store(
         self, batch: list[Prepared], *, stream: str = keys.EVENTS_STREAM
