@@ -215,21 +215,34 @@ async def test_markers_fill_sets_of_a_few_hundred_integers(client: aioredis.Redi
         assert {await client.object("encoding", name) for name in sets} == {"intset"}
 
 
-async def test_the_evictor_finds_compacted_sites_and_drops_deleted_ones(
+async def test_a_compacted_site_is_listed_and_found_again_after_a_restart(
+    client: aioredis.Redis,
+) -> None:
+    site_id = await _site(client)
+    await _store(client, site_id, _data(seed=8, days=3, sessions=5))
+    await compact_all(client, site_id)
+    assert site_id in await client.smembers(keys.COLUMNAR_SITES)
+    listing = f"test:hot:{uuid.uuid4().hex}"
+    await Evictor(client, hot_days=HOT_DAYS, check_seconds=0, listing=listing).discover()
+    assert site_id in await client.smembers(listing)
+
+
+async def test_the_evictor_moves_listed_sites_windows_and_drops_deleted_sites(
     client: aioredis.Redis,
 ) -> None:
     kept, deleted = await _site(client), await _site(client)
     for site_id in (kept, deleted):
-        await _store(client, site_id, _data(seed=8, days=10, sessions=30))
+        await _store(client, site_id, _data(seed=9, days=10, sessions=30))
         await compact_all(client, site_id)
-    assert {kept, deleted} <= await client.smembers(keys.COLUMNAR_SITES)
+    listing = f"test:hot:{uuid.uuid4().hex}"  # the session's sites are not this test's to move
+    await client.sadd(listing, kept, deleted)
     await client.set(keys.site_gone(deleted), "1")
 
-    await Evictor(client, hot_days=HOT_DAYS, check_seconds=0).run_once()
+    await Evictor(client, hot_days=HOT_DAYS, check_seconds=0, listing=listing).run_once()
 
     assert await rollups.hot_from(client, kept) == window_start(_now_ms(), HOT_DAYS)
     assert await rollups.hot_from(client, deleted) == 0
-    assert deleted not in await client.smembers(keys.COLUMNAR_SITES)
+    assert await client.smembers(listing) == {kept}
 
 
 def test_the_window_starts_at_a_utc_midnight() -> None:

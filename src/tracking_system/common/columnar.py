@@ -3,6 +3,7 @@ Parquet form of a UTC day (the worker writes them, the stats service reads them)
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,6 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
-from ulid import ULID
 
 from tracking_system.common.zones import DAY_MS
 
@@ -104,16 +104,15 @@ def query_rows(rows: list[list[Any]]) -> pa.Table:
 
 
 # An event whose hash left the hot window (worker/hot.py) is remembered by a marker: 63 bits of
-# its id (itself a hash of site and eventId) as a decimal integer, which a Redis set of at most
-# 512 integers keeps in 8 bytes. A day's markers are spread by 16 other bits over sets of about
-# MARKERS_PER_SET each.
+# a hash of its id as a decimal integer, which a Redis set of at most 512 integers keeps in 8
+# bytes. A day's markers are spread by 16 other bits over sets of about MARKERS_PER_SET each.
 MARKERS_PER_SET = 400
 
 
-def marker(event_ulid: str) -> tuple[int, str]:
-    """(bucket seed, set member) of an event's id."""
-    value = int(ULID.from_str(event_ulid))
-    return value >> 112, str(value & (2**63 - 1))
+def marker(event_id: str) -> tuple[int, str]:
+    """(bucket seed, set member) of a stored event's id."""
+    value = int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=10).digest())
+    return value >> 64, str(value & (2**63 - 1))
 
 
 def utc_day(event_time_ms: int) -> int:

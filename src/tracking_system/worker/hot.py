@@ -125,33 +125,35 @@ class Evictor:
     """Keeps every compacted site's hot window: at start it lists the sites with day blobs,
     then it looks at each of them every `check_seconds`."""
 
-    def __init__(self, redis: aioredis.Redis, *, hot_days: int, check_seconds: float) -> None:
+    def __init__(self, redis: aioredis.Redis, *, hot_days: int, check_seconds: float,
+                 listing: str = keys.COLUMNAR_SITES) -> None:  # fmt: skip
         self.redis, self.hot_days, self.check_seconds = redis, hot_days, check_seconds
-        self._discovered = False
+        self.listing = listing
+        self.discovered = listing != keys.COLUMNAR_SITES  # a list of its own is a test's
         self._last = 0.0
 
-    async def _discover(self) -> None:
+    async def discover(self) -> None:
         """List every site with day blobs (those compacted before the list existed)."""
         found = [keys.tagged_site(name) async for name in
                  self.redis.scan_iter(match=keys.columnar_catalog("*"), count=1000)]  # fmt: skip
         for i in range(0, len(found), 1000):
-            await self.redis.sadd(keys.COLUMNAR_SITES, *found[i : i + 1000])
-        self._discovered = True
+            await self.redis.sadd(self.listing, *found[i : i + 1000])
+        self.discovered = True
 
     async def run_once(self) -> Evicted:
         """A pass over every listed site, at most once per `check_seconds`."""
         if time.monotonic() - self._last < self.check_seconds:
             return Evicted(0, 0)
         self._last = time.monotonic()
-        if not self._discovered:
-            await self._discover()
+        if not self.discovered:
+            await self.discover()
         days = events = 0
         now_ms = int(time.time() * 1000)
-        listed = cast(set[str], await self.redis.smembers(keys.COLUMNAR_SITES))
+        listed = cast(set[str], await self.redis.smembers(self.listing))
         for site_id in listed:
             gone = await self.redis.exists(keys.site_gone(site_id))
             if gone or not await self.redis.exists(keys.columnar_catalog(site_id)):
-                await self.redis.srem(keys.COLUMNAR_SITES, site_id)  # deleted
+                await self.redis.srem(self.listing, site_id)  # deleted
                 continue
             done = await evict_site(self.redis, site_id, now_ms=now_ms, hot_days=self.hot_days)
             if done.days:
