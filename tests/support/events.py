@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import redis
 
+from tests.support.accounts import Account
 from tracking_system.common import keys, rollups
 from tracking_system.common.indexes import is_missing_index, site_event_index_schema
 from tracking_system.common.search import site_clause
@@ -59,6 +60,22 @@ def send(
         json={"apiKey": api_key, "events": events},
         headers={"User-Agent": user_agent, **(headers or {})},
     )
+
+
+def send_stored(
+    api: httpx.Client,
+    redis_client: redis.Redis,
+    account: Account,
+    events: list[dict[str, Any]],
+    **kwargs: Any,
+) -> None:
+    """Send through the gateway and wait until the worker stored all of the account's events."""
+    before = stored_count(redis_client, account.user["id"])
+    response = send(api, account.user["apiKey"], events, **kwargs)
+    assert response.status_code == 202, response.text
+    assert response.json()["data"]["accepted"] == len(events)
+    expected = before + len(events)
+    assert wait_for_stored(redis_client, account.user["id"], expected) == expected
 
 
 def _search_site(redis_client: redis.Redis, site_id: str, *args: str) -> Any:

@@ -15,28 +15,10 @@ from tests.support.events import (
     IPHONE,
     make_event,
     now_ms,
-    send,
-    stored_count,
-    wait_for_stored,
+    send_stored,
 )
 from tracking_system.common import keys
 from tracking_system.tracking.explorer import COLUMNS, decode_cursor, encode_cursor
-
-
-def _send_stored(
-    api: httpx.Client,
-    redis_sync: redis.Redis,
-    account: Account,
-    events: list[dict[str, Any]],
-    **kwargs: Any,
-) -> None:
-    """Send through the gateway and wait until the worker stored all of the account's events."""
-    before = stored_count(redis_sync, account.user["id"])
-    response = send(api, account.user["apiKey"], events, **kwargs)
-    assert response.status_code == 202, response.text
-    assert response.json()["data"]["accepted"] == len(events)
-    expected = before + len(events)
-    assert wait_for_stored(redis_sync, account.user["id"], expected) == expected
 
 
 def _get(api: httpx.Client, account: Account, **params: Any) -> httpx.Response:
@@ -72,7 +54,7 @@ def test_newest_first_with_the_stored_shape(
         for i in range(5)
     ]
     events.append(make_event(eventName="Plain", eventTime=base - 5000, referrer=None))
-    _send_stored(api, redis_sync, account, events)
+    send_stored(api, redis_sync, account, events)
 
     response = _get(api, account)
     assert response.status_code == 200
@@ -110,7 +92,7 @@ def test_paging_visits_every_event_once_while_new_events_arrive(
         for t in range(12)
         for k in range(3)
     ]
-    _send_stored(api, redis_sync, account, original)
+    send_stored(api, redis_sync, account, original)
 
     seen: list[dict[str, Any]] = []
     cursor: str | None = None
@@ -130,7 +112,7 @@ def test_paging_visits_every_event_once_while_new_events_arrive(
         assert len(data["items"]) == 5
         # New events between pages: newer ones, and one in the very millisecond of the cursor.
         cursor_time, _ = decode_cursor(cursor)
-        _send_stored(
+        send_stored(
             api,
             redis_sync,
             account,
@@ -171,9 +153,9 @@ def test_filters_by_name_page_user_session_and_dimensions(
         ),
         make_event(eventName="page_view", eventTime=t + 2, page="/pricing"),
     ]  # fmt: skip
-    _send_stored(api, redis_sync, account, chrome, headers={"X-Forwarded-For": "8.8.8.8"})
-    _send_stored(api, redis_sync, account, [make_event(eventName="Phone", eventTime=t + 3)],
-                 user_agent=IPHONE)  # fmt: skip
+    send_stored(api, redis_sync, account, chrome, headers={"X-Forwarded-For": "8.8.8.8"})
+    send_stored(api, redis_sync, account, [make_event(eventName="Phone", eventTime=t + 3)],
+                user_agent=IPHONE)  # fmt: skip
 
     def names(**params: Any) -> list[str]:
         return [item["eventName"] for item in _items(api, account, **params)]
@@ -209,7 +191,7 @@ def test_values_are_matched_literally(
     api: httpx.Client, account: Account, redis_sync: redis.Redis
 ) -> None:
     odd = 'Signup: "pro" {plan} | 50% @x -y *'
-    _send_stored(api, redis_sync, account, [make_event(eventName=odd), make_event(eventName="pro")])
+    send_stored(api, redis_sync, account, [make_event(eventName=odd), make_event(eventName="pro")])
     assert [item["eventName"] for item in _items(api, account, eventName=odd)] == [odd]
     assert _items(api, account, eventName="pro*") == []
     assert _items(api, account, eventName="*") == []
@@ -227,7 +209,7 @@ def test_from_to_are_days_in_the_zone_dst_correct(
         make_event(eventName="last", eventTime=_ms("2024-03-10 23:59", ny)),
         make_event(eventName="after", eventTime=_ms("2024-03-11 00:00", ny)),
     ]
-    _send_stored(api, redis_sync, account, events)
+    send_stored(api, redis_sync, account, events)
 
     def names(**params: Any) -> list[str]:
         return [item["eventName"] for item in _items(api, account, **params)]
@@ -247,7 +229,7 @@ def test_from_to_are_days_in_the_zone_dst_correct(
 
 def test_limit_bounds(api: httpx.Client, account: Account, redis_sync: redis.Redis) -> None:
     t = now_ms() - 5000
-    _send_stored(api, redis_sync, account, [make_event(eventTime=t + i) for i in range(60)])
+    send_stored(api, redis_sync, account, [make_event(eventTime=t + i) for i in range(60)])
     assert len(_items(api, account)) == 50  # the default
     assert len(_items(api, account, limit=500)) == 60
     first = _get(api, account, limit=1).json()["data"]
@@ -292,8 +274,8 @@ def test_requires_sign_in(api: httpx.Client) -> None:
 
 def test_accounts_never_see_each_others_events(api: httpx.Client, redis_sync: redis.Redis) -> None:
     alice, mallory = register(api), register(api)
-    _send_stored(api, redis_sync, alice, [make_event(eventName="alice-secret", userId="a")])
-    _send_stored(api, redis_sync, mallory, [make_event(eventName="mallory-own", userId="m")])
+    send_stored(api, redis_sync, alice, [make_event(eventName="alice-secret", userId="a")])
+    send_stored(api, redis_sync, mallory, [make_event(eventName="mallory-own", userId="m")])
 
     assert [i["eventName"] for i in _items(api, mallory)] == ["mallory-own"]
     assert _items(api, mallory, eventName="alice-secret") == []
@@ -320,7 +302,7 @@ def test_an_empty_context_comes_back_as_an_empty_object(
     api: httpx.Client, account: Account, redis_sync: redis.Redis
 ) -> None:
     events = [make_event(eventName="Empty", context={}), make_event(eventName="None")]
-    _send_stored(api, redis_sync, account, events)
+    send_stored(api, redis_sync, account, events)
     items = {item["eventName"]: item for item in _get(api, account).json()["data"]["items"]}
     assert items["Empty"]["context"] == {}
     assert items["None"]["context"] is None

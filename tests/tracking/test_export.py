@@ -23,25 +23,14 @@ from tests.support.events import (
     index_site,
     make_event,
     now_ms,
-    send,
+    send_stored,
     stored_count,
-    wait_for_stored,
 )
 from tests.support.system import System
 from tracking_system.common import keys
 from tracking_system.common.search import site_clause
 from tracking_system.tracking.explorer import COLUMNS
 from tracking_system.tracking.export import export_chunks
-
-
-def _send_stored(
-    api: httpx.Client, redis_sync: redis.Redis, account: Account, events: list[dict[str, Any]]
-) -> None:
-    before = stored_count(redis_sync, account.user["id"])
-    response = send(api, account.user["apiKey"], events)
-    assert response.status_code == 202, response.text
-    expected = before + len(events)
-    assert wait_for_stored(redis_sync, account.user["id"], expected) == expected
 
 
 def _export(api: httpx.Client, account: Account, **params: Any) -> httpx.Response:
@@ -60,7 +49,7 @@ def two_accounts(api: httpx.Client, redis_sync: redis.Redis) -> tuple[Account, A
     """An account with varied events, and another whose events must never show."""
     owner, other = register(api), register(api)
     t = now_ms() - 60_000
-    _send_stored(
+    send_stored(
         api,
         redis_sync,
         owner,
@@ -71,7 +60,7 @@ def two_accounts(api: httpx.Client, redis_sync: redis.Redis) -> tuple[Account, A
             make_event(eventName="Line\u2028Sep é 漢字", eventTime=t + 3),
         ],
     )
-    _send_stored(api, redis_sync, other, [make_event(eventName="other-secret", eventTime=t)])
+    send_stored(api, redis_sync, other, [make_event(eventName="other-secret", eventTime=t)])
     return owner, other
 
 
@@ -287,7 +276,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_made_inert(
     hostile = ['=HYPERLINK("http://x.example","a")', "@SUM(1+1)", "-2+3", "+1"]
     events = [make_event(eventName=name, userId=f"=u{i}", eventTime=now_ms() - i)
               for i, name in enumerate(hostile)]  # fmt: skip
-    _send_stored(api, redis_sync, account, events)
+    send_stored(api, redis_sync, account, events)
     rows = list(csv.reader(io.StringIO(_export(api, account, format="csv").content.decode())))
     names = {row[COLUMNS.index("eventName")] for row in rows[1:]}
     assert names == {"'" + name for name in hostile}

@@ -6,6 +6,9 @@ the position of the last item returned; the next page starts strictly after it. 
 only by eventTime, so ties are resolved here: the boundary millisecond's ids are fetched whole
 and sorted by id.
 
+Before the site's hot window (rollups.hot_from) event hashes may be gone: those times are read
+from the columnar tier instead (tracking/cold.py), so every event shows once from one tier.
+
 Export (tracking/export.py) and the live feed (tracking/live.py) build on the same queries.
 """
 
@@ -24,7 +27,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
 
-from tracking_system.common import keys
+from tracking_system.common import keys, rollups
 from tracking_system.common.errors import InvalidInput, ServiceUnavailable
 from tracking_system.common.indexes import (
     EVENT_TAG_FIELDS,
@@ -35,6 +38,7 @@ from tracking_system.common.redis import to_owner
 from tracking_system.common.search import site_clause, tag_clause
 from tracking_system.common.urls import page_path
 from tracking_system.common.zones import day_start_ms
+from tracking_system.tracking import cold
 from tracking_system.tracking.ingest.validation import has_control_chars
 from tracking_system.tracking.stats.params import parse_day
 from tracking_system.tracking.stats.params import zone as parse_zone_name
@@ -47,6 +51,8 @@ MAX_VALUE_LENGTH = 2048
 MAX_FILTERS = 20
 # Events sharing one millisecond are read in chunks of this many ids.
 TIE_CHUNK = 5000
+# Times a page is read again when the hot window moved while its hashes were read.
+ATTEMPTS = 5
 # A query that would run longer than this fails (503) instead of returning partial results.
 QUERY_TIMEOUT_MS = 10_000
 
@@ -311,6 +317,16 @@ def _number(value: str | None) -> int | float | None:
             return None
 
 
+def _context(raw: str | None) -> Any:
+    """The stored context JSON, parsed (None when absent or unreadable)."""
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def to_item(key: str, stored: dict[str, str]) -> dict[str, Any]:
     """The public shape of a stored event hash: every column, null where the event has none."""
     item: dict[str, Any] = {}
@@ -318,14 +334,7 @@ def to_item(key: str, stored: dict[str, str]) -> dict[str, Any]:
         if column == "id":
             item["id"] = event_id_of(key)
         elif column == "context":
-            raw = stored.get("_context")
-            context: Any = None
-            if raw:
-                try:
-                    context = orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    context = None
-            item["context"] = context
+            item["context"] = _context(stored.get("_context"))
         elif column == "bot":
             item["bot"] = stored.get("bot") == "1"
         elif column in _NUMERIC:
@@ -333,6 +342,21 @@ def to_item(key: str, stored: dict[str, str]) -> dict[str, Any]:
         else:
             value = stored.get(column)
             item[column] = value if value not in (None, "") else None
+    return item
+
+
+def row_item(row: dict[str, Any]) -> dict[str, Any]:
+    """The public shape of a columnar row (common/columnar.py SCHEMA), as to_item gives its
+    event's hash: '' (a field the hash lacked) is null."""
+    item: dict[str, Any] = {}
+    for column in COLUMNS:
+        value = row[column]
+        if column == "context":
+            item["context"] = _context(value)
+        elif column == "bot":
+            item["bot"] = value == 1
+        else:
+            item[column] = value if value != "" else None
     return item
 
 
@@ -405,23 +429,16 @@ async def _older(redis: aioredis.Redis, query: str, site_id: str, need: int) -> 
     return _Page(items=await load_items(redis, ids, site_id), more=more)
 
 
-async def list_events(
-    *,
-    redis: aioredis.Redis,
-    site_id: str,
-    filters: EventFilters,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the site's matching events, newest first, and the next page's cursor."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(errors={"limit": f"Must be between 1 and {MAX_LIMIT}"})
-    query = build_query(site_id, filters)
+async def _hot_page(
+    redis: aioredis.Redis, site_id: str, query: str, limit: int, after: tuple[int, str] | None
+) -> tuple[list[dict[str, Any]], bool]:
+    """Up to `limit` events of the query strictly after the cursor from the event hashes, and
+    whether more of them follow."""
     items: list[dict[str, Any]] = []
     more = False
     older_query = query
-    if cursor:
-        last_time, last_id = decode_cursor(cursor)
+    if after is not None:
+        last_time, last_id = after
         # The rest of the cursor's own millisecond first, then strictly older events.
         tied = [i for i in await _ids_at(redis, site_id, query, last_time) if i < last_id]
         items = await load_items(redis, tied[:limit], site_id)
@@ -434,8 +451,50 @@ async def list_events(
     elif not more:
         total, _ = search_rows(await _search(redis, site_id, older_query, "LIMIT", "0", "0"))
         more = total > 0
-    next_cursor = None
-    if more and items:
-        last = items[-1]
-        next_cursor = encode_cursor(int(last["eventTime"] or 0), str(last["id"]))
-    return items, next_cursor
+    return items, more
+
+
+def hot_filters(filters: EventFilters, hot_from: int) -> EventFilters | None:
+    """The filters restricted to the hot window (eventTime >= hot_from), None if it is empty."""
+    if hot_from <= 0:
+        return filters
+    start = max(filters.start_ms or hot_from, hot_from)
+    if filters.end_ms is not None and filters.end_ms <= start:
+        return None
+    return EventFilters(tags=filters.tags, start_ms=start, end_ms=filters.end_ms)
+
+
+async def list_events(
+    *,
+    redis: aioredis.Redis,
+    site_id: str,
+    filters: EventFilters,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the site's matching events, newest first, and the next page's cursor: times
+    from the hot window's start on from the event hashes, earlier ones from the columnar tier."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(errors={"limit": f"Must be between 1 and {MAX_LIMIT}"})
+    after = decode_cursor(cursor) if cursor else None
+    for _ in range(ATTEMPTS):
+        hot_from = await rollups.hot_from(redis, site_id)
+        hot = hot_filters(filters, hot_from)
+        items: list[dict[str, Any]] = []
+        more = False
+        if hot is not None and (after is None or after[0] >= hot_from):
+            items, more = await _hot_page(redis, site_id, build_query(site_id, hot), limit, after)
+            if await rollups.hot_from(redis, site_id) > hot_from:
+                continue  # hashes may have been removed while we read them
+        if not more and hot_from > 0:
+            rows, more = await cold.newest(
+                redis, site_id, tags=filters.tags, span=(filters.start_ms, filters.end_ms),
+                hot_from=hot_from, after=after, need=limit - len(items),
+            )  # fmt: skip
+            items += [row_item(row) for row in rows]
+        next_cursor = None
+        if more and items:
+            last = items[-1]
+            next_cursor = encode_cursor(int(last["eventTime"] or 0), str(last["id"]))
+        return items, next_cursor
+    raise ServiceUnavailable("Events are being moved; try again", retry_after=1)

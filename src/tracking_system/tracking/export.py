@@ -1,6 +1,7 @@
 """Export: every matching event, streamed as CSV or NDJSON.
 
-It does not sort (that would hold every match in memory somewhere): it streams
+It does not sort (that would hold every match in memory somewhere): it streams the days before
+the site's hot window from the columnar tier one at a time (tracking/cold.py), then
 `FT.AGGREGATE ... WITHCURSOR` chunks in storage order (one script call per 1000 events returns
 their hashes as one JSON string), so memory stays flat for any size."""
 
@@ -18,9 +19,11 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
 
-from tracking_system.common import keys
+from tracking_system.common import keys, rollups
+from tracking_system.common.errors import ServiceUnavailable
 from tracking_system.common.indexes import is_missing_index, recover_site_event_index
 from tracking_system.common.redis import to_owner
+from tracking_system.tracking import cold
 from tracking_system.tracking.explorer import (
     COLUMNS,
     QUERY_TIMEOUT_MS,
@@ -28,7 +31,9 @@ from tracking_system.tracking.explorer import (
     aggregate_rows,
     build_query,
     event_id_of,
+    hot_filters,
     load_items,
+    row_item,
     to_item,
 )
 
@@ -188,14 +193,14 @@ async def export_events(
     fmt: ExportFormat,
 ) -> AsyncGenerator[bytes, None]:
     """Every matching event of the site as CSV (header row first) or NDJSON, chunk by chunk."""
-    query = build_query(site_id, filters)
+    hot_from = await rollups.hot_from(redis, site_id)
     header = b""
     if fmt == "csv":
         buffer = io.StringIO()
         csv.writer(buffer).writerow(COLUMNS)
         header = buffer.getvalue().encode()
     # The header goes out with the first chunk, so a failing query fails before any byte is sent.
-    async with aclosing(export_chunks(redis, query, site_id)) as chunks:
+    async with aclosing(_chunks(redis, site_id, filters, hot_from)) as chunks:
         async for items in chunks:
             if fmt == "csv":
                 buffer = io.StringIO()
@@ -207,3 +212,27 @@ async def export_events(
             header = b""
     if header:
         yield header
+
+
+async def _chunks(
+    redis: aioredis.Redis, site_id: str, filters: EventFilters, hot_from: int
+) -> AsyncGenerator[list[dict[str, Any]], None]:
+    """Every matching event: the days before the hot window from the columnar tier one at a
+    time, then the hot window from the event hashes."""
+    if hot_from > 0:
+        span = (filters.start_ms, filters.end_ms)
+        async with aclosing(cold.every(redis, site_id, tags=filters.tags, span=span,
+                                       hot_from=hot_from, chunk=EXPORT_CHUNK)) as rows:  # fmt: skip
+            async for chunk in rows:
+                yield [row_item(row) for row in chunk]
+    hot = hot_filters(filters, hot_from)
+    if hot is None:
+        return
+    async with aclosing(export_chunks(redis, build_query(site_id, hot), site_id)) as chunks:
+        async for items in chunks:
+            if await rollups.hot_from(redis, site_id) > hot_from:
+                # Hashes of the hot window's first days may have gone unseen: fail the download
+                # rather than end it short (rare: the window moves once a day).
+                log.warning("export_hot_window_moved", site=site_id)
+                raise ServiceUnavailable("Events were moved during the export; try again")
+            yield items

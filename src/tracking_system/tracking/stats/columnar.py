@@ -241,20 +241,37 @@ async def site_events(redis: aioredis.Redis, *, site_id: str, start_ms: int,
     raise ServiceUnavailable(COMPACTING, retry_after=1)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A site's day catalog and tail rows (columnar.COLUMNS order), taken in one step: every
+    stored row is in exactly one of a listed day's blob and the tail."""
+
+    days: dict[int, DayMeta]
+    tail: list[list[Any]]
+
+
+async def snapshot(redis: aioredis.Redis, *, site_id: str) -> Snapshot:
+    """The site's catalog and whole tail, now."""
+    call_keys = [keys.columnar_catalog(site_id), keys.columnar_tail(site_id)]
+    catalog, _, tail = await redis.eval(SNAPSHOT, 2, *call_keys, "")
+    return Snapshot(
+        days={int(day): DayMeta.parse(value)
+              for day, value in zip(catalog[0::2], catalog[1::2], strict=True)},
+        tail=[columnar.decode_row(fields[1]) for _, fields in tail],
+    )  # fmt: skip
+
+
 async def all_rows(redis: aioredis.Redis, *, site_id: str) -> pa.Table:
     """Every stored row of the site over all time, every column (columnar.SCHEMA): the day
     blobs and the tail taken in one step, nothing cached."""
-    call_keys = [keys.columnar_catalog(site_id), keys.columnar_tail(site_id)]
     for _ in range(ATTEMPTS):
-        catalog, _, tail = await redis.eval(SNAPSHOT, 2, *call_keys, "")
-        blob_keys = [keys.columnar_blob(site_id, int(day), DayMeta.parse(value).version)
-                     for day, value in zip(catalog[0::2], catalog[1::2], strict=True)]  # fmt: skip
-        blobs = await get_bytes(redis, *blob_keys)
+        snap = await snapshot(redis, site_id=site_id)
+        blobs = await get_bytes(redis, *(keys.columnar_blob(site_id, day, meta.version)
+                                         for day, meta in snap.days.items()))  # fmt: skip
         if any(blob is None for blob in blobs):
             continue  # a compaction replaced a day meanwhile: take a new snapshot
-        rows = [columnar.decode_row(fields[1]) for _, fields in tail]
         tables = [columnar.from_blob(blob or b"") for blob in blobs]
-        return pa.concat_tables([*tables, columnar.table_of_rows(rows)])
+        return pa.concat_tables([*tables, columnar.table_of_rows(snap.tail)])
     raise ServiceUnavailable(COMPACTING, retry_after=1)
 
 
