@@ -57,9 +57,9 @@ def bench_system(root: Path) -> Iterator[tuple[RedisServer, System]]:
         server.stop()
 
 
-def _load_part(args: tuple[str, str, int, list[int], int, int, str, int]) -> int:
+def _load_part(args: tuple[str, str, int, list[int], int, int, str, int, int]) -> int:
     """Prepare + store chunks into Redis; write the same events as JSON rows for chdb."""
-    redis_url, account_id, seed, indices, start_ms, visitors, rows_path, size = args
+    redis_url, account_id, seed, indices, start_ms, visitors, rows_path, size, days = args
 
     async def run() -> int:
         redis = create_client(redis_url)
@@ -75,7 +75,7 @@ def _load_part(args: tuple[str, str, int, list[int], int, int, str, int]) -> int
                         index=index,
                         size=size,
                         start_ms=start_ms,
-                        days=DAYS,
+                        days=days,
                         visitors=visitors,
                     )
                 ):
@@ -99,12 +99,13 @@ def _load_part(args: tuple[str, str, int, list[int], int, int, str, int]) -> int
 
 
 def load(server: RedisServer, account_id: str, *, events: int, seed: int, visitors: int,
-         rows_dir: Path, start_ms: int, label: str) -> float:  # fmt: skip
-    """Load `events` events with two processes, one chunk per task; seconds taken."""
+         rows_dir: Path, start_ms: int, label: str, days: int = DAYS) -> float:  # fmt: skip
+    """Load `events` events over `days` days with two processes, one chunk per task; seconds
+    taken."""
     chunks = max(1, events // CHUNK)
     tasks = [
         (server.url, account_id, seed, [i], start_ms, visitors,
-         str(rows_dir / f"{label}-{i}.ndjson"), CHUNK)
+         str(rows_dir / f"{label}-{i}.ndjson"), CHUNK, days)
         for i in range(chunks)
     ]  # fmt: skip
     started = time.perf_counter()
