@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import cluster, ingest, raw, rebuild, stats
+from benchmarks import cluster, ingest, memory, raw, rebuild, stats
 from benchmarks.report import RESULTS, Bar, bar_chart_svg, percentile
 
 SDK = Path(__file__).resolve().parents[1] / "sdk" / "dist" / "sdk.js"
@@ -30,6 +30,7 @@ def main(argv: list[str]) -> int:
     questions = [raw.run_size(n) for n in sizes]
     shards = cluster.run(short)
     rebuilds = rebuild.run(short)
+    memories = memory.run(short)
     sdk_bytes, sdk_gzipped = sdk_size()
     RESULTS.mkdir(exist_ok=True)
     f = figures
@@ -58,6 +59,14 @@ def main(argv: list[str]) -> int:
     (RESULTS / "raw.svg").write_text(
         bar_chart_svg("Raw questions, warm median, lower is better", bars, "ms", width=760)
     )
+    bars = []
+    for r in memories:
+        label, n = f"{r['events'] / 1e6:g}M events, {r['days']} days", r["events"]
+        bars += [Bar(f"{label}: all hashes kept", r["before_total"] / n, "#adb5bd"),
+                 Bar(f"{label}: {memory.HOT_DAYS}-day hot window", r["after_total"] / n)]  # fmt: skip
+    (RESULTS / "memory.svg").write_text(
+        bar_chart_svg("Redis bytes per stored event (target < 400)", bars, "bytes")
+    )
     report = [
         "# Benchmark report",
         "",
@@ -80,6 +89,10 @@ def main(argv: list[str]) -> int:
         cluster.table(shards).markdown(),
         "",
         rebuild.table(rebuilds).markdown(),
+        "",
+        "![memory](memory.svg)",
+        "",
+        memory.table(memories).markdown(),
         "",
         "### SDK",
         "",
