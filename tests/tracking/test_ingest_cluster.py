@@ -15,10 +15,9 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
-from tracking_system.common import keys
+from tracking_system.common import keys, refusals
 from tracking_system.common.embedded_cluster import EmbeddedCluster
 from tracking_system.common.errors import RateLimited, ServiceUnavailable
-from tracking_system.tracking.ingest import refusals
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.pipeline import IngestPolicy, IngestRequest, ingest
 from tracking_system.tracking.ingest.validation import Limits

@@ -16,9 +16,9 @@ import redis
 from tests.support.accounts import Account, register
 from tests.support.events import make_event, send, stored_events, wait_for_stored
 from tests.support.system import own_system
-from tracking_system.common import keys
+from tracking_system.common import keys, rollups
 
-REASONS = {"retired_key", "origin", "rate_limited", "invalid", "backlog"}
+REASONS = {"retired_key", "origin", "rate_limited", "invalid", "backlog", "expired"}
 
 
 @pytest.fixture
@@ -184,6 +184,29 @@ def test_counters_are_hourly_buckets_that_expire_and_read_as_sliding_windows(
     assert counts["lastHour"]["origin"] == 0
     assert counts["last24h"]["origin"] == 5
     assert counts["lastHour"]["invalid"] == counts["last24h"]["invalid"] == 1
+
+
+def test_events_older_than_the_site_keeps_are_counted_as_expired_and_not_stored(
+    api: httpx.Client, account: Account, redis_sync: redis.Redis
+) -> None:
+    site = _site(api, account, retentionDays=30)
+    assert site["retentionDays"] == 30
+    # What the worker's retention pass does first (worker/hot.py): what the site keeps starts
+    # at a UTC midnight; the store script refuses what is older.
+    keep_from = (int(time.time() * 1000) // 86_400_000 - 30) * 86_400_000
+    redis_sync.hset(rollups.meta(site["id"]), rollups.KEEP_FROM_FIELD, keep_from)
+    old = [make_event(eventTime=keep_from - 3_600_000 * (i + 1)) for i in range(3)]
+    recent = make_event(eventTime=keep_from + 3_600_000)
+    response = send(api, site["apiKey"], [*old, recent])
+    assert response.status_code == 202
+    assert response.json()["data"]["accepted"] == 4
+    assert wait_for_stored(redis_sync, site["id"], 1) == 1
+    deadline = time.monotonic() + 10
+    while _refused(api, account, site["id"])["lastHour"]["expired"] < 3:
+        assert time.monotonic() < deadline, "the worker did not count the expired events"
+        time.sleep(0.1)
+    assert _refused(api, account, site["id"])["lastHour"]["expired"] == 3
+    assert [e["eventId"] for e in stored_events(redis_sync, site["id"])] == [recent["eventId"]]
 
 
 def test_another_accounts_counters_are_404(api: httpx.Client, account: Account) -> None:

@@ -57,8 +57,9 @@ def test_registration_creates_the_first_site_that_user_fields_describe(
     assert first["domain"] is None
     assert (first["apiKey"], first["timezone"]) == (user["apiKey"], "Europe/Berlin")
     assert first["allowedOrigins"] == user["allowedOrigins"] == []
+    assert first["retentionDays"] is None  # raw events kept forever
     assert set(first) == {"id", "name", "domain", "apiKey", "timezone", "allowedOrigins",
-                          "createdAt", "updatedAt"}  # fmt: skip
+                          "retentionDays", "createdAt", "updatedAt"}  # fmt: skip
 
 
 def test_a_new_site_has_its_own_key_and_comes_after_the_first(
@@ -106,6 +107,32 @@ def test_invalid_site_fields_are_a_400_naming_the_field(
     assert response.status_code == 400, response.text
     assert field in response.json()["errors"]
     assert len(api.get("/api/v1/sites", headers=account.auth()).json()["data"]) == 1
+
+
+def test_retention_is_forever_until_set_and_null_sets_it_back(
+    api: httpx.Client, account: Account
+) -> None:
+    site = _site(api, account)
+    assert site["retentionDays"] is None
+    url = f"/api/v1/sites/{site['id']}"
+    for days in (90, 1, 36_500, None):
+        response = api.patch(url, json={"retentionDays": days}, headers=account.auth())
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["retentionDays"] == days
+        assert api.get(url, headers=account.auth()).json()["data"]["retentionDays"] == days
+
+
+@pytest.mark.parametrize("days", [0, -5, 36_501, "90", 2.5, True, [30]])
+def test_an_invalid_retention_is_a_400_naming_it_and_changes_nothing(
+    api: httpx.Client, account: Account, days: Any
+) -> None:
+    site = _site(api, account, retentionDays=30)
+    url = f"/api/v1/sites/{site['id']}"
+    response = api.patch(url, json={"retentionDays": days}, headers=account.auth())
+    assert response.status_code == 400, response.text
+    assert "retentionDays" in response.json()["errors"]
+    assert api.get(url, headers=account.auth()).json()["data"]["retentionDays"] == 30
+    assert _create(api, account, name="Other", retentionDays=days).status_code == 400
 
 
 def test_a_domain_belongs_to_one_site_across_the_instance(

@@ -24,7 +24,7 @@ from tracking_system.tracking.stats.columnar import all_rows
 from tracking_system.worker import hot
 from tracking_system.worker.compaction import compact_all
 from tracking_system.worker.hot import Evictor, evict_site, window_start
-from tracking_system.worker.store import DUPLICATE, STORED, Store, event_ulid, prepare
+from tracking_system.worker.store import DUPLICATE, EXPIRED, STORED, Store, event_ulid, prepare
 
 pytestmark = [pytest.mark.anyio, pytest.mark.on_cluster]  # once more on a 3-shard cluster
 
@@ -250,3 +250,105 @@ def test_the_window_starts_at_a_utc_midnight() -> None:
     start = window_start(now, 30)
     assert start % DAY_MS == 0
     assert datetime.fromtimestamp(start / 1000, UTC) == datetime(2026, 2, 8, tzinfo=UTC)
+
+
+async def _keep_days(client: aioredis.Redis, site_id: str, days: int | None) -> None:
+    await client.json().set(keys.site(site_id), "$.retentionDays", days)
+
+
+async def test_retention_deletes_every_raw_trace_of_days_before_it_and_keeps_the_rollups(
+    client: aioredis.Redis,
+) -> None:
+    site_id = await _site(client)
+    sent = _data(seed=10, days=12, sessions=150)
+    await _store(client, site_id, sent)
+    await compact_all(client, site_id)
+    now = _now_ms()
+    await evict_site(client, site_id, now_ms=now, hot_days=HOT_DAYS)  # markers for some days
+    counted = await _counted(client, site_id)
+    keep_from = window_start(now, 8)
+
+    dropped = await hot.drop_expired(client, site_id, now_ms=now, days=8)
+
+    assert dropped is not None
+    assert dropped > 0
+    old = [s for s in sent if s.event["eventTime"] < keep_from]
+    kept = [s for s in sent if s.event["eventTime"] >= keep_from]
+    assert old
+    table = await all_rows(client, site_id=site_id)
+    assert sorted(table.column("id").to_pylist()) == sorted(
+        event_ulid(site_id, s.event["eventId"]) for s in kept
+    )
+    assert await _hashes(client, site_id, old) == set()
+    catalog = await client.hgetall(keys.columnar_catalog(site_id))
+    assert all((int(day) + 1) * DAY_MS > keep_from for day in catalog)
+    evicted = await client.hgetall(keys.columnar_evicted(site_id))
+    assert all((int(day) + 1) * DAY_MS > keep_from for day in evicted)
+    prefix = keys.columnar_prefix(site_id)
+    left = [name async for name in client.scan_iter(match=f"{prefix}*")]
+    for name in left:  # no blob or marker set of a dropped day is left behind
+        parts = name.removeprefix(prefix).split(":")
+        if parts[0] in ("d", "seen"):
+            assert (int(parts[1]) + 1) * DAY_MS > keep_from, name
+    assert await _counted(client, site_id) == counted  # the rollups stay
+
+
+async def test_an_event_older_than_the_site_keeps_is_refused_not_stored(
+    client: aioredis.Redis,
+) -> None:
+    site_id = await _site(client)
+    sent = _data(seed=11, days=12, sessions=80)
+    await _store(client, site_id, sent)
+    await compact_all(client, site_id)
+    now = _now_ms()
+    await hot.drop_expired(client, site_id, now_ms=now, days=8)
+    counted = await _counted(client, site_id)
+    old = [s for s in sent if s.event["eventTime"] < window_start(now, 8)]
+    ago = datetime.now(UTC) - timedelta(days=10)
+    late = dataset.generate(seed=111, start=ago - timedelta(days=1), end=ago, sessions=3).events
+
+    assert set(await _store(client, site_id, old + late)) == {EXPIRED}
+    assert await _counted(client, site_id) == counted
+    assert await client.xlen(keys.columnar_tail(site_id)) == 0
+    assert await _hashes(client, site_id, late) == set()
+
+
+async def test_what_a_site_keeps_never_moves_back(client: aioredis.Redis) -> None:
+    site_id = await _site(client)
+    await _store(client, site_id, _data(seed=12, days=12, sessions=20))
+    await compact_all(client, site_id)
+    now = _now_ms()
+    await hot.drop_expired(client, site_id, now_ms=now, days=8)
+    await hot.drop_expired(client, site_id, now_ms=now, days=100)
+    keep = await client.hget(rollups.meta(site_id), rollups.KEEP_FROM_FIELD)
+    assert keep == str(window_start(now, 8))
+
+
+async def test_retention_waits_for_a_site_being_compacted(client: aioredis.Redis) -> None:
+    site_id = await _site(client)
+    await _store(client, site_id, _data(seed=13, days=12, sessions=20))
+    await compact_all(client, site_id)
+    await client.set(keys.columnar_lock(site_id), "another", px=60_000)
+    assert await hot.drop_expired(client, site_id, now_ms=_now_ms(), days=8) is None
+    assert await client.hlen(keys.columnar_catalog(site_id)) > 8
+    await client.delete(keys.columnar_lock(site_id))
+    assert await hot.drop_expired(client, site_id, now_ms=_now_ms(), days=8)
+
+
+async def test_the_evictor_applies_each_sites_retention(client: aioredis.Redis) -> None:
+    keeping, forever = await _site(client), await _site(client)
+    for site_id in (keeping, forever):
+        await _store(client, site_id, _data(seed=14, days=12, sessions=30))
+        await compact_all(client, site_id)
+    await _keep_days(client, keeping, 8)
+    listing = f"test:hot:{uuid.uuid4().hex}"
+    await client.sadd(listing, keeping, forever)
+
+    await Evictor(client, hot_days=HOT_DAYS, check_seconds=0, listing=listing).run_once()
+
+    now = _now_ms()
+    days = {site_id: [int(d) for d in await client.hkeys(keys.columnar_catalog(site_id))]
+            for site_id in (keeping, forever)}  # fmt: skip
+    assert min(days[keeping]) * DAY_MS >= window_start(now, 8)
+    assert min(days[forever]) * DAY_MS < window_start(now, 8)
+    assert await client.hget(rollups.meta(forever), rollups.KEEP_FROM_FIELD) is None

@@ -196,6 +196,7 @@ export interface NewSite {
   domain?: string | null;
   timezone?: string;
   allowedOrigins?: string[];
+  retentionDays?: number | null;
 }
 export type SiteChange = Partial<NewSite>;
 

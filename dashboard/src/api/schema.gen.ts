@@ -558,7 +558,7 @@ export interface paths {
         /**
          * Events refused at ingestion, by reason
          * @description `{lastHour: {reason: n}, last24h: {reason: n}}` for retired_key, origin, rate_limited,
-         *     invalid and backlog (sliding windows, to the minute).
+         *     invalid, backlog and expired (sliding windows, to the minute).
          */
         get: operations["refused_api_v1_stats_refused_get"];
         put?: never;
@@ -715,6 +715,8 @@ export interface components {
             domain?: string | null;
             /** Name */
             name: string;
+            /** Retentiondays */
+            retentionDays?: number | null;
             /**
              * Timezone
              * @default UTC
@@ -1226,6 +1228,8 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /** Retentiondays */
+            retentionDays?: number | null;
             /** Timezone */
             timezone: string;
             /** Updatedat */
@@ -1369,6 +1373,8 @@ export interface components {
             domain?: string | null;
             /** Name */
             name?: string | null;
+            /** Retentiondays */
+            retentionDays?: number | null;
             /** Timezone */
             timezone?: string | null;
         };

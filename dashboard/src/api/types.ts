@@ -62,7 +62,7 @@ export type BreakdownDimension =
   | 'eventName';
 
 /** Why ingestion refused events (GET /api/v1/stats/refused). */
-export type RefusalReason = 'retired_key' | 'origin' | 'rate_limited' | 'invalid' | 'backlog';
+export type RefusalReason = 'retired_key' | 'origin' | 'rate_limited' | 'invalid' | 'backlog' | 'expired';
 
 /** Events of the site refused at ingestion, by reason, over the last 60 minutes and 24 hours. */
 export type Refusals = { [K in keyof Schemas['Refused']]: Partial<Record<RefusalReason, number>> };

@@ -10,6 +10,7 @@ export const REFUSAL_LABELS: Record<RefusalReason, string> = {
   rate_limited: 'over the rate limit',
   invalid: 'invalid events',
   backlog: 'server too busy',
+  expired: 'older than the site keeps',
 };
 
 /** Reasons the owner fixes on the Sites page (allowed origins, the site's current key). */

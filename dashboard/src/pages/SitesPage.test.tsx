@@ -109,6 +109,25 @@ describe('SitesPage', () => {
     await waitFor(() => expect(switcher().getAttribute('aria-label')).toBe('Switch site, current: Shop EU'));
   });
 
+  it('sets how long a site keeps raw events, and forever again', async () => {
+    const sites = api();
+    renderApp('/sites?site=s2');
+    const form = await screen.findByRole('form', { name: 'Site settings' });
+    const keep = within(form).getByLabelText(/^Keep raw events/) as HTMLSelectElement;
+    expect(keep.value).toBe('');
+    const patches = () => sites.requests.filter((r) => r.method === 'PATCH');
+
+    fireEvent.change(keep, { target: { value: '90' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save site' }));
+    await waitFor(() => expect(patches().at(-1)!.body).toEqual({ retentionDays: 90 }));
+    expect(sites.sites[1]!.retentionDays).toBe(90);
+
+    fireEvent.change(keep, { target: { value: '' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save site' }));
+    await waitFor(() => expect(patches().at(-1)!.body).toEqual({ retentionDays: null }));
+    expect(patches()).toHaveLength(2);
+  });
+
   it('rotates the key of the current site only after confirmation', async () => {
     const sites = api();
     renderApp('/sites?site=s2');

@@ -149,6 +149,10 @@ FIRST_EVENT_FIELD = "t:first"
 # entries) of earlier times may be gone (worker/hot.py); the columnar tier holds every event, so
 # readers take times before it from there. The store script refuses events older than it.
 HOT_FROM_FIELD = "t:hot"
+# `meta`: the start of what the site keeps (epoch ms, a UTC midnight; its `retentionDays`). Its
+# raw events before it are deleted (worker/hot.py) and the store script refuses older events;
+# the rollups keep counting what was stored.
+KEEP_FROM_FIELD = "t:keep"
 
 
 async def hot_from(redis: aioredis.Redis, site_id: str) -> int:

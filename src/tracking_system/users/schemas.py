@@ -175,6 +175,11 @@ RefreshToken = Annotated[
 Timezone = Annotated[Text, AfterValidator(_timezone)]
 Origins = Annotated[list[Text], AfterValidator(_origins)]
 Domain = Annotated[Text | None, AfterValidator(_domain)]
+RetentionDays = Annotated[
+    int,
+    Field(strict=True, ge=1, le=36_500,
+          description="Days of raw events the site keeps (null: forever); the rollups stay"),
+]  # fmt: skip
 
 
 class _Body(BaseModel):
@@ -236,6 +241,7 @@ class CreateSiteRequest(BaseModel):
     domain: Domain = None
     timezone: Timezone = DEFAULT_ZONE
     allowedOrigins: Origins = Field(default_factory=list)
+    retentionDays: RetentionDays | None = None
 
 
 class UpdateSiteRequest(BaseModel):
@@ -245,6 +251,7 @@ class UpdateSiteRequest(BaseModel):
     domain: Domain = None
     timezone: Timezone | None = None
     allowedOrigins: Origins | None = None
+    retentionDays: RetentionDays | None = None
 
 
 class SiteOut(BaseModel):
@@ -254,6 +261,7 @@ class SiteOut(BaseModel):
     apiKey: str
     timezone: str
     allowedOrigins: list[str]
+    retentionDays: int | None = None
     createdAt: str
     updatedAt: str | None
 

@@ -95,6 +95,7 @@ def new_site_doc(
     timezone: str,
     domain: str | None = None,
     allowed_origins: list[str] | None = None,
+    retention_days: int | None = None,
     created_at: str | None = None,
     api_key: str | None = None,
 ) -> dict[str, Any]:
@@ -107,6 +108,7 @@ def new_site_doc(
         "apiKey": api_key or new_api_key(),
         "timezone": timezone,
         "allowedOrigins": allowed_origins or [],
+        "retentionDays": retention_days,
         "createdAt": created_at or now_iso(),
         "updatedAt": None,
     }
@@ -157,6 +159,7 @@ async def create_site(
         timezone=body.timezone,
         domain=body.domain,
         allowed_origins=body.allowedOrigins,
+        retention_days=body.retentionDays,
     )
     await store_new_site(redis, doc)
     return doc
@@ -236,8 +239,9 @@ def _changes(doc: dict[str, Any], body: UpdateSiteRequest) -> dict[str, Any]:
         for field in ("name", "timezone", "allowedOrigins")
         if field in sent and getattr(body, field) is not None
     }
-    if "domain" in sent and body.domain != doc.get("domain"):
-        changes["domain"] = body.domain
+    for field in ("domain", "retentionDays"):  # null clears these
+        if field in sent and getattr(body, field) != doc.get(field):
+            changes[field] = getattr(body, field)
     return {**changes, "updatedAt": now_iso()} if changes else {}
 
 

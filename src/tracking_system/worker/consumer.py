@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
 
-from tracking_system.common import keys
+from tracking_system.common import keys, refusals
 from tracking_system.common.errors import REDIS_ERRORS
 from tracking_system.common.stream import decode_entry
 from tracking_system.common.zones import DEFAULT_ZONE
@@ -26,6 +27,7 @@ from tracking_system.worker.rebuild import rebuild_pending_sites
 from tracking_system.worker.settings import WorkerSettings
 from tracking_system.worker.store import (
     DUPLICATE,
+    EXPIRED,
     SITE_GONE,
     STORED,
     Prepared,
@@ -134,12 +136,23 @@ class Consumer:
         metrics.EVENTS_STORED.inc(results.count(STORED))
         metrics.EVENTS_DUPLICATE.inc(results.count(DUPLICATE))
         metrics.EVENTS_SITE_GONE.inc(results.count(SITE_GONE))
+        await self._count_expired(batch, outcome)
         if len(failed) == 1:
             self._failed(failed[0].entry_id, outcome[failed[0].entry_id])  # type: ignore[arg-type]
         elif failed:
             # Find the entry a site's script chokes on: store that site's entries one by one.
             for prepared in failed:
                 await self.store_batch(stream, [prepared])
+
+    async def _count_expired(self, batch: list[Prepared],
+                             outcome: dict[str, int | Exception]) -> None:  # fmt: skip
+        """Count, where the site's owner sees refusals, the events older than their site keeps."""
+        expired = Counter(p.site_id for p in batch if outcome[p.entry_id] == EXPIRED)
+        metrics.EVENTS_EXPIRED.inc(sum(expired.values()))
+        for site_id, n in expired.items():
+            await refusals.count(self.redis, site_id=site_id, reason=refusals.EXPIRED, n=n,
+                                 now_s=time.time())  # fmt: skip
+            log.info("events_expired", site=site_id, events=n)
 
     def _failed(self, entry_id: str, exc: Exception) -> None:
         metrics.EVENTS_FAILED.inc()

@@ -7,7 +7,12 @@ day before it has its events' hashes removed, a chunk at a time, each chunk in o
 also adds the events' markers (columnar.marker) to the day's sets. At every moment a stored event
 has its hash or its marker, so the store script, which looks for the marker of an event older
 than the window's start, still stores every event once. A day rewritten by a later compaction
-(late events stored with their hashes) is gone through again."""
+(late events stored with their hashes) is gone through again.
+
+A site with `retentionDays` keeps its raw events that long: the start of what it keeps moves to
+a UTC midnight first (meta `t:keep`; the store script refuses older events from then on, and
+the worker counts them as refused), then, under the site's columnar lock, each day before it
+loses its hashes, its blob, its markers and its catalog entry. The rollups stay."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import asyncio
 import io
 import math
 import time
+import uuid
 from dataclasses import dataclass
 from typing import cast
 
@@ -26,6 +32,7 @@ from tracking_system.common import columnar, keys, rollups
 from tracking_system.common.columnar import DayMeta
 from tracking_system.common.redis import get_bytes
 from tracking_system.common.zones import DAY_MS
+from tracking_system.worker.compaction import LOCK_MS, RELEASE, held
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +50,23 @@ local record = redis.call('HGET', KEYS[2], ARGV[3])
 if record then return tonumber(string.match(record, ' (%d+)$')) end
 redis.call('HSET', KEYS[2], ARGV[3], '- ' .. ARGV[4])
 return tonumber(ARGV[4])
+"""
+# KEYS[1] meta. ARGV[1] a field, ARGV[2] a time: the field moves forward to it, never back.
+RAISE = """
+if tonumber(ARGV[2]) > tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or 0) then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+return 1
+"""
+# KEYS[1] the columnar lock, KEYS[2] catalog, KEYS[3] evicted days, KEYS[4] the day's blob.
+# ARGV[1] the lock token, ARGV[2] the day, ARGV[3..] its marker sets. 0 when the lock is lost.
+DROP_DAY = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('UNLINK', KEYS[4])
+redis.call('HDEL', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[3], ARGV[2])
+for i = 3, #ARGV do redis.call('UNLINK', ARGV[i]) end
+return 1
 """
 # KEYS[1] the site's deletion marker, KEYS[2..] the events' hashes. ARGV[i - 1] the marker set,
 # ARGV[i - 1 + n] the member of KEYS[i] (n = #KEYS - 1).
@@ -121,6 +145,54 @@ async def evict_site(redis: aioredis.Redis, site_id: str, *, now_ms: int, hot_da
     return Evicted(days, events)
 
 
+async def retention_days(redis: aioredis.Redis, site_id: str) -> int | None:
+    """The site's `retentionDays` (None: it keeps its raw events forever)."""
+    found = await redis.json().get(keys.site(site_id), "$.retentionDays")
+    value = found[0] if isinstance(found, list) and found else None
+    return value if isinstance(value, int) and value > 0 else None
+
+
+async def drop_expired(redis: aioredis.Redis, site_id: str, *, now_ms: int, days: int,
+                       lock_ms: int = LOCK_MS) -> int | None:  # fmt: skip
+    """Delete the raw events of the UTC days more than `days` days before today (hashes, blobs,
+    markers); the days removed, None when another process holds the site's columnar lock."""
+    keep_from = window_start(now_ms, days)
+    meta = rollups.meta(site_id)
+    await redis.eval(RAISE, 1, meta, rollups.KEEP_FROM_FIELD, str(keep_from))
+    catalog = cast(dict[str, str], await redis.hgetall(keys.columnar_catalog(site_id)))
+    old = sorted((int(day), DayMeta.parse(value)) for day, value in catalog.items()
+                 if (int(day) + 1) * DAY_MS <= keep_from)  # fmt: skip
+    if not old:
+        return 0
+    lock, token = keys.columnar_lock(site_id), uuid.uuid4().hex
+    if not await redis.set(lock, token, nx=True, px=lock_ms):
+        return None
+    try:
+        async with held(redis, lock, token, lock_ms):
+            for day, day_meta in old:
+                if not await _drop_day(redis, site_id, day, day_meta, token):
+                    return None
+    finally:
+        await redis.eval(RELEASE, 1, lock, token)
+    return len(old)
+
+
+async def _drop_day(redis: aioredis.Redis, site_id: str, day: int, meta: DayMeta,
+                    token: str) -> bool:  # fmt: skip
+    """Delete one day's hashes, blob, markers and catalog entry; False when the lock is lost."""
+    blob_key = keys.columnar_blob(site_id, day, meta.version)
+    blob = (await get_bytes(redis, blob_key))[0]
+    ids = await asyncio.to_thread(_ids, blob) if blob is not None else []
+    for i in range(0, len(ids), CHUNK):
+        await redis.unlink(*(keys.event(site_id, e) for e in ids[i : i + CHUNK]))
+    record = cast(str | None, await redis.hget(keys.columnar_evicted(site_id), str(day)))
+    buckets = int(record.split(" ")[1]) if record else 0
+    seen = [f"{keys.columnar_seen_prefix(site_id)}{day}:{b}" for b in range(buckets)]
+    call_keys = [keys.columnar_lock(site_id), keys.columnar_catalog(site_id),
+                 keys.columnar_evicted(site_id), blob_key]  # fmt: skip
+    return bool(await redis.eval(DROP_DAY, len(call_keys), *call_keys, token, str(day), *seen))
+
+
 class Evictor:
     """Keeps every compacted site's hot window: at start it lists the sites with day blobs,
     then it looks at each of them every `check_seconds`."""
@@ -155,6 +227,11 @@ class Evictor:
             if gone or not await self.redis.exists(keys.columnar_catalog(site_id)):
                 await self.redis.srem(self.listing, site_id)  # deleted
                 continue
+            days_kept = await retention_days(self.redis, site_id)
+            if days_kept is not None:
+                dropped = await drop_expired(self.redis, site_id, now_ms=now_ms, days=days_kept)
+                if dropped:
+                    log.info("retention_applied", site=site_id, days=dropped)
             done = await evict_site(self.redis, site_id, now_ms=now_ms, hot_days=self.hot_days)
             if done.days:
                 log.info("hot_window_moved", site=site_id, days=done.days, events=done.events)

@@ -27,3 +27,6 @@ SITE_KEYS_DELETED = Counter("worker_site_keys_deleted_total", "Keys of deleted s
 HASHES_EVICTED = Counter(
     "worker_event_hashes_evicted_total", "Event hashes removed past the hot window (worker/hot.py)"
 )
+EVENTS_EXPIRED = Counter(
+    "worker_events_expired_total", "Events not stored: older than their site keeps (retentionDays)"
+)

@@ -10,11 +10,13 @@
 -- KEYS[5] its evicted days (day -> `<version> <buckets>`).
 -- ARGV[1] JSON {zones = [...], events = [...], replay = true?} (store.py); ARGV[2] the meta
 -- field of the site's earliest counted event time (ms); ARGV[3] the meta field of the hot
--- window's start; ARGV[4] the prefix of the evicted events' marker sets.
+-- window's start; ARGV[4] the prefix of the evicted events' marker sets; ARGV[5] the meta field
+-- of the start of what the site keeps.
 -- A zone's rollups are named by its label: the prefix `pz` plus the generation the meta hash
 -- holds (field `gf`), or the prefix `p` as given. A replay (worker/rebuild.py) only rolls up
 -- events already stored, into the prefix it gives, counting them in its own meta fields.
--- Returns one number per event: 1 stored, 0 duplicate, 2 dropped (the site was deleted).
+-- Returns one number per event: 1 stored, 0 duplicate, 2 dropped (the site was deleted), 3
+-- refused (older than the site keeps: its raw events of that time were deleted).
 
 local hincr, zincr, pfadd, expire = {}, {}, {}, {}
 local first_ms  -- the batch's earliest counted event: the meta hash keeps the site's earliest
@@ -219,6 +221,7 @@ end
 -- Before the hot window an event's hash may be gone (worker/hot.py): a marker in its UTC day's
 -- sets then says it was stored.
 local hot = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or 0)
+local keep = tonumber(redis.call('HGET', KEYS[2], ARGV[5]) or 0)
 local function evicted(m)
   local day = tostring(math.floor(m.t / 86400000))
   local record = redis.call('HGET', KEYS[5], day)
@@ -236,6 +239,8 @@ for i, m in ipairs(input.events) do
   elseif input.replay then
     rollup(m, A)
     results[i] = 1
+  elseif m.t < keep then
+    results[i] = 3
   elseif redis.call('EXISTS', m.k) == 1 or (m.t < hot and evicted(m)) then
     results[i] = 0
   else

@@ -183,7 +183,7 @@ def replay_constants(site_id: str, label: str) -> dict[str, Any]:
     }
 
 
-STORED, DUPLICATE, SITE_GONE = 1, 0, 2
+STORED, DUPLICATE, SITE_GONE, EXPIRED = 1, 0, 2, 3
 
 
 def script_keys(site_id: str) -> list[str]:
@@ -199,7 +199,8 @@ def script_keys(site_id: str) -> list[str]:
 
 def script_fields(site_id: str) -> list[str]:
     """The store script's ARGV after the payload (store.lua's header)."""
-    return [rollups.FIRST_EVENT_FIELD, rollups.HOT_FROM_FIELD, keys.columnar_seen_prefix(site_id)]
+    return [rollups.FIRST_EVENT_FIELD, rollups.HOT_FROM_FIELD, keys.columnar_seen_prefix(site_id),
+            rollups.KEEP_FROM_FIELD]  # fmt: skip
 
 
 class Store:
@@ -229,7 +230,8 @@ class Store:
     ) -> dict[str, int | Exception]:
         """Store the entries, one atomic script call per site (all of a site's keys share its
         slot), then XACK those stored on `stream`, the shard they were read from. Entry id ->
-        STORED, DUPLICATE, SITE_GONE, or the error of its site's call (those stay pending)."""
+        STORED, DUPLICATE, SITE_GONE, EXPIRED, or the error of its site's call (those stay
+        pending)."""
         groups: dict[str, list[Prepared]] = {}
         for prepared in batch:
             groups.setdefault(prepared.site_id, []).append(prepared)

@@ -1,4 +1,4 @@
-import { Button, Card, Group, Stack, TagsInput, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, NativeSelect, Stack, TagsInput, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useUpdateSite, type SiteChange } from '../../api/hooks';
 import type { Site } from '../../api/types';
@@ -6,7 +6,23 @@ import { formErrors, NO_ERRORS, type FormErrors } from '../../lib/formErrors';
 import { SavedAlerts } from '../SavedAlerts';
 import { TimezoneSelect } from '../TimezoneSelect';
 
-const FIELDS = ['name', 'domain', 'timezone', 'allowedOrigins'] as const;
+const FIELDS = ['name', 'domain', 'timezone', 'allowedOrigins', 'retentionDays'] as const;
+
+/** How long raw events are kept ('' is forever). */
+const RETENTIONS: Array<{ value: string; label: string }> = [
+  { value: '', label: 'Forever' },
+  { value: '30', label: '30 days' },
+  { value: '90', label: '90 days' },
+  { value: '180', label: '180 days' },
+  { value: '365', label: '1 year' },
+  { value: '730', label: '2 years' },
+];
+
+/** The choices, with the site's own value when it is none of them (set through the API). */
+function retentionChoices(days: number | null | undefined) {
+  const own = days == null ? '' : String(days);
+  return RETENTIONS.some((r) => r.value === own) ? RETENTIONS : [...RETENTIONS, { value: own, label: `${own} days` }];
+}
 
 export const DOMAIN_HELP = 'The host name the site is served from, like example.com (no https://, no path).';
 
@@ -15,10 +31,17 @@ interface Draft {
   domain: string;
   timezone: string;
   allowedOrigins: string[];
+  retention: string;
 }
 
 function draftOf(site: Site): Draft {
-  return { name: site.name, domain: site.domain ?? '', timezone: site.timezone, allowedOrigins: site.allowedOrigins };
+  return {
+    name: site.name,
+    domain: site.domain ?? '',
+    timezone: site.timezone,
+    allowedOrigins: site.allowedOrigins,
+    retention: site.retentionDays == null ? '' : String(site.retentionDays),
+  };
 }
 
 /** Only what changed: an unchanged domain is not sent again (it must stay unique). */
@@ -29,10 +52,12 @@ export function siteChange(site: Site, draft: Draft): SiteChange {
   if (domain !== (site.domain ?? '')) change.domain = domain || null;
   if (draft.timezone !== site.timezone) change.timezone = draft.timezone;
   if (draft.allowedOrigins.join('\n') !== site.allowedOrigins.join('\n')) change.allowedOrigins = draft.allowedOrigins;
+  const retention = draft.retention === '' ? null : Number(draft.retention);
+  if (retention !== (site.retentionDays ?? null)) change.retentionDays = retention;
   return change;
 }
 
-/** Rename a site, set its domain, time zone and allowed origins. */
+/** Rename a site, set its domain, time zone, allowed origins and how long it keeps raw events. */
 export function SiteForm({ site }: { site: Site }) {
   const update = useUpdateSite();
   const [draft, setDraft] = useState<Draft>(() => draftOf(site));
@@ -109,6 +134,14 @@ export function SiteForm({ site }: { site: Site }) {
             clearable
             clearButtonProps={{ 'aria-label': 'Clear allowed origins' }}
             splitChars={[',', ' ']}
+          />
+          <NativeSelect
+            label="Keep raw events"
+            description="Older events are deleted from the explorer, exports, funnels and retention; the dashboard's counts stay. Deleted events do not come back."
+            data={retentionChoices(site.retentionDays)}
+            value={draft.retention}
+            onChange={(e) => set('retention')(e.currentTarget.value)}
+            error={errors.fields.retentionDays}
           />
           <Group justify="flex-end">
             <Button type="submit" loading={update.isPending}>

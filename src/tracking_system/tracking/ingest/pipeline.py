@@ -1,7 +1,7 @@
 """The ingestion pipeline, top to bottom: parse -> validate -> resolve key -> check origin ->
 rate limit, backlog check and XADD on the site's stream shard (one script on one node; one
 script per slot in a Redis Cluster) -> answer. Events refused once the site is known are counted
-per site (refusals.py)."""
+per site (common/refusals.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 
-from tracking_system.common import keys
+from tracking_system.common import keys, refusals
 from tracking_system.common.agents import is_bot
 from tracking_system.common.errors import (
     Forbidden,
@@ -27,7 +27,6 @@ from tracking_system.common.redis import is_cluster
 from tracking_system.common.scripts import Script, ScriptClient
 from tracking_system.common.stream import EVENT_FIELD, SITE_FIELD
 from tracking_system.tracking import metrics
-from tracking_system.tracking.ingest import refusals
 from tracking_system.tracking.ingest.apikeys import ApiKeyResolver
 from tracking_system.tracking.ingest.validation import (
     BodyError,

@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from tracking_system.common import refusals
 from tracking_system.common.errors import envelope
 from tracking_system.common.responses import Envelope
 from tracking_system.tracking import schemas
 from tracking_system.tracking.deps import CurrentSite, QuerySlot, RedisDep
-from tracking_system.tracking.ingest import refusals
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"], dependencies=[QuerySlot])
 
@@ -23,5 +23,5 @@ router = APIRouter(prefix="/api/v1/stats", tags=["stats"], dependencies=[QuerySl
 )
 async def refused(site: CurrentSite, redis: RedisDep) -> dict[str, Any]:
     """`{lastHour: {reason: n}, last24h: {reason: n}}` for retired_key, origin, rate_limited,
-    invalid and backlog (sliding windows, to the minute)."""
+    invalid, backlog and expired (sliding windows, to the minute)."""
     return envelope(await refusals.read(redis, site_id=site.id, now_s=time.time()))

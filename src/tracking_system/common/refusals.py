@@ -1,5 +1,6 @@
-"""Per-site counters of events refused at ingestion, so the owner sees what only the visitor's
-console would otherwise know (a retired key, an origin not allowed, a rate limit...).
+"""Per-site counters of events refused, so the owner sees what only the visitor's console would
+otherwise know (a retired key, an origin not allowed, a rate limit...): at ingestion, and by the
+worker for events older than the site keeps.
 
 One HASH per site and UTC hour (`keys.refused`), fields `<reason>:<MM>` (MM the minute of the
 hour), expiring 25 h after its last write: "the last 60 minutes" and "the last 24 hours" are
@@ -18,7 +19,8 @@ ORIGIN: Final = "origin"  # the request's Origin is not in the site's allowedOri
 RATE_LIMITED: Final = "rate_limited"  # 429: over the per-key limit
 INVALID: Final = "invalid"  # refused by validation (in a 400, or the `rejected` of a 202)
 BACKLOG: Final = "backlog"  # 503: too many events waiting for the workers
-REASONS: Final = (RETIRED_KEY, ORIGIN, RATE_LIMITED, INVALID, BACKLOG)
+EXPIRED: Final = "expired"  # accepted, then not stored by the worker: older than the site keeps
+REASONS: Final = (RETIRED_KEY, ORIGIN, RATE_LIMITED, INVALID, BACKLOG, EXPIRED)
 
 _WINDOW_HOUR = 60
 _WINDOW_DAY = 24 * 60
