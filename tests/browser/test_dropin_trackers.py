@@ -26,7 +26,7 @@ import redis
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.support.accounts import Account, register
-from tests.support.events import CHROME, stored_events, wait_for_stored
+from tests.support.events import CHROME, context_of, stored_events, wait_for_stored
 from tests.support.processes import REPO_ROOT
 from tests.support.system import System
 
@@ -216,8 +216,8 @@ def test_umamis_tracker_counts_in_the_site_of_its_website_id(
     by_name = {e["eventName"]: e for e in events if e["eventName"] != "PAGE_VIEW"}
     views = [e for e in events if e["eventName"] == "PAGE_VIEW"]
     assert [v["path"] for v in views] == ["/u.html", "/pricing"]
-    assert by_name["cta"]["ctx_place"] == "hero"
-    assert by_name["signup"]["ctx_plan"] == "pro"
+    assert context_of(by_name["cta"])["place"] == "hero"
+    assert context_of(by_name["signup"])["plan"] == "pro"
     # identify is no event; the events after it carry the id it gave.
     assert views[1]["userId"] == "member-9"
     assert views[0]["userId"] == by_name["cta"]["userId"] == by_name["signup"]["userId"]
@@ -323,7 +323,7 @@ window.seedTrack = (eventName, context) => fetch(
     assert tab.evaluate("seedTrack('Signup', {plan: 'pro'})") == [201, {"data": {}, "errors": None}]
     view, signup = _stored(redis_sync, account.user["id"], 2)
     assert (view["eventName"], view["path"], view["userId"]) == ("PAGE_VIEW", "/s.html", "u-1")
-    assert signup["ctx_plan"] == "pro"
+    assert context_of(signup)["plan"] == "pro"
     assert _counted(api, account) == {"PAGE_VIEW": 1, "Signup": 1}
 
 

@@ -22,7 +22,7 @@ import redis
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, expect
 
 from tests.support.accounts import Account, register
-from tests.support.events import CHROME, stored_count, stored_events, wait_for_stored
+from tests.support.events import CHROME, context_of, stored_count, stored_events, wait_for_stored
 from tests.support.system import System
 
 pytestmark = pytest.mark.browser
@@ -158,7 +158,7 @@ def test_page_views_and_custom_events_arrive_exactly(
     assert [home["path"], about["path"]] == ["/index.html", "/about.html"]
     assert about["page"] == signup["page"] == site.url("about.html")
     assert about["referrer"] == site.url("index.html")
-    assert signup["ctx_plan"] == "pro"
+    assert context_of(signup)["plan"] == "pro"
     assert {e["userId"] for e in events} == {home["userId"]}
     assert home["userId"].startswith("temp:")
     assert {e["sessionId"] for e in events} == {home["sessionId"]}
@@ -209,7 +209,7 @@ def test_events_sent_just_before_navigating_away_arrive(
 
     events = settled(redis_sync, account, 2)
     assert names(events) == ["PAGE_VIEW", "checkout"], events
-    assert events[1]["ctx_total"] == "42"
+    assert context_of(events[1])["total"] == "42"
     assert events[1]["page"] == site.url("leave.html")
 
 
@@ -245,7 +245,7 @@ def test_events_queued_while_the_server_is_down_arrive_after_it_returns(
     assert wait_for_stored(redis_sync, account.user["id"], 4, within=60) == 4
     events = settled(redis_sync, account, 4)
     assert names(events) == ["PAGE_VIEW", "offline", "offline", "offline"], events
-    assert sorted(e["ctx_n"] for e in events[1:]) == ["0", "1", "2"]
+    assert sorted(context_of(e)["n"] for e in events[1:]) == ["0", "1", "2"]
     assert len({e["eventId"] for e in events}) == 4
     assert tab.evaluate("localStorage.getItem('trk_queue')") == "[]"
 

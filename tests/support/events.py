@@ -8,12 +8,15 @@ import uuid
 from typing import Any
 
 import httpx
+import orjson
 import redis
 
 from tests.support.accounts import Account
 from tracking_system.common import keys, rollups
+from tracking_system.common.columnar import CONTEXT_PREFIX
 from tracking_system.common.indexes import is_missing_index, site_event_index_schema
 from tracking_system.common.search import site_clause
+from tracking_system.worker.store import context_fields
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -136,3 +139,11 @@ def stored_events(redis_client: redis.Redis, site_id: str) -> list[dict[str, str
         ]
     rows = result[2::2]
     return [{str(r[i]): str(r[i + 1]) for i in range(0, len(r), 2)} for r in rows]
+
+
+def context_of(stored: dict[str, str]) -> dict[str, str]:
+    """A stored event's context scalars as text, as `context.<key>` filters match them."""
+    fields = context_fields(orjson.loads(stored.get("_context") or "null"))
+    return {
+        k.removeprefix(CONTEXT_PREFIX): v for k, v in zip(fields[::2], fields[1::2], strict=True)
+    }

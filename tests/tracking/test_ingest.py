@@ -16,6 +16,7 @@ from tests.support.events import (
     CHROME,
     GOOGLEBOT,
     IPHONE,
+    context_of,
     make_event,
     now_ms,
     send,
@@ -64,7 +65,7 @@ def test_single_event_is_accepted_and_stored_as_sent(
     assert stored["device"] == "desktop"
     assert stored["bot"] == "0"
     assert stored["_context"] == '{"plan":"pro","seats":3}'
-    assert stored["ctx_plan"] == "pro"
+    assert context_of(stored)["plan"] == "pro"
 
 
 def test_page_view_keeps_its_case(

@@ -46,7 +46,8 @@ def event_ulid(site_id: str, event_id: str) -> str:
 
 
 def context_fields(context: dict[str, Any] | None) -> list[str]:
-    """Top-level scalar context values as `ctx_<key>` fields, so FT.AGGREGATE can group by them."""
+    """Top-level scalar context values as `ctx_<key>` fields: what `context.<key>` filters and
+    breakdowns read (the columnar row's `ctx`)."""
     if not context:
         return []
     out: list[str] = []
@@ -95,16 +96,21 @@ def prepare(
         "bot", "1" if agent.bot else "0",
     ]  # fmt: skip
     # The raw user agent is not stored: only what was parsed from it (browser, OS, device, bot).
+    # The hash holds what the explorer shows and searches; the channel and the context's scalars
+    # (`ctx_*`), which only the columnar tier's queries read, go to the row alone.
     optional = {"referrer": referrer, **enriched}
     for field, value in optional.items():
-        if value:
+        if value and field != "channel":
             fields += [field, value]
     context = event.get("context")
     if context is not None:
-        fields += ["_context", orjson.dumps(context).decode(), *context_fields(context)]
+        fields += ["_context", orjson.dumps(context).decode()]
     ulid = event_ulid(site_id, event_id)
     seed, member = columnar.marker(ulid)
-    row = columnar.row_of_hash(ulid, dict(zip(fields[0::2], fields[1::2], strict=True)))
+    in_row = dict(zip(fields[0::2], fields[1::2], strict=True))
+    in_row["channel"] = enriched["channel"]
+    in_row.update(zip(*[iter(context_fields(context))] * 2, strict=True))
+    row = columnar.row_of_hash(ulid, in_row)
     live = {"id": ulid, "eventName": name, "page": page, "path": path, "userId": user_id,
             "sessionId": session_id, "eventTime": event_time, **enriched}  # fmt: skip
     description = {
