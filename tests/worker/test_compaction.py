@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ import redis.asyncio as aioredis
 from tests.support.redis_server import RedisServer
 from tracking_system.common import columnar, keys
 from tracking_system.common.columnar import DayMeta
-from tracking_system.common.redis import create_client
 from tracking_system.common.zones import DAY_MS
 from tracking_system.tracking.stats.columnar import CACHE, CODES, TAILS, site_events, warm
 from tracking_system.worker import compaction
@@ -23,14 +21,6 @@ from tracking_system.worker.compaction import Compactor, compact_site
 
 pytestmark = pytest.mark.anyio
 DAY = 20_000  # a UTC day number (2024-10-04)
-
-
-@pytest.fixture
-async def client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
-    """An async client of the test Redis."""
-    connection = create_client(redis_server.url, cluster=redis_server.is_cluster)
-    yield connection
-    await connection.aclose()
 
 
 def _time(n: int, day: int = DAY) -> int:

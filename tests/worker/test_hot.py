@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -16,9 +15,7 @@ import redis.asyncio as aioredis
 
 from tests.support import dataset
 from tests.support.dataset import Sent
-from tests.support.redis_server import RedisServer
 from tracking_system.common import columnar, keys, rollups
-from tracking_system.common.redis import create_client
 from tracking_system.common.zones import DAY_MS
 from tracking_system.tracking.stats.columnar import all_rows
 from tracking_system.worker import hot
@@ -30,14 +27,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.on_cluster]  # once more on a 3-sha
 
 HOT_DAYS = 5
 _entries = itertools.count()
-
-
-@pytest.fixture
-async def client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
-    """An async client of the test Redis."""
-    connection = create_client(redis_server.url, cluster=redis_server.is_cluster)
-    yield connection
-    await connection.aclose()
 
 
 def _now_ms() -> int:
@@ -69,6 +58,16 @@ def _data(seed: int, days: int, sessions: int) -> list[Sent]:
     return generated.events + generated.bots
 
 
+async def _compacted_site(client: aioredis.Redis, *, seed: int, days: int,
+                          sessions: int) -> tuple[str, list[Sent]]:  # fmt: skip
+    """A new site with generated events stored and compacted; its id and the events."""
+    site_id = await _site(client)
+    sent = _data(seed=seed, days=days, sessions=sessions)
+    assert set(await _store(client, site_id, sent)) == {STORED}
+    await compact_all(client, site_id)
+    return site_id, sent
+
+
 async def _hashes(client: aioredis.Redis, site_id: str, sent: list[Sent]) -> set[str]:
     """The ids of the sent events whose hashes exist."""
     ids = [event_ulid(site_id, s.event["eventId"]) for s in sent]
@@ -83,10 +82,7 @@ async def _counted(client: aioredis.Redis, site_id: str) -> int:
 async def test_hashes_of_compacted_days_before_the_window_go_and_the_rest_stay(
     client: aioredis.Redis,
 ) -> None:
-    site_id = await _site(client)
-    sent = _data(seed=1, days=12, sessions=150)
-    assert set(await _store(client, site_id, sent)) == {STORED}
-    await compact_all(client, site_id)
+    site_id, sent = await _compacted_site(client, seed=1, days=12, sessions=150)
     now = _now_ms()
     start = window_start(now, HOT_DAYS)
 
@@ -107,9 +103,7 @@ async def test_hashes_of_compacted_days_before_the_window_go_and_the_rest_stay(
 
 
 async def test_a_pass_with_nothing_new_to_remove_does_nothing(client: aioredis.Redis) -> None:
-    site_id = await _site(client)
-    await _store(client, site_id, _data(seed=2, days=10, sessions=40))
-    await compact_all(client, site_id)
+    site_id, _ = await _compacted_site(client, seed=2, days=10, sessions=40)
     now = _now_ms()
     first = await evict_site(client, site_id, now_ms=now, hot_days=HOT_DAYS)
     again = await evict_site(client, site_id, now_ms=now, hot_days=HOT_DAYS)
@@ -120,10 +114,7 @@ async def test_a_pass_with_nothing_new_to_remove_does_nothing(client: aioredis.R
 async def test_an_event_sent_again_after_its_hash_went_is_a_duplicate(
     client: aioredis.Redis,
 ) -> None:
-    site_id = await _site(client)
-    sent = _data(seed=3, days=12, sessions=120)
-    await _store(client, site_id, sent)
-    await compact_all(client, site_id)
+    site_id, sent = await _compacted_site(client, seed=3, days=12, sessions=120)
     counted = await _counted(client, site_id)
     await evict_site(client, site_id, now_ms=_now_ms(), hot_days=HOT_DAYS)
 
@@ -135,10 +126,7 @@ async def test_an_event_sent_again_after_its_hash_went_is_a_duplicate(
 async def test_a_late_event_into_a_day_gone_through_is_stored_once_and_its_hash_goes_later(
     client: aioredis.Redis,
 ) -> None:
-    site_id = await _site(client)
-    sent = _data(seed=4, days=12, sessions=60)
-    await _store(client, site_id, sent)
-    await compact_all(client, site_id)
+    site_id, _ = await _compacted_site(client, seed=4, days=12, sessions=60)
     now = _now_ms()
     await evict_site(client, site_id, now_ms=now, hot_days=HOT_DAYS)
     counted = await _counted(client, site_id)
@@ -173,10 +161,7 @@ async def test_days_not_compacted_yet_keep_their_hashes(client: aioredis.Redis) 
 async def test_events_sent_again_while_the_window_moves_are_never_stored_twice(
     client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    site_id = await _site(client)
-    sent = _data(seed=6, days=12, sessions=200)
-    await _store(client, site_id, sent)
-    await compact_all(client, site_id)
+    site_id, sent = await _compacted_site(client, seed=6, days=12, sessions=200)
     counted = await _counted(client, site_id)
     monkeypatch.setattr(hot, "CHUNK", 7)  # many small steps for the stores to fall between
 
@@ -196,9 +181,7 @@ async def test_events_sent_again_while_the_window_moves_are_never_stored_twice(
 
 
 async def test_markers_fill_sets_of_a_few_hundred_integers(client: aioredis.Redis) -> None:
-    site_id = await _site(client)
-    await _store(client, site_id, _data(seed=7, days=9, sessions=400))
-    await compact_all(client, site_id)
+    site_id, _ = await _compacted_site(client, seed=7, days=9, sessions=400)
     await evict_site(client, site_id, now_ms=_now_ms(), hot_days=HOT_DAYS)
     records = cast(dict[str, str], await client.hgetall(keys.columnar_evicted(site_id)))
     assert records
@@ -218,9 +201,7 @@ async def test_markers_fill_sets_of_a_few_hundred_integers(client: aioredis.Redi
 async def test_a_compacted_site_is_listed_and_found_again_after_a_restart(
     client: aioredis.Redis,
 ) -> None:
-    site_id = await _site(client)
-    await _store(client, site_id, _data(seed=8, days=3, sessions=5))
-    await compact_all(client, site_id)
+    site_id, _ = await _compacted_site(client, seed=8, days=3, sessions=5)
     assert site_id in await client.smembers(keys.COLUMNAR_SITES)
     listing = f"test:hot:{uuid.uuid4().hex}"
     await Evictor(client, hot_days=HOT_DAYS, check_seconds=0, listing=listing).discover()
@@ -259,10 +240,7 @@ async def _keep_days(client: aioredis.Redis, site_id: str, days: int | None) -> 
 async def test_retention_deletes_every_raw_trace_of_days_before_it_and_keeps_the_rollups(
     client: aioredis.Redis,
 ) -> None:
-    site_id = await _site(client)
-    sent = _data(seed=10, days=12, sessions=150)
-    await _store(client, site_id, sent)
-    await compact_all(client, site_id)
+    site_id, sent = await _compacted_site(client, seed=10, days=12, sessions=150)
     now = _now_ms()
     await evict_site(client, site_id, now_ms=now, hot_days=HOT_DAYS)  # markers for some days
     counted = await _counted(client, site_id)
@@ -296,10 +274,7 @@ async def test_retention_deletes_every_raw_trace_of_days_before_it_and_keeps_the
 async def test_an_event_older_than_the_site_keeps_is_refused_not_stored(
     client: aioredis.Redis,
 ) -> None:
-    site_id = await _site(client)
-    sent = _data(seed=11, days=12, sessions=80)
-    await _store(client, site_id, sent)
-    await compact_all(client, site_id)
+    site_id, sent = await _compacted_site(client, seed=11, days=12, sessions=80)
     now = _now_ms()
     await hot.drop_expired(client, site_id, now_ms=now, days=8)
     counted = await _counted(client, site_id)
@@ -314,9 +289,7 @@ async def test_an_event_older_than_the_site_keeps_is_refused_not_stored(
 
 
 async def test_what_a_site_keeps_never_moves_back(client: aioredis.Redis) -> None:
-    site_id = await _site(client)
-    await _store(client, site_id, _data(seed=12, days=12, sessions=20))
-    await compact_all(client, site_id)
+    site_id, _ = await _compacted_site(client, seed=12, days=12, sessions=20)
     now = _now_ms()
     await hot.drop_expired(client, site_id, now_ms=now, days=8)
     await hot.drop_expired(client, site_id, now_ms=now, days=100)
@@ -325,9 +298,7 @@ async def test_what_a_site_keeps_never_moves_back(client: aioredis.Redis) -> Non
 
 
 async def test_retention_waits_for_a_site_being_compacted(client: aioredis.Redis) -> None:
-    site_id = await _site(client)
-    await _store(client, site_id, _data(seed=13, days=12, sessions=20))
-    await compact_all(client, site_id)
+    site_id, _ = await _compacted_site(client, seed=13, days=12, sessions=20)
     await client.set(keys.columnar_lock(site_id), "another", px=60_000)
     assert await hot.drop_expired(client, site_id, now_ms=_now_ms(), days=8) is None
     assert await client.hlen(keys.columnar_catalog(site_id)) > 8

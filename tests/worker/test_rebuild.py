@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import random
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,9 +17,7 @@ import redis.asyncio as aioredis
 
 from tests.support import dataset
 from tests.support.dataset import Sent
-from tests.support.redis_server import RedisServer
 from tracking_system.common import keys, rollups
-from tracking_system.common.redis import create_client
 from tracking_system.tracking.stats import queries, raw
 from tracking_system.tracking.stats.params import Period
 from tracking_system.worker import rebuild
@@ -35,14 +32,6 @@ DIMENSIONS = ("referrerDomain", "country", "browser", "channel", "entryPage", "e
               "eventName")  # fmt: skip
 DISTINCT = ("visitors", "users", "sessions")
 _entries = itertools.count()
-
-
-@pytest.fixture
-async def client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
-    """An async client of the test Redis."""
-    connection = create_client(redis_server.url, cluster=redis_server.is_cluster)
-    yield connection
-    await connection.aclose()
 
 
 async def _site(client: aioredis.Redis, tz: str) -> str:
