@@ -126,8 +126,10 @@ def build_system(
         # tier's tail and blobs are both what a test chose; the kill tests compact all along.
         "COLUMNAR_COMPACT_SECONDS": "3600",
         "COLUMNAR_COMPACT_ROWS": "1000000",
-        # Tests send events of any past day and read them back from the index.
+        # Tests send events of any past day and read them back from the index; a site's
+        # retention is applied within a second.
         "EVENTS_HOT_DAYS": "100000",
+        "EVENTS_HOT_CHECK_SECONDS": "1",
         **(extra_env or {}),
     }
     return System(redis_url=redis_url, log_dir=log_dir, ports=ports, env=env)

@@ -11,7 +11,9 @@ import pytest
 import redis
 
 from tests.support.accounts import Account, register
+from tests.support.columnar import compact
 from tests.support.events import make_event, send, wait_for_stored
+from tests.support.redis_server import RedisServer
 from tracking_system.common import keys, rollups
 
 
@@ -209,6 +211,40 @@ def test_a_zone_change_has_the_worker_rebuild_the_sites_rollups_in_it(
     ]  # fmt: skip
     assert answers[0]["events"] == answers[1]["events"] == len(events)
     assert answers[0]["pageviews"] == answers[1]["pageviews"] == 40
+
+
+def test_with_a_retention_the_worker_deletes_older_raw_events_and_the_counts_stay(
+    api: httpx.Client, account: Account, redis_sync: redis.Redis, redis_server: RedisServer
+) -> None:
+    site = _site(api, account, domain=_domain(), timezone="UTC")
+    now = int(time.time() * 1000)
+    old = [make_event(eventTime=now - (40 + n) * 86_400_000) for n in range(3)]
+    recent = [make_event(eventTime=now - n * 3_600_000) for n in range(1, 3)]
+    assert send(api, site["apiKey"], old + recent).status_code == 202
+    assert wait_for_stored(redis_sync, site["id"], 5) == 5
+    compact(redis_server, [site["id"]])  # the worker's own compaction waits for more rows
+    since = time.strftime("%Y-%m-%d", time.gmtime(now / 1000 - 50 * 86_400))
+    params = {"site": site["id"], "from": since}
+
+    response = api.patch(f"/api/v1/sites/{site['id']}", json={"retentionDays": 30},
+                         headers=account.auth())  # fmt: skip
+
+    assert response.status_code == 200
+    deadline = time.monotonic() + 30
+    oldest_kept = now // 86_400_000 - 30  # a UTC day number
+
+    def days() -> list[int]:
+        return [int(day) for day in redis_sync.hkeys(keys.columnar_catalog(site["id"]))]
+
+    while min(days()) < oldest_kept:
+        assert time.monotonic() < deadline, "the worker did not apply the retention"
+        time.sleep(0.2)
+    listed = api.get("/api/v1/events", params={"site": site["id"]}, headers=account.auth())
+    assert sorted(e["eventId"] for e in listed.json()["data"]["items"]) == sorted(
+        e["eventId"] for e in recent
+    )
+    summary = api.get("/api/v1/stats/summary", params=params, headers=account.auth())
+    assert summary.json()["data"]["events"] == 5  # the rollups still count the deleted days
 
 
 def test_rotating_a_sites_key_refuses_the_old_one_and_leaves_others_alone(
