@@ -17,7 +17,7 @@ from tests.support.redis_server import RedisServer
 from tracking_system.common import keys
 from tracking_system.common.indexes import ensure_site_event_index
 from tracking_system.common.redis import create_client
-from tracking_system.common.search import escape_tag, site_clause, tag_clause
+from tracking_system.common.search import escape_tag, tag_clause
 from tracking_system.tracking.ingest.validation import has_control_chars
 
 _ids = itertools.count()
@@ -72,7 +72,7 @@ def test_a_value_matches_exactly_itself_within_its_account(
             keys.event(INDEXED_SITE, f"p{n}-{suffix}"),
             mapping={"site": account, "eventName": name, "eventTime": 1},
         )
-    found = _search(indexed, f"{site_clause(mine)} {tag_clause('eventName', value)}")
+    found = _search(indexed, f"{tag_clause('site', mine)} {tag_clause('eventName', value)}")
     expected = {keys.event(INDEXED_SITE, f"p{n}-1")}
     if other == value:
         expected.add(keys.event(INDEXED_SITE, f"p{n}-3"))
@@ -83,7 +83,7 @@ def test_hostile_value_matches_nothing_and_never_errors(indexed: redis.Redis) ->
     victim: Any = {"site": "victim", "eventName": "PAGE_VIEW", "eventTime": 1}
     indexed.hset(keys.event(INDEXED_SITE, "victim"), mapping=victim)
     for hostile in ("x} | @site:{victim", "*", "victim}", "-@bot:{1}", "\\", "{}|()"):
-        query = f"{site_clause('attacker')} {tag_clause('eventName', hostile)}"
+        query = f"{tag_clause('site', 'attacker')} {tag_clause('eventName', hostile)}"
         assert _search(indexed, query) == set()
 
 

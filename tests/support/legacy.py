@@ -14,6 +14,8 @@ import redis
 from redis.commands.search.field import NumericField, TagField
 from redis.commands.search.index_definition import IndexDefinition, IndexType
 
+from tracking_system.common import keys
+
 OLD_TAG_FIELDS = ("internalUserId", "eventName", "sessionId", "userId", "path", "referrerDomain",
                   "utmSource", "utmMedium", "utmCampaign", "browser", "os", "device", "country",
                   "bot")  # fmt: skip
@@ -66,7 +68,7 @@ def downgrade(client: redis.Redis) -> None:
         client.json().set(user_key, "$.allowedOrigins", site["allowedOrigins"])
         client.delete(f"Site:{{{account_id}}}", f"UserSites:{account_id}")
     for key in list(client.scan_iter(match="Event:{*}:*", count=1000)):
-        site_id = client.hget(key, "site")
+        site_id = keys.tagged_site(str(key))
         old = "Event:" + str(key).rpartition(":")[2]
         client.rename(key, old)
         client.hset(old, "internalUserId", str(site_id))

@@ -28,7 +28,6 @@ from tests.support.events import (
 )
 from tests.support.system import System
 from tracking_system.common import keys
-from tracking_system.common.search import site_clause
 from tracking_system.tracking.explorer import COLUMNS
 from tracking_system.tracking.export import export_chunks
 
@@ -154,7 +153,7 @@ async def test_fallback_without_the_script_exports_the_same(
         results = []
         for use_script in (True, False):
             ids: list[str] = []
-            query = site_clause(owner.user["id"])
+            query = "*"
             async for items in export_chunks(
                 client, query, owner.user["id"], use_script=use_script
             ):

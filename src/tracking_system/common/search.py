@@ -21,8 +21,3 @@ def tag_clause(field: str, value: str) -> str:
 def tag_union(field: str, values: list[str]) -> str:
     """`@field:{a | b | ...}` matching any of the values."""
     return f"@{field}:{{" + " | ".join(escape_tag(v) for v in values) + "}"
-
-
-def site_clause(site_id: str) -> str:
-    """The clause every event query starts with."""
-    return tag_clause("site", site_id)

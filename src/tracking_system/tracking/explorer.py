@@ -35,7 +35,7 @@ from tracking_system.common.indexes import (
     recover_site_event_index,
 )
 from tracking_system.common.redis import to_owner
-from tracking_system.common.search import site_clause, tag_clause
+from tracking_system.common.search import tag_clause
 from tracking_system.common.urls import page_path
 from tracking_system.common.zones import day_start_ms
 from tracking_system.tracking import cold
@@ -221,16 +221,16 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
 # --- Queries --------------------------------------------------------------------------------
 
 
-def build_query(site_id: str, filters: EventFilters, *, extra: Sequence[str] = ()) -> str:
-    """The site clause, every tag filter (escaped) and the time bounds."""
-    parts = [site_clause(site_id)]
-    parts += [tag_clause(name, value) for name, value in filters.tags]
+def build_query(filters: EventFilters, *, extra: Sequence[str] = ()) -> str:
+    """Every tag filter (escaped) and the time bounds, at least an unbounded time range (the
+    index is the site's own, so no clause names the site; callers append clauses to it)."""
+    parts = [tag_clause(name, value) for name, value in filters.tags]
     if filters.start_ms is not None or filters.end_ms is not None:
         low = "-inf" if filters.start_ms is None else str(filters.start_ms)
         high = "+inf" if filters.end_ms is None else f"({filters.end_ms}"
         parts.append(f"@eventTime:[{low} {high}]")
     parts += extra
-    return " ".join(parts)
+    return " ".join(parts) or "@eventTime:[-inf +inf]"
 
 
 def _check_warning(result: Any) -> None:
@@ -401,8 +401,7 @@ async def load_items(
         if not isinstance(flat, list) or not flat:
             continue  # cjson encodes an empty reply (a deleted key) as {}
         fields = {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)}
-        if fields.get("site") == site_id:
-            items.append(to_item(keys.event(site_id, event_id), fields))
+        items.append(to_item(keys.event(site_id, event_id), fields))
     return items
 
 
@@ -483,7 +482,7 @@ async def list_events(
         items: list[dict[str, Any]] = []
         more = False
         if hot is not None and (after is None or after[0] >= hot_from):
-            items, more = await _hot_page(redis, site_id, build_query(site_id, hot), limit, after)
+            items, more = await _hot_page(redis, site_id, build_query(hot), limit, after)
             if await rollups.hot_from(redis, site_id) > hot_from:
                 continue  # hashes may have been removed while we read them
         if not more and hot_from > 0:

@@ -121,8 +121,7 @@ def _from_script(raw: Any, site_id: str) -> list[dict[str, Any]]:
         if not isinstance(flat, list):
             continue  # deleted meanwhile
         fields = {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)}
-        if fields.get("site") == site_id:
-            items.append(to_item(str(key), fields))
+        items.append(to_item(str(key), fields))
     return items
 
 
@@ -228,7 +227,7 @@ async def _chunks(
     hot = hot_filters(filters, hot_from)
     if hot is None:
         return
-    async with aclosing(export_chunks(redis, build_query(site_id, hot), site_id)) as chunks:
+    async with aclosing(export_chunks(redis, build_query(hot), site_id)) as chunks:
         async for items in chunks:
             if await rollups.hot_from(redis, site_id) > hot_from:
                 # Hashes of the hot window's first days may have gone unseen: fail the download

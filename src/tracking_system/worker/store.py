@@ -83,8 +83,8 @@ def prepare(
         **utm_fields(page),
     }
     enriched["channel"] = channel(enriched["referrerDomain"], enriched)
+    # The key and the index are the site's own: the hash need not name it.
     fields: list[str] = [
-        "site", site_id,
         "eventId", event_id,
         "sessionId", session_id,
         "userId", user_id,
