@@ -326,3 +326,37 @@ async def test_the_evictor_applies_each_sites_retention(client: aioredis.Redis) 
     assert min(days[keeping]) * DAY_MS >= window_start(now, 8)
     assert min(days[forever]) * DAY_MS < window_start(now, 8)
     assert await client.hget(rollups.meta(forever), rollups.KEEP_FROM_FIELD) is None
+
+
+async def test_a_pass_that_dies_between_chunks_is_finished_by_the_next_one(
+    client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site_id, sent = await _compacted_site(client, seed=15, days=12, sessions=150)
+    counted = await _counted(client, site_id)
+    monkeypatch.setattr(hot, "CHUNK", 10)
+    real_eval = client.eval
+    calls = 0
+
+    async def dies_on_the_second_chunk(script: str, *args: object) -> object:
+        nonlocal calls
+        if script == hot.CHUNK_SCRIPT:
+            calls += 1
+            if calls == 2:
+                raise ConnectionError("the worker died here")
+        return await real_eval(script, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "eval", dies_on_the_second_chunk)
+    with pytest.raises(ConnectionError):
+        await evict_site(client, site_id, now_ms=_now_ms(), hot_days=HOT_DAYS)
+    monkeypatch.setattr(client, "eval", real_eval)
+    # Half done: the first day's first chunk of hashes is gone, its record names no version yet.
+    assert 0 < len(await _hashes(client, site_id, sent)) < len(sent) - 10 + 1
+    assert set(await _store(client, site_id, sent)) == {DUPLICATE}
+
+    done = await evict_site(client, site_id, now_ms=_now_ms(), hot_days=HOT_DAYS)
+
+    old = [s for s in sent if s.event["eventTime"] < window_start(_now_ms(), HOT_DAYS)]
+    assert done.events == len(old)  # the half-done day is gone through again, whole
+    assert await _hashes(client, site_id, old) == set()
+    assert set(await _store(client, site_id, sent)) == {DUPLICATE}
+    assert await _counted(client, site_id) == counted
