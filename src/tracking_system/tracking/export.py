@@ -113,7 +113,7 @@ async def _drop_cursor(redis: aioredis.Redis, index: str, cursor_id: int) -> Non
             )
 
 
-def _from_script(raw: Any, site_id: str) -> list[dict[str, Any]]:
+def _from_script(raw: Any) -> list[dict[str, Any]]:
     rows = orjson.loads(raw)
     items: list[dict[str, Any]] = []
     for row in rows if isinstance(rows, list) else ():  # cjson encodes an empty table as {}
@@ -157,7 +157,7 @@ async def export_chunks(
     try:
         while True:
             cursor_id = int(reply[0])
-            items = _from_script(reply[1], site_id)
+            items = _from_script(reply[1])
             if items:
                 yield items
             if cursor_id == 0:

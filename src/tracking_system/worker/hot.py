@@ -99,14 +99,19 @@ def _ids(blob: bytes) -> list[str]:
     return ids
 
 
+async def _day_ids(redis: aioredis.Redis, key: str) -> list[str] | None:
+    """The ids of a day blob's events; None when the blob is gone (a compaction replaced it)."""
+    blob = (await get_bytes(redis, key))[0]
+    return None if blob is None else await asyncio.to_thread(_ids, blob)
+
+
 async def _evict_day(redis: aioredis.Redis, site_id: str, day: int, meta: DayMeta,
                      start_ms: int) -> int | None:  # fmt: skip
     """Remove the hashes of one compacted day's events; how many, None when the day's blob was
     replaced meanwhile or the site deleted."""
-    blob = (await get_bytes(redis, keys.columnar_blob(site_id, day, meta.version)))[0]
-    if blob is None:
+    ids = await _day_ids(redis, keys.columnar_blob(site_id, day, meta.version))
+    if ids is None:
         return None  # rewritten by a compaction: the next pass takes the new version
-    ids = await asyncio.to_thread(_ids, blob)
     wanted = max(1, math.ceil(len(ids) / columnar.MARKERS_PER_SET))
     begin_keys = [rollups.meta(site_id), keys.columnar_evicted(site_id), keys.site_gone(site_id)]
     buckets = int(await redis.eval(BEGIN, len(begin_keys), *begin_keys, rollups.HOT_FROM_FIELD,
@@ -181,8 +186,7 @@ async def _drop_day(redis: aioredis.Redis, site_id: str, day: int, meta: DayMeta
                     token: str) -> bool:  # fmt: skip
     """Delete one day's hashes, blob, markers and catalog entry; False when the lock is lost."""
     blob_key = keys.columnar_blob(site_id, day, meta.version)
-    blob = (await get_bytes(redis, blob_key))[0]
-    ids = await asyncio.to_thread(_ids, blob) if blob is not None else []
+    ids = await _day_ids(redis, blob_key) or []
     for i in range(0, len(ids), CHUNK):
         await redis.unlink(*(keys.event(site_id, e) for e in ids[i : i + CHUNK]))
     record = cast(str | None, await redis.hget(keys.columnar_evicted(site_id), str(day)))
