@@ -173,6 +173,17 @@ def site_deletion_lock(site_id: str) -> str:
     return f"SiteDeletionLock:{site_tag(site_id)}"
 
 
+# Visitor erasures (GDPR): a HASH per site, request id -> JSON (tracking/erasures.py writes it,
+# worker/erasure.py carries it out), and the ids of the sites with requests not done yet.
+ERASURES = "Erasures"
+
+
+def erasures(site_id: str) -> str:
+    """HASH of the site's erasure requests: id -> JSON `{id, createdAt, userId, status, stream,
+    after, eventsErased, finishedAt}` (`userId` null once its events are gone)."""
+    return f"Erasures:{site_tag(site_id)}"
+
+
 def goals(site_id: str) -> str:
     """HASH of the site's goals: goal id -> JSON."""
     return f"Goals:{site_tag(site_id)}"

@@ -35,10 +35,13 @@ the two must change together.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import redis.asyncio as aioredis
 
 from tracking_system.common import keys
+from tracking_system.common.zones import day_start_ms, local_day, zone
 
 ROLLUP_PREFIX = "R:"
 LIFETIME = "L"
@@ -155,6 +158,34 @@ HOT_FROM_FIELD = "t:hot"
 KEEP_FROM_FIELD = "t:keep"
 
 
+@dataclass(frozen=True)
+class Carried:
+    """How a rebuild treats a site whose retention deleted raw events (worker/rebuild.py): the
+    local days of `label` (a generation of `zone`) up to `through` keep the rollups they have,
+    and events from `start` (ms, the next local midnight) on are replayed."""
+
+    label: str
+    zone: str
+    through: str
+    start: int
+
+
+async def carried(redis: aioredis.Redis, site_id: str, tz: str) -> Carried | None:
+    """What a rebuild of the site's rollups in `tz` carries over; None when the site kept every
+    raw event. The days come from the zone that counted most events (the site's earlier zone
+    while a zone change is not rebuilt yet), as that zone's local days."""
+    fields = {str(k): str(v) for k, v in (await redis.hgetall(meta(site_id))).items()}
+    keep = fields.get(KEEP_FROM_FIELD)
+    if keep is None:
+        return None
+    counts = {f: int(v) for f, v in fields.items() if ":" not in f}  # the zones' counts
+    source = max(counts, key=lambda z: (counts[z], z == tz)) if counts else tz
+    through = local_day(int(keep), source)
+    start = day_start_ms(date.fromisoformat(through) + timedelta(days=1), zone(source))
+    label = zone_label(source, fields.get(generation_field(source)))
+    return Carried(label, source, through, start)
+
+
 async def hot_from(redis: aioredis.Redis, site_id: str) -> int:
     """The site's hot window start (0: every stored event still has its hash)."""
     value = await redis.hget(meta(site_id), HOT_FROM_FIELD)
@@ -245,6 +276,7 @@ def site_key_patterns(site_id: str) -> tuple[str, ...]:
         keys.visit_prefix(site_id),
         keys.goals(site_id),
         keys.funnels(site_id),
+        keys.erasures(site_id),
         keys.columnar_prefix(site_id),
     )
     return tuple(prefix + "*" for prefix in prefixes)

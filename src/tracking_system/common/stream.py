@@ -31,3 +31,9 @@ def decode_entry(fields: dict[str, str]) -> tuple[str, dict[str, Any]]:
     if not site_id or not isinstance(event, dict):
         raise MalformedEntry("entry lacks a site or an event object")
     return site_id, event
+
+
+def id_tuple(entry_id: str) -> tuple[int, int]:
+    """A stream entry id as (milliseconds, sequence), which orders like the stream."""
+    ms, _, seq = str(entry_id).partition("-")
+    return int(ms), int(seq or 0)

@@ -44,6 +44,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v1/stats", TRACKING, auth=True),
     Route("/api/v1/goals", TRACKING, auth=True),
     Route("/api/v1/funnels", TRACKING, auth=True),
+    Route("/api/v1/erasures", TRACKING, auth=True),
 )
 
 

@@ -18,6 +18,7 @@ from tracking_system.tracking.ingest.validation import Limits
 from tracking_system.tracking.ingest.visitors import Visitors
 from tracking_system.tracking.routes import (
     dropin,
+    erasures,
     events,
     funnels,
     goals,
@@ -88,6 +89,7 @@ def create_app(settings: TrackingSettings | None = None) -> FastAPI:
             events.router,
             goals.router,
             funnels.router,
+            erasures.router,
         ],
         on_startup=[startup],
         on_shutdown=[shutdown],

@@ -46,10 +46,13 @@ class SiteDocuments(Generic[M]):
         docs = [self.model.model_validate(orjson.loads(v)) for v in raw.values()]
         return sorted(docs, key=lambda d: (d.createdAt, d.id))
 
-    async def add(self, redis: aioredis.Redis, *, site_id: str, doc: M) -> M:
-        """Store a new document; 409 past the limit."""
-        added = await redis.eval(_ADD, 1, self.key(site_id), doc.id,
-                                 doc.model_dump_json(), self.limit)  # fmt: skip
+    async def add(
+        self, redis: aioredis.Redis, *, site_id: str, doc: M, stored: dict[str, Any] | None = None
+    ) -> M:
+        """Store a new document (with `stored`: fields kept but not answered); 409 past the
+        limit."""
+        data = orjson.dumps({**doc.model_dump(), **stored}) if stored else doc.model_dump_json()
+        added = await redis.eval(_ADD, 1, self.key(site_id), doc.id, data, self.limit)
         if not added:
             raise Conflict(f"A site has at most {self.limit} {self.noun}s")
         return doc

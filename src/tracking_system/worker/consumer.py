@@ -17,11 +17,12 @@ from redis.exceptions import ResponseError
 
 from tracking_system.common import keys, refusals
 from tracking_system.common.errors import REDIS_ERRORS
-from tracking_system.common.stream import decode_entry
+from tracking_system.common.stream import decode_entry, id_tuple
 from tracking_system.common.zones import DEFAULT_ZONE
 from tracking_system.worker import metrics
 from tracking_system.worker.compaction import Compactor
 from tracking_system.worker.deletion import delete_pending_sites
+from tracking_system.worker.erasure import erase_pending_sites
 from tracking_system.worker.hot import Evictor
 from tracking_system.worker.rebuild import rebuild_pending_sites
 from tracking_system.worker.settings import WorkerSettings
@@ -269,7 +270,7 @@ class Consumer:
         if last_delivered == "0-0":
             return group
         lowest_pending = summary.get("min") if summary and summary.get("pending") else None
-        minid = min((_id_tuple(i) for i in (lowest_pending, last_delivered) if i), default=None)
+        minid = min((id_tuple(i) for i in (lowest_pending, last_delivered) if i), default=None)
         if minid is not None:
             # Approximate (~) trimming may keep a few more entries, never fewer; LIMIT 0 lifts
             # the cap of 10,000 entries per call, so trimming keeps pace with any ack rate.
@@ -287,11 +288,6 @@ class Consumer:
                 continue
             if not await self.redis.exists(keys.worker_heartbeat(name)):
                 await self.redis.xgroup_delconsumer(stream, keys.EVENTS_GROUP, name)
-
-
-def _id_tuple(entry_id: str) -> tuple[int, int]:
-    ms, _, seq = str(entry_id).partition("-")
-    return int(ms), int(seq or 0)
 
 
 async def consume_forever(consumer: Consumer, stop: asyncio.Event) -> None:
@@ -355,9 +351,11 @@ async def delete_sites_forever(consumer: Consumer, stop: asyncio.Event) -> None:
 
 
 async def rebuild_forever(consumer: Consumer, stop: asyncio.Event) -> None:
-    """Rebuild the rollups of the sites whose zone changed, in the background of consuming."""
+    """Erase the visitors sites asked to (worker/erasure.py), and rebuild the rollups of the
+    sites whose zone changed or who erased visitors, in the background of consuming."""
     while not stop.is_set():
         try:
+            await erase_pending_sites(consumer.redis)
             await rebuild_pending_sites(consumer.redis)
         except REDIS_ERRORS as exc:
             log.warning("redis_unavailable", error=str(exc))

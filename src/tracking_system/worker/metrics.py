@@ -30,3 +30,6 @@ HASHES_EVICTED = Counter(
 EVENTS_EXPIRED = Counter(
     "worker_events_expired_total", "Events not stored: older than their site keeps (retentionDays)"
 )
+EVENTS_ERASED = Counter(
+    "worker_events_erased_total", "Stored events erased by visitor erasures (worker/erasure.py)"
+)

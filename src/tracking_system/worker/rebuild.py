@@ -11,7 +11,10 @@ after it is rolled up by the store script into the new generation: none is misse
 twice. Until then the zone's queries take the raw path (its counts do not cover), so answers
 stay right meanwhile. The old generation is unlinked after a grace period (readers that named it
 finish first), and so are the rollups of the site's earlier zones; a crash leaves the old
-generation in use, and the next run removes the dead one's keys."""
+generation in use, and the next run removes the dead one's keys. A site whose retention deleted
+the raw events of older days keeps those days' rollups: the new generation takes a copy of the
+old one's for the local days up to the one where what the site keeps starts (rollups.carried),
+and only later events are replayed."""
 
 from __future__ import annotations
 
@@ -51,6 +54,8 @@ GRACE_SECONDS = 5.0
 # replay still finds it for the session's later events.
 SESSION_FLOOR_SECONDS = 3600
 PROGRESS_EVERY = 100_000
+# The families of per-day rollup keys (`<label>:<family>:<YYYY-MM-DD>...`, rollups.py).
+DAY_FAMILIES = frozenset({"d", "z", "h", "x", "f"})
 
 # KEYS[1] tail, KEYS[2] meta, KEYS[3] lock, KEYS[4] the site's deletion marker. ARGV[1] lock
 # token, ARGV[2] the last tail id replayed ('0-0': none), ARGV[3] generation field, ARGV[4] the
@@ -95,9 +100,10 @@ async def site_zone(redis: aioredis.Redis, site_id: str) -> str:
 class _Replay:
     """Feeds stored rows to the store script in replay mode, CHUNK at a time."""
 
-    def __init__(self, redis: aioredis.Redis, site_id: str, tz: str, label: str,
-                 total: int, on_progress: OnProgress | None) -> None:  # fmt: skip
+    def __init__(self, redis: aioredis.Redis, site_id: str, tz: str, label: str, total: int,
+                 on_progress: OnProgress | None, start_ms: int = 0) -> None:  # fmt: skip
         self.redis, self.site_id, self.tz, self.label = redis, site_id, tz, label
+        self.start_ms = start_ms  # earlier events' rollups are carried over, not replayed
         self.script = redis.register_script(STORE_SCRIPT)
         self.zone = replay_constants(site_id, label)
         self.total, self.done, self.on_progress = total, 0, on_progress
@@ -118,7 +124,8 @@ class _Replay:
 
     async def rows(self, rows: list[list[Any]]) -> None:
         """Roll up these stored rows (bots left out, as when they were stored)."""
-        counted = [row for row in rows if not row[_INDEX["bot"]]]
+        counted = [row for row in rows if not row[_INDEX["bot"]]
+                   and int(row[_INDEX["eventTime"]]) >= self.start_ms]  # fmt: skip
         now_ms = int(time.time() * 1000)
         for i in range(0, len(counted), CHUNK):
             events = [self._describe(row, now_ms) for row in counted[i : i + CHUNK]]
@@ -176,6 +183,24 @@ async def _unlink_label(redis: aioredis.Redis, site_id: str, label: str) -> int:
     return await _unlink_starting(redis, rollups.zone_prefix(site_id, label))
 
 
+async def _carry_over(redis: aioredis.Redis, site_id: str, carry: rollups.Carried,
+                      label: str) -> int:  # fmt: skip
+    """Copy the rollups of the days whose raw events retention deleted (nothing can replay them)
+    into the new generation; the events they count."""
+    old, new = rollups.zone_prefix(site_id, carry.label), rollups.zone_prefix(site_id, label)
+    events = 0
+    async for chunk in scan_chunks(redis, _glob(old) + "*"):
+        for name in chunk:
+            rest = name[len(old) :]
+            family, _, after = rest.partition(":")
+            if family not in DAY_FAMILIES or after[:10] > carry.through:
+                continue
+            await redis.copy(name, new + rest, replace=True)
+            if family == "d" and ":" not in after:  # the day's counters
+                events += int(await redis.hget(name, "e") or 0)
+    return events
+
+
 async def _drop_other_zones(redis: aioredis.Redis, site_id: str, keep: str) -> int:
     """Remove the rollups of every zone but `keep` (the site's zone before a change: nothing
     counts in them any more, and they cost as much memory as the live ones); how many keys."""
@@ -220,7 +245,14 @@ async def _replay_and_switch(
     await redis.hset(rollups.rebuild_progress(site_id), mapping={
         "label": label, "done": 0, "total": total, "started": int(time.time() * 1000)})  # fmt: skip
     log.info("rollup_rebuild_started", site=site_id, label=label, events=total)
-    replay = _Replay(redis, site_id, tz, label, total, on_progress)
+    carry = await rollups.carried(redis, site_id, tz)
+    count_field, filter_field = rollups.replay_fields(label)
+    if carry is not None:  # first: replayed events of the same local days add to the copies
+        events = await _carry_over(redis, site_id, carry, label)
+        await redis.hincrby(meta, count_field, events)
+        await redis.hincrby(meta, filter_field, events)
+    replay = _Replay(redis, site_id, tz, label, total, on_progress,
+                     start_ms=carry.start if carry else 0)  # fmt: skip
     tail_days: dict[int, list[list[Any]]] = {}
     for row in tail:
         tail_days.setdefault(columnar.utc_day(int(row[_INDEX["eventTime"]])), []).append(row)
@@ -229,7 +261,6 @@ async def _replay_and_switch(
         rows += tail_days.get(day, [])
         rows.sort(key=lambda row: int(row[_INDEX["eventTime"]]))
         await replay.rows(rows)
-    count_field, filter_field = rollups.replay_fields(label)
     while True:
         newer, last_id = await _tail_after(redis, site_id, last_id, everything=False)
         if newer:  # stored while the replay ran: in the order they came
