@@ -84,6 +84,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site's erasure requests
+         * @description Newest first.
+         */
+        get: operations["list_erasures_api_v1_erasures_get"];
+        put?: never;
+        /**
+         * Erase a visitor's events
+         * @description Every event of the userId accepted before now goes from every tier (raw events, day blobs,
+         *     exports, rollups); the worker does it in the background (`status`).
+         */
+        post: operations["create_erasure_api_v1_erasures_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -742,6 +767,12 @@ export interface components {
             /** Errors */
             errors?: null;
         };
+        /** Envelope[Erasure] */
+        Envelope_Erasure_: {
+            data: components["schemas"]["Erasure"];
+            /** Errors */
+            errors?: null;
+        };
         /** Envelope[EventsPage] */
         Envelope_EventsPage_: {
             data: components["schemas"]["EventsPage"];
@@ -849,6 +880,13 @@ export interface components {
             /** Errors */
             errors?: null;
         };
+        /** Envelope[list[Erasure]] */
+        Envelope_list_Erasure__: {
+            /** Data */
+            data: components["schemas"]["Erasure"][];
+            /** Errors */
+            errors?: null;
+        };
         /** Envelope[list[EventRow]] */
         Envelope_list_EventRow__: {
             /** Data */
@@ -897,6 +935,45 @@ export interface components {
             data: components["schemas"]["TimePoint"][];
             /** Errors */
             errors?: null;
+        };
+        /**
+         * Erasure
+         * @description An erasure request and how far it got.
+         */
+        Erasure: {
+            /** Createdat */
+            createdAt: string;
+            /**
+             * Eventserased
+             * @default 0
+             */
+            eventsErased: number;
+            /** Finishedat */
+            finishedAt?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @description pending: waiting for the events accepted before it to be stored; rebuilding: the events are gone, the rollups are being rebuilt without them; done
+             * @enum {string}
+             */
+            status: "pending" | "rebuilding" | "done";
+            /**
+             * Userid
+             * @description The visitor; null once its events are gone (it is not kept)
+             */
+            userId: string | null;
+        };
+        /**
+         * ErasureIn
+         * @description A request to erase one visitor.
+         */
+        ErasureIn: {
+            /**
+             * Userid
+             * @description The visitor's userId, exactly as the events carry it
+             */
+            userId: string;
         };
         /** EventRow */
         EventRow: {
@@ -1544,6 +1621,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_SessionOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_erasures_api_v1_erasures_get: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_Erasure__"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_erasure_api_v1_erasures_post: {
+        parameters: {
+            query?: {
+                /** @description Site id; default the account's first site */
+                site?: string | null;
+            };
+            header?: {
+                "x-account-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Erasure_"];
                 };
             };
             /** @description Validation Error */

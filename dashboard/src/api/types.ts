@@ -99,3 +99,10 @@ export type RetentionUnit = 'day' | 'week' | 'month';
 export type Cohort = Schemas['Cohort'];
 
 export type Retention = Schemas['Retention'];
+
+/** A request to erase one visitor's events (GDPR), and how far it got. */
+export type Erasure = Schemas['Erasure'];
+
+export type ErasureStatus = Erasure['status'];
+
+export type NewErasure = Schemas['ErasureIn'];

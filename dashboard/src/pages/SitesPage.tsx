@@ -5,6 +5,7 @@ import type { Site } from '../api/types';
 import { ErrorState, SkeletonRows } from '../components/QueryState';
 import { AddSiteForm } from '../components/sites/AddSiteForm';
 import { DeleteSiteCard } from '../components/sites/DeleteSiteCard';
+import { ErasuresCard } from '../components/sites/ErasuresCard';
 import { GoalsCard } from '../components/sites/GoalsCard';
 import { SiteForm } from '../components/sites/SiteForm';
 import { SiteKeyCard } from '../components/sites/SiteKeyCard';
@@ -78,6 +79,7 @@ export function SitesPage() {
           <SiteForm key={`form-${site.id}`} site={site} />
           <SiteKeyCard key={`key-${site.id}`} site={site} />
           <GoalsCard key={`goals-${site.id}`} site={site} />
+          <ErasuresCard key={`erasures-${site.id}`} site={site} />
           <DeleteSiteCard key={`delete-${site.id}`} site={site} onDeleted={deleted} />
         </Stack>
       )}
