@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import cluster, ingest, memory, raw, rebuild, stats
+from benchmarks import cluster, erasure, ingest, memory, raw, rebuild, stats
 from benchmarks.report import RESULTS, Bar, bar_chart_svg, percentile
 
 SDK = Path(__file__).resolve().parents[1] / "sdk" / "dist" / "sdk.js"
@@ -30,6 +30,7 @@ def main(argv: list[str]) -> int:
     questions = [raw.run_size(n) for n in sizes]
     shards = cluster.run(short)
     rebuilds = rebuild.run(short)
+    erasures = erasure.run(short)
     memories = memory.run(short)
     sdk_bytes, sdk_gzipped = sdk_size()
     RESULTS.mkdir(exist_ok=True)
@@ -89,6 +90,8 @@ def main(argv: list[str]) -> int:
         cluster.table(shards).markdown(),
         "",
         rebuild.table(rebuilds).markdown(),
+        "",
+        erasure.table(erasures).markdown(),
         "",
         "![memory](memory.svg)",
         "",

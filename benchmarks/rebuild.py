@@ -31,11 +31,14 @@ NEW_ZONE = "America/New_York"
 REPEAT = 7
 
 
-async def _summaries(url: str, site_id: str) -> tuple[list[float], dict[str, Any]]:
-    """The last 30 days' summary in the new zone, REPEAT times (ms each) and its answer."""
+async def summaries(
+    url: str, site_id: str, tz: str, days: int
+) -> tuple[list[float], dict[str, Any]]:
+    """The last `days` days' summary in `tz`, REPEAT times (ms each, after a warming one) and its
+    answer."""
     redis = create_client(url)
     today = datetime.now(UTC).date()
-    period = Period(NEW_ZONE, today - timedelta(days=29), today)
+    period = Period(tz, today - timedelta(days=days - 1), today)
     times, answer = [], {}
     try:
         for _ in range(REPEAT + 1):
@@ -48,9 +51,9 @@ async def _summaries(url: str, site_id: str) -> tuple[list[float], dict[str, Any
     return times[1:], answer  # the first one warms the caches
 
 
-async def _rebuild(url: str, site_id: str, events: int) -> tuple[float, int]:
+async def timed_rebuild(url: str, site_id: str, events: int) -> tuple[float, int]:
+    """Rebuild the site's rollups with a progress bar; (seconds, events replayed)."""
     redis = create_client(url)
-    await redis.json().set(keys.site(site_id), "$.timezone", NEW_ZONE)
     try:
         with Progress(events, label="  rebuilding", unit="events") as bar:
 
@@ -83,9 +86,9 @@ def run_size(events: int) -> dict[str, Any]:
                  rows_dir=rows_dir, start_ms=start_ms, label="site")  # fmt: skip
             compact(server, [site_id])
             server.client().json().set(keys.site(site_id), "$.timezone", NEW_ZONE)
-            raw_times, raw_answer = asyncio.run(_summaries(server.url, site_id))
-            seconds, replayed = asyncio.run(_rebuild(server.url, site_id, events))
-            rollup_times, rollup_answer = asyncio.run(_summaries(server.url, site_id))
+            raw_times, raw_answer = asyncio.run(summaries(server.url, site_id, NEW_ZONE, 30))
+            seconds, replayed = asyncio.run(timed_rebuild(server.url, site_id, events))
+            rollup_times, rollup_answer = asyncio.run(summaries(server.url, site_id, NEW_ZONE, 30))
         finally:
             server.stop()
     return {

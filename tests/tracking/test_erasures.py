@@ -38,6 +38,7 @@ def _wait_done(api: httpx.Client, account: Account, *, within: float = 90) -> di
         time.sleep(0.2)
 
 
+@pytest.mark.on_cluster  # once more on a 3-shard cluster
 def test_an_erased_visitor_leaves_the_explorer_the_export_and_the_numbers(
     api: httpx.Client, account: Account, redis_sync: redis.Redis
 ) -> None:
