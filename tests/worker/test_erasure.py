@@ -23,6 +23,7 @@ from tracking_system.common.stream import encode_entry
 from tracking_system.tracking.stats import queries
 from tracking_system.tracking.stats.columnar import all_rows
 from tracking_system.tracking.stats.params import Period
+from tracking_system.worker import erasure
 from tracking_system.worker.compaction import compact_all
 from tracking_system.worker.erasure import erase_site, erase_users
 from tracking_system.worker.hot import drop_expired, evict_site
@@ -287,3 +288,38 @@ async def test_days_retention_deleted_keep_their_rollups_through_the_rebuild(
     summary = await queries.get_summary(redis=client, site_id=site_id, period=newer, filters=[])
     lo, hi = dataset.day_bounds(newer.first, newer.last, TZ)
     assert summary["events"] == dataset.summary(kept, lo, hi)["events"]
+
+
+async def test_a_pass_that_dies_between_two_days_is_finished_by_the_next_exactly_once(
+    client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent, user = _data(seed=28)
+    site_id = await _stored_site(client, sent)
+    twin = await _stored_site(client, sent)  # the same events, erased in one pass
+    real = erasure._Eraser._erase_day
+    done: list[int] = []
+
+    async def dies_after_one(self: Any, day: int, deltas: Any) -> list[dict[str, Any]]:
+        if done:
+            raise ConnectionError("the worker died")
+        done.append(day)
+        return await real(self, day, deltas)
+
+    monkeypatch.setattr(erasure._Eraser, "_erase_day", dies_after_one)
+    with pytest.raises(ConnectionError):
+        await erase_users(client, site_id, [user])
+    monkeypatch.setattr(erasure._Eraser, "_erase_day", real)
+    assert not await client.exists(keys.columnar_lock(site_id))  # released on the way out
+
+    again = await erase_users(client, site_id, [user])
+    once = await erase_users(client, twin, [user])
+
+    assert once is not None
+    assert again is not None
+    assert 0 < again[user] < once[user]  # the first day was done already
+    assert await _lifetime(client, site_id) == await _lifetime(client, twin)
+    ours = await all_rows(client, site_id=site_id)
+    theirs = await all_rows(client, site_id=twin)
+    assert sorted(ours.column("eventId").to_pylist()) == sorted(
+        theirs.column("eventId").to_pylist()
+    )
