@@ -186,14 +186,38 @@ def test_counters_are_hourly_buckets_that_expire_and_read_as_sliding_windows(
     assert counts["lastHour"]["invalid"] == counts["last24h"]["invalid"] == 1
 
 
-def test_events_older_than_the_site_keeps_are_counted_as_expired_and_not_stored(
+def test_events_older_than_the_site_keeps_are_refused_at_ingestion_naming_event_time(
     api: httpx.Client, account: Account, redis_sync: redis.Redis
 ) -> None:
     site = _site(api, account, retentionDays=30)
     assert site["retentionDays"] == 30
-    # What the worker's retention pass does first (worker/hot.py): what the site keeps starts
-    # at a UTC midnight; the store script refuses what is older.
-    keep_from = (int(time.time() * 1000) // 86_400_000 - 30) * 86_400_000
+    keep_from = (int(time.time() * 1000) // 86_400_000 - 30) * 86_400_000  # a UTC midnight
+    old = [make_event(eventTime=keep_from - 3_600_000 * (i + 1)) for i in range(3)]
+    recent = make_event(eventTime=keep_from + 3_600_000)
+
+    response = send(api, site["apiKey"], [old[0], recent, *old[1:]])
+
+    assert response.status_code == 202
+    answer = response.json()["data"]
+    assert answer["accepted"] == 1
+    assert [r["index"] for r in answer["rejected"]] == [0, 2, 3]
+    assert all(set(r["errors"]) == {"eventTime"} for r in answer["rejected"])
+    counts = _refused(api, account, site["id"])["lastHour"]
+    assert (counts["expired"], counts["invalid"]) == (3, 0)
+    assert wait_for_stored(redis_sync, site["id"], 1) == 1
+    only_old = send(api, site["apiKey"], [old[0]])
+    assert only_old.status_code == 400
+    assert set(only_old.json()["errors"]["events"][0]["errors"]) == {"eventTime"}
+    assert _refused(api, account, site["id"])["lastHour"]["expired"] == 4
+
+
+def test_events_accepted_before_the_worker_moved_what_the_site_keeps_are_counted_expired(
+    api: httpx.Client, account: Account, redis_sync: redis.Redis
+) -> None:
+    site = _site(api, account, retentionDays=30)
+    # A retention shortened while these were on their way: the worker's start of what the site
+    # keeps (worker/hot.py) is ahead of what ingestion checked, and its store script refuses them.
+    keep_from = (int(time.time() * 1000) // 86_400_000 - 20) * 86_400_000
     redis_sync.hset(rollups.meta(site["id"]), rollups.KEEP_FROM_FIELD, keep_from)
     old = [make_event(eventTime=keep_from - 3_600_000 * (i + 1)) for i in range(3)]
     recent = make_event(eventTime=keep_from + 3_600_000)

@@ -120,6 +120,12 @@ def utc_day(event_time_ms: int) -> int:
     return event_time_ms // DAY_MS
 
 
+def midnight_days_ago(now_ms: int, days: int) -> int:
+    """The UTC midnight `days` days before today's: where a hot window of that many days, or what
+    a site with that `retentionDays` keeps, starts."""
+    return (utc_day(now_ms) - days) * DAY_MS
+
+
 @dataclass(frozen=True, slots=True)
 class DayMeta:
     """A catalog entry: `<version> <rows> <min eventTime> <max eventTime>`."""

@@ -19,7 +19,7 @@ ORIGIN: Final = "origin"  # the request's Origin is not in the site's allowedOri
 RATE_LIMITED: Final = "rate_limited"  # 429: over the per-key limit
 INVALID: Final = "invalid"  # refused by validation (in a 400, or the `rejected` of a 202)
 BACKLOG: Final = "backlog"  # 503: too many events waiting for the workers
-EXPIRED: Final = "expired"  # accepted, then not stored by the worker: older than the site keeps
+EXPIRED: Final = "expired"  # older than the site keeps (at ingestion, or by the worker)
 REASONS: Final = (RETIRED_KEY, ORIGIN, RATE_LIMITED, INVALID, BACKLOG, EXPIRED)
 
 _WINDOW_HOUR = 60

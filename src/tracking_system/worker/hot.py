@@ -91,7 +91,7 @@ class Evicted:
 
 def window_start(now_ms: int, hot_days: int) -> int:
     """The first millisecond of the hot window: the UTC midnight `hot_days` days before today's."""
-    return (columnar.utc_day(now_ms) - hot_days) * DAY_MS
+    return columnar.midnight_days_ago(now_ms, hot_days)
 
 
 def _ids(blob: bytes) -> list[str]:
@@ -161,7 +161,7 @@ async def drop_expired(redis: aioredis.Redis, site_id: str, *, now_ms: int, days
                        lock_ms: int = LOCK_MS) -> int | None:  # fmt: skip
     """Delete the raw events of the UTC days more than `days` days before today (hashes, blobs,
     markers); the days removed, None when another process holds the site's columnar lock."""
-    keep_from = window_start(now_ms, days)
+    keep_from = columnar.midnight_days_ago(now_ms, days)
     meta = rollups.meta(site_id)
     await redis.eval(RAISE, 1, meta, rollups.KEEP_FROM_FIELD, str(keep_from))
     catalog = cast(dict[str, str], await redis.hgetall(keys.columnar_catalog(site_id)))

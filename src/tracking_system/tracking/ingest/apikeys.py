@@ -26,6 +26,7 @@ _SITE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 class KeyOwner:
     site_id: str
     allowed_origins: frozenset[str]
+    retention_days: int | None = None  # the site keeps its raw events this long (None: forever)
 
 
 class ApiKeyResolver:
@@ -68,17 +69,21 @@ class ApiKeyResolver:
             site_id = None if found is None else str(found)
         if site_id is None or not _SITE_ID.fullmatch(site_id):
             return None
-        doc = await self._redis.json().get(keys.site(site_id), "$.allowedOrigins", "$.deletedAt")
+        doc = await self._redis.json().get(
+            keys.site(site_id), "$.allowedOrigins", "$.deletedAt", "$.retentionDays"
+        )
         if not isinstance(doc, dict) or not doc.get("$.allowedOrigins"):
             return None  # no such site (a reference is not a reservation: check the document)
         if (doc.get("$.deletedAt") or [None])[0]:
             return None
         listed = doc["$.allowedOrigins"][0]
+        retention = (doc.get("$.retentionDays") or [None])[0]
         return KeyOwner(
             site_id=site_id,
             allowed_origins=frozenset(str(o) for o in listed)
             if isinstance(listed, list)
             else frozenset(),
+            retention_days=retention if isinstance(retention, int) and retention > 0 else None,
         )
 
     async def _site_of_domain(self, domain: str) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 
-from tracking_system.common import keys, refusals
+from tracking_system.common import columnar, keys, refusals
 from tracking_system.common.agents import is_bot
 from tracking_system.common.errors import (
     Forbidden,
@@ -247,8 +247,17 @@ async def ingest_parsed(
     # The stream (and so the AOF) never holds the client's address, only its country.
     country = country_of(request.client_ip)
     result = IngestResult(accepted=0)
+    # Older events would be deleted (worker/hot.py): refused here, where the sender sees it.
+    keep_from = (columnar.midnight_days_ago(now_ms, owner.retention_days)
+                 if owner.retention_days else None)  # fmt: skip
+    expired = 0
     for index, raw in enumerate(parsed.events):
         event, errors = validate_event(raw, now_ms=now_ms, api_key=api_key, limits=policy.limits)
+        if event is not None and keep_from is not None and event["eventTime"] < keep_from:
+            days = owner.retention_days
+            event = None
+            errors = {"eventTime": f"Older than this site keeps its events (retentionDays: {days})"}
+            expired += 1
         if event is None:
             result.rejected.append({"index": index, "errors": errors})
             continue
@@ -259,11 +268,16 @@ async def ingest_parsed(
             bots += 1
         event["country"] = country
         accepted.append(orjson.dumps(event).decode())
-    if result.rejected:
-        _reject("invalid", len(result.rejected))
+    invalid = len(result.rejected) - expired
+    if invalid:
+        _reject("invalid", invalid)
+    if expired:
+        _reject("expired", expired)
+        await refusals.count(redis, site_id=owner.site_id, reason=refusals.EXPIRED, n=expired,
+                             now_s=now_s)  # fmt: skip
     if not accepted:
         await refusals.count(redis, site_id=owner.site_id, reason=refusals.INVALID,
-                             n=len(result.rejected), now_s=now_s)  # fmt: skip
+                             n=invalid, now_s=now_s)  # fmt: skip
         if parsed.is_batch:
             raise InvalidInput(errors={"events": result.rejected})
         raise InvalidInput(errors=result.rejected[0]["errors"])
@@ -271,7 +285,7 @@ async def ingest_parsed(
     count = len(accepted)
     hour, minute = refusals.bucket(now_s)
     site_keys = [keys.ingest_rate(owner.site_id, now_ms // 1000), keys.refused(owner.site_id, hour)]
-    site_args = [count, policy.rate_limit_per_second, minute, len(result.rejected),
+    site_args = [count, policy.rate_limit_per_second, minute, invalid,
                  keys.REFUSED_TTL_SECONDS]  # fmt: skip
     stream = keys.site_stream(owner.site_id, policy.streams)
     stream_args = [policy.max_backlog, keys.EVENTS_GROUP, owner.site_id, *accepted]
