@@ -1,10 +1,12 @@
-"""Events before a site's hot window, read from the columnar tier (day blobs and tail rows)."""
+"""Events read from the columnar tier (day blobs and tail rows): the explorer's before a site's
+hot window, and every exported one."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from typing import Any
 
@@ -71,23 +73,38 @@ def _decoded(blob: bytes, where: pc.Expression, probe: Sequence[str]) -> pa.Tabl
     return _read(blob).filter(where).cast(columnar.SCHEMA)
 
 
-async def _blob_rows(
+async def _day_blobs(
     redis: aioredis.Redis,
     site_id: str,
-    taken: _Taken,
-    day: int,
     where: pc.Expression,
-    probe: Sequence[str],
-) -> pa.Table | None:
-    """The matching rows of the day's blob in the snapshot (none when it has no blob), or None
-    when that blob is gone (a compaction replaced it)."""
-    meta = taken.snap.days.get(day)
-    if meta is None:
-        return columnar.SCHEMA.empty_table()
-    (blob,) = await get_bytes(redis, keys.columnar_blob(site_id, day, meta.version))
-    if blob is None:
-        return None
-    return await asyncio.to_thread(_decoded, blob, where, probe)
+    low: int | None,
+    high: int,
+) -> AsyncGenerator[tuple[bytes | None, pa.Table], None]:
+    """Each UTC day that may hold matches, from the day of `high - 1` down to the day of `low`:
+    its blob (None when it has none) and its matching tail rows, from one snapshot (a new one
+    when a compaction replaced the day meanwhile)."""
+    if low is not None and low >= high:
+        return
+    day, bottom = columnar.utc_day(high - 1), None if low is None else columnar.utc_day(low)
+    taken = _Taken(await snapshot(redis, site_id=site_id), where)
+    failures = 0
+    while True:
+        days = [d for d in taken.days if d <= day and (bottom is None or d >= bottom)]
+        if not days:
+            return
+        day = days[-1]
+        meta = taken.snap.days.get(day)
+        blob = None
+        if meta is not None:
+            (blob,) = await get_bytes(redis, keys.columnar_blob(site_id, day, meta.version))
+            if blob is None:  # replaced by a compaction: take a new snapshot
+                failures += 1
+                if failures >= ATTEMPTS:
+                    raise ServiceUnavailable(COMPACTING, retry_after=1)
+                taken = _Taken(await snapshot(redis, site_id=site_id), where)
+                continue
+        yield blob, taken.tail_of(day)
+        day -= 1
 
 
 async def day_tables(
@@ -99,37 +116,40 @@ async def day_tables(
     after: Position | None = None,
 ) -> AsyncGenerator[pa.Table, None]:
     """The matching rows (every column), one UTC day at a time from the day of `high - 1` down
-    to the day of `low`, each day's blob rows and tail rows from one snapshot (a new one when a
-    compaction replaced the day meanwhile)."""
+    to the day of `low` (_day_blobs)."""
     where = matching(tags, low, high, after)
     # Selective filters make most days hold no match: check those with the columns filtered on.
     probe = ["eventTime", *(["id"] if after else []), *{name for name, _ in tags}] if tags else []
-    if low is not None and low >= high:
-        return
-    day, bottom = columnar.utc_day(high - 1), None if low is None else columnar.utc_day(low)
-    taken = _Taken(await snapshot(redis, site_id=site_id), where)
-    failures = 0
-    while True:
-        days = [d for d in taken.days if d <= day and (bottom is None or d >= bottom)]
-        if not days:
-            return
-        day = days[-1]
-        rows = await _blob_rows(redis, site_id, taken, day, where, probe)
-        if rows is None:
-            failures += 1
-            if failures >= ATTEMPTS:
-                raise ServiceUnavailable(COMPACTING, retry_after=1)
-            taken = _Taken(await snapshot(redis, site_id=site_id), where)
-            continue
-        yield pa.concat_tables([rows, taken.tail_of(day)])
-        day -= 1
+    async with aclosing(_day_blobs(redis, site_id, where, low, high)) as days:
+        async for blob, tail in days:
+            rows = (columnar.SCHEMA.empty_table() if blob is None
+                    else await asyncio.to_thread(_decoded, blob, where, probe))  # fmt: skip
+            yield pa.concat_tables([rows, tail])
 
 
-def _below(hot_from: int, end_ms: int | None, after: Position | None = None) -> int:
+# Exports decode on one thread of their own: an allocator keeps a heap per thread, so a single
+# thread holds what one export's batches need at most once (a pool's threads would each keep one).
+_DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-decode")
+
+
+def _batches(blob: bytes, where: pc.Expression, size: int) -> Iterator[pa.Table]:
+    """A day blob's matching rows in tables of at most `size`, decoded a batch at a time."""
+    reader = pq.ParquetFile(io.BytesIO(blob), read_dictionary=columnar.DICTIONARY_COLUMNS)
+    for batch in reader.iter_batches(batch_size=size):
+        kept = pa.Table.from_batches([batch]).filter(where)
+        if kept.num_rows:
+            yield kept.cast(columnar.SCHEMA)
+
+
+# Later than any event time (what is stored more than 5 minutes ahead gets the receive time).
+NO_END = 2**62
+
+
+def _below(hot_from: int | None, end_ms: int | None, after: Position | None = None) -> int:
     """The exclusive upper time bound of the cold part: the hot window's start, the request's
     end, and the cursor's millisecond (its other events may follow it)."""
     bounds = [hot_from, end_ms, None if after is None else after[0] + 1]
-    return min(bound for bound in bounds if bound is not None)
+    return min((bound for bound in bounds if bound is not None), default=NO_END)
 
 
 async def newest(
@@ -161,13 +181,19 @@ async def every(
     *,
     tags: Sequence[tuple[str, str]],
     span: tuple[int | None, int | None],
-    hot_from: int,
     chunk: int,
+    hot_from: int | None = None,
 ) -> AsyncGenerator[list[dict[str, Any]], None]:
-    """Every matching row before the hot window in the span [start, end), in chunks, one day in
-    memory at a time."""
+    """Every matching row in the span [start, end) (before the hot window, given its start), in
+    chunks, one day in memory at a time."""
     high = _below(hot_from, span[1])
-    async with aclosing(day_tables(redis, site_id, tags, span[0], high)) as days:
-        async for table in days:
-            for batch in table.to_batches(max_chunksize=chunk):
+    where = matching(tags, span[0], high)
+    async with aclosing(_day_blobs(redis, site_id, where, span[0], high)) as days:
+        async for blob, tail in days:
+            if blob is not None:
+                decoded = _batches(blob, where, chunk)
+                loop = asyncio.get_running_loop()
+                while (table := await loop.run_in_executor(_DECODER, next, decoded, None)):
+                    yield table.to_pylist()
+            for batch in tail.to_batches(max_chunksize=chunk):
                 yield batch.to_pylist()

@@ -268,21 +268,6 @@ def search_rows(result: Any) -> tuple[int, list[tuple[str, dict[str, str]]]]:
     return total, out
 
 
-def aggregate_rows(result: Any) -> tuple[list[dict[str, str]], int]:
-    """(rows, cursor id) of an `FT.AGGREGATE ... WITHCURSOR` / `FT.CURSOR READ` reply."""
-    body, cursor_id = result[0], int(result[1])
-    if isinstance(body, dict):
-        _check_warning(body)
-        rows = [
-            {str(k): str(v) for k, v in (row.get("extra_attributes") or {}).items()}
-            for row in body.get("results", [])
-        ]
-        return rows, cursor_id
-    return [
-        {str(flat[j]): str(flat[j + 1]) for j in range(0, len(flat) - 1, 2)} for flat in body[1:]
-    ], cursor_id
-
-
 async def _search(redis: aioredis.Redis, site_id: str, query: str, *args: str) -> Any:
     index = keys.event_index(site_id)
     try:
