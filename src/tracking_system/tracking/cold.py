@@ -132,6 +132,11 @@ async def day_tables(
 _DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-decode")
 
 
+async def _decode_next(tables: Iterator[pa.Table]) -> pa.Table | None:
+    """The next of the tables, decoded on the export's thread; None after the last."""
+    return await asyncio.get_running_loop().run_in_executor(_DECODER, next, tables, None)
+
+
 def _batches(blob: bytes, where: pc.Expression, size: int) -> Iterator[pa.Table]:
     """A day blob's matching rows in tables of at most `size`, decoded a batch at a time."""
     reader = pq.ParquetFile(io.BytesIO(blob), read_dictionary=columnar.DICTIONARY_COLUMNS)
@@ -192,8 +197,7 @@ async def every(
         async for blob, tail in days:
             if blob is not None:
                 decoded = _batches(blob, where, chunk)
-                loop = asyncio.get_running_loop()
-                while (table := await loop.run_in_executor(_DECODER, next, decoded, None)):
+                while (table := await _decode_next(decoded)) is not None:
                     yield table.to_pylist()
             for batch in tail.to_batches(max_chunksize=chunk):
                 yield batch.to_pylist()
