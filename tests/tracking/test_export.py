@@ -183,7 +183,7 @@ def bulk_account(
 def test_export_of_many_events_streams_in_flat_memory(
     system: System, bulk_account: Account, redis_sync: redis.Redis
 ) -> None:
-    # What the first columnar read of a process costs once (the decoder's thread and heaps) is
+    # What the first columnar read of a process costs once (its allocator heaps) is
     # paid by a small export first: what follows must not grow with the events exported.
     few = httpx.get(f"{system.gateway_url}/api/v1/events/export", headers=bulk_account.auth(),
                     params={"format": "ndjson", "userId": "u1"}, timeout=60)  # fmt: skip

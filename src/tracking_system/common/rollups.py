@@ -127,6 +127,12 @@ async def covers(
     return zone_label(tz, generation)
 
 
+async def current_label(redis: aioredis.Redis, *, site_id: str, tz: str) -> str:
+    """The label of the zone's rollups in use (zone_label), whether or not they cover."""
+    generation = await redis.hget(meta(site_id), generation_field(tz))
+    return zone_label(tz, str(generation) if generation else None)
+
+
 def rebuild_progress(site_id: str) -> str:
     """HASH of the running rebuild: label, done, total (events), started (ms)."""
     return f"{site_prefix(site_id)}rebuild"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncGenerator, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from typing import Any
 
@@ -127,16 +126,6 @@ async def day_tables(
             yield pa.concat_tables([rows, tail])
 
 
-# Exports decode on one thread of their own: an allocator keeps a heap per thread, so a single
-# thread holds what one export's batches need at most once (a pool's threads would each keep one).
-_DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-decode")
-
-
-async def _decode_next(tables: Iterator[pa.Table]) -> pa.Table | None:
-    """The next of the tables, decoded on the export's thread; None after the last."""
-    return await asyncio.get_running_loop().run_in_executor(_DECODER, next, tables, None)
-
-
 def _batches(blob: bytes, where: pc.Expression, size: int) -> Iterator[pa.Table]:
     """A day blob's matching rows in tables of at most `size`, decoded a batch at a time."""
     reader = pq.ParquetFile(io.BytesIO(blob), read_dictionary=columnar.DICTIONARY_COLUMNS)
@@ -150,11 +139,11 @@ def _batches(blob: bytes, where: pc.Expression, size: int) -> Iterator[pa.Table]
 NO_END = 2**62
 
 
-def _below(hot_from: int | None, end_ms: int | None, after: Position | None = None) -> int:
+def _below(hot_from: int, end_ms: int | None, after: Position | None = None) -> int:
     """The exclusive upper time bound of the cold part: the hot window's start, the request's
     end, and the cursor's millisecond (its other events may follow it)."""
     bounds = [hot_from, end_ms, None if after is None else after[0] + 1]
-    return min((bound for bound in bounds if bound is not None), default=NO_END)
+    return min(bound for bound in bounds if bound is not None)
 
 
 async def newest(
@@ -187,17 +176,16 @@ async def every(
     tags: Sequence[tuple[str, str]],
     span: tuple[int | None, int | None],
     chunk: int,
-    hot_from: int | None = None,
 ) -> AsyncGenerator[list[dict[str, Any]], None]:
-    """Every matching row in the span [start, end) (before the hot window, given its start), in
-    chunks, one day in memory at a time."""
-    high = _below(hot_from, span[1])
+    """Every matching row in the span [start, end), in chunks of at most `chunk`, a day blob
+    decoded `chunk` rows at a time."""
+    high = NO_END if span[1] is None else span[1]
     where = matching(tags, span[0], high)
     async with aclosing(_day_blobs(redis, site_id, where, span[0], high)) as days:
         async for blob, tail in days:
             if blob is not None:
                 decoded = _batches(blob, where, chunk)
-                while (table := await _decode_next(decoded)) is not None:
+                while (table := await asyncio.to_thread(next, decoded, None)) is not None:
                     yield table.to_pylist()
             for batch in tail.to_batches(max_chunksize=chunk):
                 yield batch.to_pylist()

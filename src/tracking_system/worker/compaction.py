@@ -86,6 +86,24 @@ async def held(redis: aioredis.Redis, lock: str, token: str, lock_ms: int) -> As
             await keeper
 
 
+@asynccontextmanager
+async def site_lock(
+    redis: aioredis.Redis, site_id: str, lock_ms: int = LOCK_MS
+) -> AsyncIterator[str | None]:
+    """Hold the site's columnar lock, kept alive while the block runs (held), and give its token;
+    None when another process holds it. Compaction, the hot window's retention, rebuilds and
+    erasures take it, so none of them runs while another changes the site's columnar tier."""
+    lock, token = keys.columnar_lock(site_id), uuid.uuid4().hex
+    if not await redis.set(lock, token, nx=True, px=lock_ms):
+        yield None
+        return
+    try:
+        async with held(redis, lock, token, lock_ms):
+            yield token
+    finally:
+        await redis.eval(RELEASE, 1, lock, token)
+
+
 def _next_id(entry_id: str) -> str:
     """The stream id right after `entry_id` (XTRIM MINID keeps ids from it on)."""
     ms, seq = entry_id.split("-")
@@ -108,38 +126,34 @@ async def compact_site(redis: aioredis.Redis, site_id: str, *, max_rows: int = 1
     the site's lock."""
     lock, catalog, tail = (keys.columnar_lock(site_id), keys.columnar_catalog(site_id),
                            keys.columnar_tail(site_id))  # fmt: skip
-    token = uuid.uuid4().hex
-    if not await redis.set(lock, token, nx=True, px=lock_ms):
-        return None
-    try:
-        async with held(redis, lock, token, lock_ms):
-            entries = cast(Entries, await redis.xrange(tail, count=max_rows))
-            if not entries:
-                return Compacted(0, 0)
-            by_day: dict[int, list[list[object]]] = {}
-            for _, fields in entries:
-                row = columnar.decode_row(fields["r"])
-                by_day.setdefault(columnar.utc_day(int(row[1])), []).append(row)
-            known = await redis.hmget(catalog, [str(day) for day in by_day])
-            call_keys = [lock, catalog, tail, keys.site_gone(site_id)]
-            args: list[str | bytes] = [token, _next_id(entries[-1][0])]
-            for (day, rows), value in zip(by_day.items(), known, strict=True):
-                old = DayMeta.parse(value) if value is not None else None
-                old_key = keys.columnar_blob(site_id, day, old.version) if old else ""
-                old_blob = (await get_bytes(redis, old_key))[0] if old else None
-                if old and old_blob is None:
-                    raise RuntimeError(f"columnar blob {old_key} is missing")
-                blob, count, first, last = await asyncio.to_thread(_merged_blob, old_blob, rows)
-                meta = DayMeta(uuid.uuid4().hex[:12], count, first, last)
-                call_keys.append(keys.columnar_blob(site_id, day, meta.version))
-                args += [str(day), meta.dump(), blob, old_key]
-            if not await redis.eval(SWAP, len(call_keys), *call_keys, *args):
-                log.warning("compaction_refused", site=site_id, reason="lock lost or site deleted")
-                return None
-            await redis.sadd(keys.COLUMNAR_SITES, site_id)  # its days enter the hot window's care
-            return Compacted(len(entries), len(by_day))
-    finally:
-        await redis.eval(RELEASE, 1, lock, token)
+    async with site_lock(redis, site_id, lock_ms) as token:
+        if token is None:
+            return None
+        entries = cast(Entries, await redis.xrange(tail, count=max_rows))
+        if not entries:
+            return Compacted(0, 0)
+        by_day: dict[int, list[list[object]]] = {}
+        for _, fields in entries:
+            row = columnar.decode_row(fields["r"])
+            by_day.setdefault(columnar.utc_day(int(row[1])), []).append(row)
+        known = await redis.hmget(catalog, [str(day) for day in by_day])
+        call_keys = [lock, catalog, tail, keys.site_gone(site_id)]
+        args: list[str | bytes] = [token, _next_id(entries[-1][0])]
+        for (day, rows), value in zip(by_day.items(), known, strict=True):
+            old = DayMeta.parse(value) if value is not None else None
+            old_key = keys.columnar_blob(site_id, day, old.version) if old else ""
+            old_blob = (await get_bytes(redis, old_key))[0] if old else None
+            if old and old_blob is None:
+                raise RuntimeError(f"columnar blob {old_key} is missing")
+            blob, count, first, last = await asyncio.to_thread(_merged_blob, old_blob, rows)
+            meta = DayMeta(uuid.uuid4().hex[:12], count, first, last)
+            call_keys.append(keys.columnar_blob(site_id, day, meta.version))
+            args += [str(day), meta.dump(), blob, old_key]
+        if not await redis.eval(SWAP, len(call_keys), *call_keys, *args):
+            log.warning("compaction_refused", site=site_id, reason="lock lost or site deleted")
+            return None
+        await redis.sadd(keys.COLUMNAR_SITES, site_id)  # its days enter the hot window's care
+        return Compacted(len(entries), len(by_day))
 
 
 async def compact_all(redis: aioredis.Redis, site_id: str, *, max_rows: int = 100_000) -> int:

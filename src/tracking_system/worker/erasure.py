@@ -23,8 +23,6 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -42,7 +40,7 @@ from tracking_system.common.redis import get_bytes
 from tracking_system.common.stream import MalformedEntry, decode_entry, id_tuple
 from tracking_system.common.zones import now_iso
 from tracking_system.worker import metrics
-from tracking_system.worker.compaction import LOCK_MS, RELEASE, held
+from tracking_system.worker.compaction import LOCK_MS, site_lock
 from tracking_system.worker.deletion import scan_chunks
 from tracking_system.worker.rebuild import site_zone
 from tracking_system.worker.store import PAGE_VIEW
@@ -113,24 +111,26 @@ def _matching(table: pa.Table, users: list[str]) -> pa.Array:
     return pc.is_in(table.column("userId"), value_set=pa.array(users, pa.string()))
 
 
-def _users_in(blob: bytes, users: list[str]) -> bool:
-    table = pq.read_table(io.BytesIO(blob), columns=["userId"])
-    return bool(pc.any(_matching(table, users)).as_py())
-
-
-def _split(blob: bytes, users: list[str]) -> tuple[list[dict[str, Any]], bytes | None, DayMeta]:
-    """A day blob's rows of the users, and the blob and catalog entry without them (no blob
-    when none is left)."""
+def _rows_of(blob: bytes, users: list[str]) -> list[dict[str, Any]]:
+    """A day blob's rows of the users (COLUMNS as keys); none without decoding the day when it
+    holds none."""
+    if not pc.any(_matching(pq.read_table(io.BytesIO(blob), columns=["userId"]), users)).as_py():
+        return []
     table = columnar.from_blob(blob)
-    mask = _matching(table, users)
-    kept = table.filter(pc.invert(mask))
-    erased: list[dict[str, Any]] = table.filter(mask).to_pylist()
+    rows: list[dict[str, Any]] = table.filter(_matching(table, users)).to_pylist()
+    return rows
+
+
+def _without(blob: bytes, users: list[str]) -> tuple[bytes | None, DayMeta]:
+    """A day blob without the users' rows and its catalog entry (no blob when none is left)."""
+    table = columnar.from_blob(blob)
+    kept = table.filter(pc.invert(_matching(table, users)))
     version = uuid.uuid4().hex[:12]
     if kept.num_rows == 0:
-        return erased, None, DayMeta(version, 0, 0, 0)
+        return None, DayMeta(version, 0, 0, 0)
     times = kept.column("eventTime")
     meta = DayMeta(version, kept.num_rows, pc.min(times).as_py(), pc.max(times).as_py())
-    return erased, columnar.to_blob(kept), meta
+    return columnar.to_blob(kept), meta
 
 
 class _Deltas:
@@ -194,12 +194,13 @@ class _Eraser:
                                          strict=True)))
                      for entry_id, fields in tail]  # fmt: skip
         tail_rows = [(i, row) for i, row in tail_rows if row["userId"] in self.users]
-        days: dict[int, list[dict[str, Any]]] = {}
+        days: dict[int, tuple[str, list[dict[str, Any]]]] = {}  # day -> (catalog value, rows)
         for day, value in sorted(catalog.items()):
             blob = await self._blob(day, value)
-            if await asyncio.to_thread(_users_in, blob, self.users):
-                days[day] = (await asyncio.to_thread(_split, blob, self.users))[0]
-        everything = [row for rows in days.values() for row in rows] + [r for _, r in tail_rows]
+            if rows := await asyncio.to_thread(_rows_of, blob, self.users):
+                days[day] = (value, rows)
+        everything = [row for _, rows in days.values() for row in rows]
+        everything += [row for _, row in tail_rows]
         firsts: dict[str, dict[str, Any]] = {}
         for row in sorted(everything, key=lambda r: int(r["eventTime"])):
             firsts.setdefault(row["sessionId"], row)
@@ -207,8 +208,9 @@ class _Eraser:
                                       await site_zone(self.redis, self.site_id))  # fmt: skip
         deltas = _Deltas(self.site_id, firsts, carry.start if carry else 0)
         found = Found()
-        for day in days:
-            found.add(await self._erase_day(day, deltas))
+        for day, (value, rows) in days.items():
+            await self._erase_day(day, value, rows, deltas)
+            found.add(rows)
         for i in range(0, len(tail_rows), CHUNK):
             chunk = tail_rows[i : i + CHUNK]
             rows = [row for _, row in chunk]
@@ -231,12 +233,11 @@ class _Eraser:
             raise RuntimeError(f"columnar blob {key} is missing")
         return blob
 
-    async def _erase_day(self, day: int, deltas: _Deltas) -> list[dict[str, Any]]:
-        value = str(await self.redis.hget(self.keys[1], str(day)))
+    async def _erase_day(self, day: int, value: str, erased: list[dict[str, Any]],
+                         deltas: _Deltas) -> None:  # fmt: skip
+        """Write the day (catalog `value`) again without its `erased` rows."""
         old = DayMeta.parse(value)
-        erased, blob, meta = await asyncio.to_thread(
-            _split, await self._blob(day, value), self.users
-        )
+        blob, meta = await asyncio.to_thread(_without, await self._blob(day, value), self.users)
         hincr, zincr = deltas.of(erased)
         job = {"day": str(day), "expect": value, "value": meta.dump() if blob else "",
                "blob": keys.columnar_blob(self.site_id, day, meta.version),
@@ -244,7 +245,6 @@ class _Eraser:
                "hashes": self._hashes(erased), "hincr": hincr, "zincr": zincr}  # fmt: skip
         if await self._run(job, blob or b"") == -1:
             raise RuntimeError(f"day {day} changed while held")  # only a lost lock allows it
-        return erased
 
 
 async def _caught_up(redis: aioredis.Redis, stream: str, after: str) -> bool:
@@ -288,17 +288,18 @@ async def _forget_elsewhere(redis: aioredis.Redis, site_id: str, users: set[str]
     """Remove what else names the users: session states, open visits, exit-visitor entries,
     stream entries."""
     tz = await site_zone(redis, site_id)
-    generation = await redis.hget(rollups.meta(site_id), rollups.generation_field(tz))
-    prefix = rollups.zone_prefix(site_id, rollups.zone_label(tz, str(generation or "") or None))
+    prefix = rollups.zone_prefix(
+        site_id, await rollups.current_label(redis, site_id=site_id, tz=tz)
+    )
     if sessions:
         await redis.unlink(*(f"{prefix}sess:{sid}" for sid in sessions))
-    async for chunk in scan_chunks(redis, f"{keys.visit_prefix(site_id)}*"):
+    visits = keys.visit_prefix(site_id)
+    async for chunk in scan_chunks(redis, f"{visits}*"):
         async with redis.pipeline(transaction=False) as pipe:
             for key in chunk:
                 pipe.hget(key, "u")
             owners = await pipe.execute()
         # A visit is the hashed visitor's (its key) or an identified user's (`u`).
-        visits = keys.visit_prefix(site_id)
         doomed = [key for key, user in zip(chunk, owners, strict=True)
                   if user in users or key.removeprefix(visits) in users]  # fmt: skip
         if doomed:
@@ -311,20 +312,6 @@ async def _forget_elsewhere(redis: aioredis.Redis, site_id: str, users: set[str]
     for stream, after in streams:
         await _drop_entries(redis, stream, site_id, users, after)
     await _drop_entries(redis, keys.DEAD_LETTER_STREAM, site_id, users)
-
-
-@asynccontextmanager
-async def _locked(redis: aioredis.Redis, site_id: str, lock_ms: int) -> AsyncIterator[str | None]:
-    """Hold the site's columnar lock (its token), or None when another process holds it."""
-    lock, token = keys.columnar_lock(site_id), uuid.uuid4().hex
-    if not await redis.set(lock, token, nx=True, px=lock_ms):
-        yield None
-        return
-    try:
-        async with held(redis, lock, token, lock_ms):
-            yield token
-    finally:
-        await redis.eval(RELEASE, 1, lock, token)
 
 
 async def _erase(redis: aioredis.Redis, site_id: str, users: list[str], token: str,
@@ -347,7 +334,7 @@ async def erase_users(redis: aioredis.Redis, site_id: str, users: list[str], *,
     names them; events erased per user, None when another process holds the site's columnar lock
     (or the site went). `streams`: (stream, last id) whose acknowledged entries of the users go
     too."""
-    async with _locked(redis, site_id, lock_ms) as token:
+    async with site_lock(redis, site_id, lock_ms) as token:
         if token is None:
             return None
         return await _erase(redis, site_id, users, token, streams or set())
@@ -382,7 +369,7 @@ async def _save(redis: aioredis.Redis, site_id: str, requests: list[dict[str, An
 async def erase_site(redis: aioredis.Redis, site_id: str, *, rebuilds: str = keys.ROLLUP_REBUILDS,
                      lock_ms: int = LOCK_MS) -> bool:  # fmt: skip
     """Carry the site's requests forward; True when none is left to do."""
-    async with _locked(redis, site_id, lock_ms) as token:
+    async with site_lock(redis, site_id, lock_ms) as token:
         if token is None:
             return False
         requests = await _requests(redis, site_id)  # read under the lock: no other pass runs

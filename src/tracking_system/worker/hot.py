@@ -20,7 +20,6 @@ import asyncio
 import io
 import math
 import time
-import uuid
 from dataclasses import dataclass
 from typing import cast
 
@@ -32,7 +31,7 @@ from tracking_system.common import columnar, keys, rollups
 from tracking_system.common.columnar import DayMeta
 from tracking_system.common.redis import get_bytes
 from tracking_system.common.zones import DAY_MS
-from tracking_system.worker.compaction import LOCK_MS, RELEASE, held
+from tracking_system.worker.compaction import LOCK_MS, site_lock
 
 log = structlog.get_logger(__name__)
 
@@ -169,16 +168,12 @@ async def drop_expired(redis: aioredis.Redis, site_id: str, *, now_ms: int, days
                  if (int(day) + 1) * DAY_MS <= keep_from)  # fmt: skip
     if not old:
         return 0
-    lock, token = keys.columnar_lock(site_id), uuid.uuid4().hex
-    if not await redis.set(lock, token, nx=True, px=lock_ms):
-        return None
-    try:
-        async with held(redis, lock, token, lock_ms):
-            for day, day_meta in old:
-                if not await _drop_day(redis, site_id, day, day_meta, token):
-                    return None
-    finally:
-        await redis.eval(RELEASE, 1, lock, token)
+    async with site_lock(redis, site_id, lock_ms) as token:
+        if token is None:
+            return None
+        for day, day_meta in old:
+            if not await _drop_day(redis, site_id, day, day_meta, token):
+                return None
     return len(old)
 
 

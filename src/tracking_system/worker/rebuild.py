@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -35,7 +34,7 @@ from tracking_system.common.columnar import DayMeta
 from tracking_system.common.progress import Progress
 from tracking_system.common.redis import get_bytes
 from tracking_system.common.zones import DEFAULT_ZONE
-from tracking_system.worker.compaction import LOCK_MS, RELEASE, held
+from tracking_system.worker.compaction import LOCK_MS, site_lock
 from tracking_system.worker.deletion import scan_chunks
 from tracking_system.worker.store import (
     STORE_SCRIPT,
@@ -190,14 +189,20 @@ async def _carry_over(redis: aioredis.Redis, site_id: str, carry: rollups.Carrie
     old, new = rollups.zone_prefix(site_id, carry.label), rollups.zone_prefix(site_id, label)
     events = 0
     async for chunk in scan_chunks(redis, _glob(old) + "*"):
-        for name in chunk:
-            rest = name[len(old) :]
-            family, _, after = rest.partition(":")
-            if family not in DAY_FAMILIES or after[:10] > carry.through:
-                continue
-            await redis.copy(name, new + rest, replace=True)
-            if family == "d" and ":" not in after:  # the day's counters
-                events += int(await redis.hget(name, "e") or 0)
+        counters = []  # the days' counter hashes among the keys
+        async with redis.pipeline(transaction=False) as pipe:
+            for name in chunk:
+                rest = name[len(old) :]
+                family, _, after = rest.partition(":")
+                if family not in DAY_FAMILIES or after[:10] > carry.through:
+                    continue
+                pipe.copy(name, new + rest, replace=True)
+                if family == "d" and ":" not in after:
+                    counters.append(name)
+            for name in counters:
+                pipe.hget(name, "e")
+            replies = await pipe.execute()
+        events += sum(int(e or 0) for e in replies[len(replies) - len(counters) :])
     return events
 
 
@@ -233,8 +238,7 @@ async def _replay_and_switch(
 ) -> tuple[Rebuilt, str] | None:
     """Replay, then switch the zone to the new generation: what was done and the old label."""
     meta = rollups.meta(site_id)
-    current = await redis.hget(meta, rollups.generation_field(tz))
-    old_label = rollups.zone_label(tz, str(current) if current else None)
+    old_label = await rollups.current_label(redis, site_id=site_id, tz=tz)
     await _drop_dead_generations(redis, site_id, tz, keep=old_label)
     generation = await redis.hincrby(meta, rollups.GENERATIONS_FIELD, 1)
     label = rollups.zone_label(tz, generation)
@@ -286,15 +290,13 @@ async def rebuild_rollups(redis: aioredis.Redis, site_id: str, *,
     """Rebuild the site's rollups in its zone; None when another process holds the site's
     columnar lock, or the site is deleted meanwhile."""
     tz = await site_zone(redis, site_id)
-    lock, token = keys.columnar_lock(site_id), uuid.uuid4().hex
-    if not await redis.set(lock, token, nx=True, px=lock_ms):
-        return None
-    try:
-        async with held(redis, lock, token, lock_ms):
+    async with site_lock(redis, site_id, lock_ms) as token:
+        if token is None:
+            return None
+        try:
             outcome = await _replay_and_switch(redis, site_id, tz, token, on_progress)
-    finally:
-        await redis.eval(RELEASE, 1, lock, token)
-        await redis.delete(rollups.rebuild_progress(site_id))
+        finally:
+            await redis.delete(rollups.rebuild_progress(site_id))
     if outcome is None:
         return None
     rebuilt, old_label = outcome
