@@ -60,7 +60,7 @@ describe('ErasuresCard (Sites page)', () => {
     expect(row).toContain('forgotten');
     expect(row).toContain('12');
     expect(row).not.toContain('user-42');
-  });
+  }, 20_000); // it waits for one real poll (ERASURE_POLL_MS)
 
   it('shows the API’s field error under the input', async () => {
     erasuresApi();
